@@ -1,0 +1,12 @@
+# ASan + UBSan for the whole build (DM_SANITIZE=ON); libFuzzer targets with
+# DM_FUZZ=ON (clang): every library is then built with fuzzer coverage too.
+if(DM_SANITIZE)
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+if(DM_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+    message(FATAL_ERROR "DM_FUZZ needs clang (CC=clang CXX=clang++)")
+  endif()
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()

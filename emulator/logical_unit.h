@@ -1,0 +1,49 @@
+// LogicalUnit: what a SCSI transport (the iSCSI target, the in-process `emu:`
+// transport, unit tests) needs from a device. It knows nothing of the
+// transport: a CDB and the data-out bytes in, status, sense and data-in out
+// (LIO's write_pending / queue_data_in / queue_status, collapsed into one call
+// because the transport gathers all data-out before it calls).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "mastering/scsi/sense.h"
+
+namespace emulator {
+
+namespace scsi = mastering::scsi;
+
+// One I_T nexus: an iSCSI session, or one in-process client. Unit attentions
+// and reservations are kept per nexus.
+using NexusId = uint64_t;
+
+struct CommandReply {
+    scsi::Status status = scsi::Status::good;
+    scsi::Sense sense;          // meaningful when status is check_condition
+    size_t data_in_length = 0;  // bytes of data_in filled (<= data_in.size())
+};
+
+class LogicalUnit {
+public:
+    virtual ~LogicalUnit() = default;
+
+    // Run one command. `data_out` holds all the data the initiator sent;
+    // `data_in` has room for the initiator's expected transfer length (the
+    // unit truncates its reply to it, as SPC's allocation length rules want).
+    // Implementations are thread-safe: they serialize commands internally.
+    virtual CommandReply execute(NexusId nexus, std::span<const uint8_t> cdb,
+                                 std::span<const std::byte> data_out, std::span<std::byte> data_in) = 0;
+
+    // A new I_T nexus (login): its first command sees POWER ON/RESET (6/29/00).
+    virtual void nexus_opened(NexusId nexus) = 0;
+    // The nexus went away (logout, dropped connection): release its locks.
+    virtual void nexus_closed(NexusId nexus) = 0;
+    // LOGICAL UNIT RESET / TARGET WARM RESET from `origin`: every nexus sees a
+    // unit attention, prevent/allow state clears, an Immed operation ends as
+    // the device would end it.
+    virtual void reset(NexusId origin) = 0;
+};
+
+}  // namespace emulator
