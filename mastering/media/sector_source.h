@@ -32,3 +32,17 @@ public:
 Result<std::unique_ptr<SectorSource>> open_image_file(const std::string& path);
 
 }  // namespace mastering::media
+
+#include "mastering/media/toc.h"
+
+namespace mastering::media {
+
+// A medium: its blocks and its table of contents. An image file gets an
+// emulated TOC (the session chain of docs/architecture.md "Images"), a virtual
+// disc its toc.json, a drive its READ TOC / DISC / TRACK INFORMATION answers.
+class Medium : public SectorSource {
+public:
+    virtual Result<Toc> toc() = 0;
+};
+
+}  // namespace mastering::media
