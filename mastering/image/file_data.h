@@ -1,0 +1,54 @@
+// The file data of a session: collects the Contents of the tree, stores
+// identical ones once (size, then a digest of the first 64 KiB, then of the
+// whole content), numbers inodes (hard links share one), reserves the blocks
+// of new data and produces them when the stream reaches them. Imported data
+// stay where they are on the medium.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "mastering/image/layout.h"
+
+namespace mastering::image {
+
+class FileDataPart final : public Part, public FileData {
+public:
+    FileDataPart(Tree& tree, EmitContext& ctx) : m_tree(tree), m_ctx(ctx) {}
+    std::string_view name() const override { return "file data"; }
+
+    // Collect, dedup and number; call before any hierarchy part lays out.
+    Status prepare(bool dedup);
+    // Reserve the blocks of new data.
+    void layout(Allocator& a);
+
+    std::vector<Extent> placement(const Node& n) const override;
+    Status emit(uint64_t tag, uint32_t first, std::span<std::byte> out) override;
+
+    // For the stream's copy_file_range path: the host file behind piece `tag`
+    // (nullptr if the piece is not a host file), opened and checked.
+    const Content* content_of(uint64_t tag) const { return tag < m_stored.size() ? m_stored[tag] : nullptr; }
+    Result<int> open_checked(const Content& c);
+    std::string describe(uint64_t tag) const;
+
+    uint64_t new_data_blocks() const { return m_new_blocks; }
+    uint64_t files() const { return m_files; }
+    uint64_t directories() const { return m_dirs; }
+
+private:
+    Tree& m_tree;
+    EmitContext& m_ctx;
+    std::vector<Content*> m_stored;        // leaders with new data, in layout order
+    std::vector<const Node*> m_first_node; // a name for each stored content (progress, errors)
+    uint64_t m_new_blocks = 0;
+    uint64_t m_files = 0, m_dirs = 0;
+    // The host file currently open for emission.
+    const Content* m_open = nullptr;
+    int m_fd = -1;
+    uint32_t m_last_tag_reported = UINT32_MAX;
+
+public:
+    ~FileDataPart() override;
+};
+
+}  // namespace mastering::image

@@ -1,0 +1,163 @@
+#include "mastering/image/file_system_image.h"
+
+#include <sys/stat.h>
+
+#include <ctime>
+
+#include "mastering/image/session_layout.h"
+
+namespace mastering::image {
+
+FileSystemImage::FileSystemImage() : m_tree(std::make_shared<Tree>()) {
+    Node* r = m_tree->root();
+    r->mtime = r->atime = r->ctime = now();
+}
+
+int64_t FileSystemImage::now() const { return m_options.now ? m_options.now : int64_t(std::time(nullptr)); }
+
+Status FileSystemImage::set_file_systems(FsMask m) {
+    if (m == 0) return make_error(Errc::invalid_argument, "no file system selected");
+    if ((has(m, FsType::rockridge) || has(m, FsType::joliet)) && !has(m, FsType::iso9660))
+        return make_error(Errc::invalid_argument, "Rock Ridge and Joliet need ISO 9660");
+    m_options.file_systems = m;
+    return {};
+}
+
+Status FileSystemImage::set_iso_level(int level) {
+    if (level < 1 || level > 4) return make_error(Errc::invalid_argument, "ISO 9660 level must be 1, 2, 3 or 4");
+    m_options.iso_level = level;
+    return {};
+}
+
+Status FileSystemImage::set_volume_name(std::string name) {
+    if (name.empty()) return make_error(Errc::invalid_argument, "empty volume name");
+    if (name.size() > 32) return make_error(Errc::invalid_argument, "volume name longer than 32 characters");
+    m_options.volume_name = std::move(name);
+    return {};
+}
+
+void FileSystemImage::choose_defaults_for_media(media::Profile profile) {
+    const auto& info = media::profile_info(profile);
+    m_free_blocks = info.capacity_blocks > m_options.session_start ? info.capacity_blocks - m_options.session_start : 0;
+}
+
+Result<FsMask> FileSystemImage::identify_file_systems(media::SectorSource& medium, uint64_t session_start) {
+    return image::identify_file_systems(medium, session_start);
+}
+
+Result<FsType> FileSystemImage::import_file_system(std::shared_ptr<media::SectorSource> medium, uint64_t session_start) {
+    return import_specific_file_system(std::move(medium), session_start, FsType::none);
+}
+
+Result<FsType> FileSystemImage::import_specific_file_system(std::shared_ptr<media::SectorSource> medium,
+                                                            uint64_t session_start, FsType fs) {
+    auto reader = DM_TRY(open_file_system(*medium, session_start, fs));
+    DM_TRY(import_tree(*m_tree, *reader, medium));
+    m_imported = reader->type();
+    std::string vol = reader->volume_id();
+    if (!vol.empty() && vol.size() <= 32) m_options.volume_name = vol;
+    return m_imported;
+}
+
+Status FileSystemImage::add_tree(const std::string& host_dir, bool include_base_dir, std::string_view at) {
+    Node* dir = DM_TRY(m_tree->make_dirs(at, now()));
+    return add_host_tree(*m_tree, dir, host_dir, include_base_dir);
+}
+
+namespace {
+// Split "/a/b/c" into the parent path and the last name.
+Result<std::pair<std::string_view, std::string_view>> split_path(std::string_view path) {
+    while (!path.empty() && path.back() == '/') path.remove_suffix(1);
+    size_t slash = path.rfind('/');
+    std::string_view name = slash == std::string_view::npos ? path : path.substr(slash + 1);
+    std::string_view parent = slash == std::string_view::npos ? std::string_view{} : path.substr(0, slash);
+    DM_TRY(check_name(name));
+    return std::make_pair(parent, name);
+}
+}  // namespace
+
+Status FileSystemImage::create_file(std::string_view path, const std::string& host_file) {
+    struct stat st {};
+    if (::stat(host_file.c_str(), &st) != 0) return os_error(host_file);
+    if (!S_ISREG(st.st_mode)) return make_error(Errc::invalid_argument, host_file + ": not a regular file");
+    auto [parent, name] = DM_TRY(split_path(path));
+    Node* dir = DM_TRY(m_tree->make_dirs(parent, now()));
+    Node* n = m_tree->add(dir, name, st.st_mode);
+    n->uid = st.st_uid;
+    n->gid = st.st_gid;
+    n->mtime = st.st_mtim.tv_sec;
+    n->atime = st.st_atim.tv_sec;
+    n->ctime = st.st_ctim.tv_sec;
+    if (st.st_size > 0) {
+        Content* c = m_tree->new_content();
+        c->kind = ContentKind::host_file;
+        c->path = host_file;
+        c->size = uint64_t(st.st_size);
+        c->dev = st.st_dev;
+        c->ino = st.st_ino;
+        c->links = 1;
+        n->content = c;
+    }
+    return {};
+}
+
+Status FileSystemImage::create_file(std::string_view path, std::shared_ptr<DataSource> data, uint32_t mode) {
+    auto [parent, name] = DM_TRY(split_path(path));
+    Node* dir = DM_TRY(m_tree->make_dirs(parent, now()));
+    Node* n = m_tree->add(dir, name, S_IFREG | (mode & 07777));
+    n->mtime = n->atime = n->ctime = now();
+    if (data && data->size() > 0) {
+        Content* c = m_tree->new_content();
+        c->kind = ContentKind::source;
+        c->size = data->size();
+        c->source = std::move(data);
+        c->links = 1;
+        n->content = c;
+    }
+    return {};
+}
+
+Status FileSystemImage::create_directory(std::string_view path) {
+    if (Node* n = m_tree->lookup(path); n && !n->is_dir())
+        return make_error(Errc::exists, std::string(path) + " exists and is not a directory");
+    DM_TRY(m_tree->make_dirs(path, now()));
+    return {};
+}
+
+Status FileSystemImage::create_symlink(std::string_view path, std::string target) {
+    auto [parent, name] = DM_TRY(split_path(path));
+    Node* dir = DM_TRY(m_tree->make_dirs(parent, now()));
+    Node* n = m_tree->add(dir, name, S_IFLNK | 0777);
+    n->mtime = n->atime = n->ctime = now();
+    n->extra = std::make_unique<NodeExtra>();
+    n->extra->symlink = std::move(target);
+    return {};
+}
+
+Status FileSystemImage::remove(std::string_view path) {
+    Node* n = m_tree->lookup(path);
+    if (!n) return make_error(Errc::not_found, std::string(path) + ": no such file or directory in the image");
+    if (!n->parent) return make_error(Errc::invalid_argument, "the root directory cannot be removed");
+    if (n->is_dir() && !n->children->empty())
+        return make_error(Errc::invalid_argument, std::string(path) + ": directory not empty (use remove_tree)");
+    m_tree->remove(n);
+    return {};
+}
+
+Status FileSystemImage::remove_tree(std::string_view path) {
+    Node* n = m_tree->lookup(path);
+    if (!n) return make_error(Errc::not_found, std::string(path) + ": no such file or directory in the image");
+    if (!n->parent) return make_error(Errc::invalid_argument, "the root directory cannot be removed");
+    m_tree->remove(n);
+    return {};
+}
+
+Result<std::unique_ptr<ImageStream>> FileSystemImage::create_result_image() {
+    LayoutOptions o = m_options;
+    o.now = now();
+    o.max_blocks = m_free_blocks ? m_options.session_start + m_free_blocks : 0;
+    auto layout = DM_TRY(lay_out(m_tree, o));
+    return std::make_unique<ImageStream>(std::move(layout));
+}
+
+}  // namespace mastering::image

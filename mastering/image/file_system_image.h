@@ -1,0 +1,85 @@
+// FileSystemImage: IMAPI2's MsftFileSystemImage for Linux (docs/architecture.md
+// "The object model"): which file systems to create, the volume name, media
+// defaults, importing the previous session, a tree of files and directories
+// to add and remove, and the result image as a lazily produced stream.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "mastering/image/data_source.h"
+#include "mastering/image/fs_reader.h"
+#include "mastering/image/layout.h"
+#include "mastering/image/result_stream.h"
+#include "mastering/image/tree.h"
+#include "mastering/media/profile.h"
+
+namespace mastering::image {
+
+class FileSystemImage {
+public:
+    FileSystemImage();
+
+    // ---- What to create
+    FsMask file_systems() const { return m_options.file_systems; }
+    Status set_file_systems(FsMask m);
+    int iso_level() const { return m_options.iso_level; }
+    Status set_iso_level(int level);  // 1, 2, 3, or 4 (ISO 9660:1999)
+    const std::string& volume_name() const { return m_options.volume_name; }
+    Status set_volume_name(std::string name);
+    // File systems and free blocks suited to a medium (IMAPI2 ChooseImageDefaultsForMediaType).
+    void choose_defaults_for_media(media::Profile profile);
+
+    // ---- Where the session goes
+    uint32_t session_start_block() const { return m_options.session_start; }
+    void set_session_start_block(uint32_t lba) { m_options.session_start = lba; }
+    // Blocks free for this session (0 = no limit).
+    uint64_t free_media_blocks() const { return m_free_blocks; }
+    void set_free_media_blocks(uint64_t blocks) { m_free_blocks = blocks; }
+    void set_time(int64_t now) { m_options.now = now; }
+
+    // ---- Previous session
+    // Which file systems the session at `session_start` holds.
+    static Result<FsMask> identify_file_systems(media::SectorSource& medium, uint64_t session_start);
+    // Import the most advanced file system present (UDF > Rock Ridge > Joliet >
+    // ISO 9660): its files become references to their extents on `medium`.
+    // Items already in the tree win over imported ones of the same name.
+    Result<FsType> import_file_system(std::shared_ptr<media::SectorSource> medium, uint64_t session_start);
+    Result<FsType> import_specific_file_system(std::shared_ptr<media::SectorSource> medium, uint64_t session_start,
+                                               FsType fs);
+    FsType imported_file_system() const { return m_imported; }
+
+    // ---- The tree (paths inside the image, '/'-separated)
+    // The contents of host_dir (or host_dir itself if include_base_dir) under
+    // `at`; what comes from the host replaces items of the same name.
+    Status add_tree(const std::string& host_dir, bool include_base_dir, std::string_view at = "/");
+    Status create_file(std::string_view path, const std::string& host_file);
+    Status create_file(std::string_view path, std::shared_ptr<DataSource> data, uint32_t mode = 0644);
+    Status create_directory(std::string_view path);
+    Status create_symlink(std::string_view path, std::string target);
+    // A file or an empty directory.
+    Status remove(std::string_view path);
+    Status remove_tree(std::string_view path);
+    bool exists(std::string_view path) const { return m_tree->lookup(path) != nullptr; }
+    Tree& tree() { return *m_tree; }
+
+    // ---- Result
+    // Lays out the session and returns its stream. The tree must not change
+    // while the stream is in use.
+    Result<std::unique_ptr<ImageStream>> create_result_image();
+
+private:
+    int64_t now() const;
+    std::shared_ptr<Tree> m_tree;
+    LayoutOptions m_options;
+    uint64_t m_free_blocks = 0;
+    FsType m_imported = FsType::none;
+};
+
+// Build the tree below `at` from a host directory (used by add_tree).
+Status add_host_tree(Tree& tree, Node* at, const std::string& host_dir, bool include_base_dir);
+// Populate the tree from a reader; existing items win (used by import).
+Status import_tree(Tree& tree, FileSystemReader& reader, std::shared_ptr<media::SectorSource> medium);
+
+}  // namespace mastering::image

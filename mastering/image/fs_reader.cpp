@@ -1,0 +1,64 @@
+#include "mastering/image/fs_reader.h"
+
+#include <array>
+
+#include "mastering/iso9660/reader.h"
+
+namespace mastering::image {
+
+namespace {
+constexpr std::array<std::pair<FsType, std::string_view>, 4> k_names{{
+    {FsType::iso9660, "iso9660"}, {FsType::joliet, "joliet"}, {FsType::udf, "udf"}, {FsType::rockridge, "rockridge"}}};
+}
+
+std::string_view fs_name(FsType t) {
+    for (auto& [v, n] : k_names)
+        if (v == t) return n;
+    return "none";
+}
+
+std::optional<FsType> fs_from_name(std::string_view name) {
+    for (auto& [v, n] : k_names)
+        if (n == name) return v;
+    return std::nullopt;
+}
+
+std::string fs_mask_names(FsMask m) {
+    std::string out;
+    for (FsType t : {FsType::iso9660, FsType::rockridge, FsType::joliet, FsType::udf})
+        if (has(m, t)) {
+            if (!out.empty()) out += ',';
+            out += fs_name(t);
+        }
+    return out;
+}
+
+Result<FsMask> identify_file_systems(media::SectorSource& medium, uint64_t session_start) {
+    auto vs = iso9660::read_volume_set(medium, session_start);
+    if (!vs.ok()) {
+        if (vs.error().code == Errc::not_found)
+            return make_error(Errc::not_found, "no file system found in the session at block " +
+                                                   std::to_string(session_start));
+        return vs.error();
+    }
+    FsMask m = mask(FsType::iso9660);
+    if (vs->rock_ridge) m |= mask(FsType::rockridge);
+    if (vs->joliet) m |= mask(FsType::joliet);
+    if (vs->udf_vrs) m |= mask(FsType::udf);
+    return m;
+}
+
+Result<std::unique_ptr<FileSystemReader>> open_file_system(media::SectorSource& medium, uint64_t session_start,
+                                                            FsType fs) {
+    auto vs = iso9660::read_volume_set(medium, session_start);
+    if (!vs.ok()) return vs.error();
+    if (fs == FsType::none) {
+        // The most advanced file system we can read: Rock Ridge keeps POSIX
+        // attributes and long names, Joliet long names, ISO 9660 the rest.
+        fs = vs->rock_ridge ? FsType::rockridge : vs->joliet ? FsType::joliet : FsType::iso9660;
+    }
+    if (fs == FsType::udf) return make_error(Errc::unsupported, "reading UDF is not supported yet");
+    return iso9660::open_reader(medium, *vs, fs);
+}
+
+}  // namespace mastering::image

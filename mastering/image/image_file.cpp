@@ -1,0 +1,261 @@
+#include "mastering/image/image_file.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "mastering/iso9660/structures.h"
+
+namespace mastering::image {
+
+namespace {
+
+uint32_t round_up(uint64_t v, uint32_t a) { return uint32_t((v + a - 1) / a * a); }
+
+// The PVD of a session starting at `start`, if there is one.
+std::optional<iso9660::VolumeDescriptor> pvd_at(media::SectorSource& m, uint64_t start) {
+    if (start + 16 >= m.block_count()) return std::nullopt;
+    std::vector<std::byte> b(iso9660::block_size);
+    if (!m.read_blocks(start + 16, b).ok()) return std::nullopt;
+    if (iso9660::peek_volume_descriptor(b) != iso9660::VdType::primary) return std::nullopt;
+    auto vd = iso9660::decode_volume_descriptor(b);
+    if (!vd.ok() || vd->volume_space_size == 0) return std::nullopt;
+    return std::move(*vd);
+}
+
+media::Session make_session(uint32_t number, uint32_t start, uint32_t size) {
+    media::Session s;
+    s.number = number;
+    s.start = start;
+    s.size = size;
+    s.state = media::SessionState::complete;
+    media::Track t;
+    t.number = number;
+    t.session = number;
+    t.start = start;
+    t.size = size;
+    t.recorded = size;
+    t.state = media::TrackState::complete;
+    s.tracks.push_back(t);
+    return s;
+}
+
+Status write_all(int fd, const std::byte* p, size_t n, uint64_t off) {
+    while (n > 0) {
+        ssize_t w = ::pwrite(fd, p, n, off_t(off));
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            return os_error("cannot write the image");
+        }
+        p += w;
+        n -= size_t(w);
+        off += uint64_t(w);
+    }
+    return {};
+}
+
+WriteReport report_of(const ImageStream& s) {
+    return {s.start_block(), s.block_count(), s.file_count(), s.directory_count(), s.new_data_blocks()};
+}
+
+}  // namespace
+
+Result<media::Toc> emulate_toc(media::SectorSource& m) {
+    media::Toc toc;
+    toc.profile = media::Profile::none;
+    auto head = pvd_at(m, 0);
+    if (!head) {
+        if (m.block_count() == 0) {
+            toc.state = media::DiscState::blank;
+            toc.next_writable = first_session_lba;
+            return toc;
+        }
+        return make_error(Errc::corrupt, m.describe() + ": no ISO 9660 primary volume descriptor at block 16 (not an ISO image, or truncated)");
+    }
+    uint64_t blocks = m.block_count();
+    if (auto first = pvd_at(m, first_session_lba)) {
+        // The chain of sessions from LBA 32, up to the total size of the copy.
+        uint64_t total = std::min<uint64_t>(head->volume_space_size, blocks);
+        uint32_t start = first_session_lba;
+        uint32_t size = first->volume_space_size;
+        while (true) {
+            toc.sessions.push_back(make_session(uint32_t(toc.sessions.size() + 1), start, size));
+            uint64_t end = uint64_t(start) + size;
+            if (end >= total) break;
+            uint32_t next = round_up(end, session_alignment);
+            auto pvd = pvd_at(m, next);
+            if (!pvd) {
+                next = round_up(end, 16);  // growisofs aligns to 16 blocks
+                pvd = pvd_at(m, next);
+            }
+            if (!pvd) break;
+            start = next;
+            size = pvd->volume_space_size;
+            if (toc.sessions.size() > 10000) return make_error(Errc::corrupt, m.describe() + ": endless session chain");
+        }
+    } else {
+        // One session at 0; later ones (genisoimage -C, put together with dd)
+        // are found by their descriptors after each session's end.
+        uint32_t start = 0, size = head->volume_space_size;
+        std::vector<std::byte> buf(64 * size_t(iso9660::block_size));
+        while (true) {
+            toc.sessions.push_back(make_session(uint32_t(toc.sessions.size() + 1), start, size));
+            uint64_t scan = uint64_t(start) + size;
+            std::optional<uint32_t> found;
+            while (scan + 16 < blocks && !found) {
+                uint64_t n = std::min<uint64_t>(64, blocks - scan);
+                if (!m.read_blocks(scan, std::span(buf.data(), size_t(n) * iso9660::block_size)).ok()) break;
+                for (uint64_t i = 0; i < n; ++i) {
+                    auto blk = std::span<const std::byte>(buf.data() + i * iso9660::block_size, iso9660::block_size);
+                    if (iso9660::peek_volume_descriptor(blk) == iso9660::VdType::primary && scan + i >= 16 &&
+                        scan + i - 16 >= uint64_t(start) + size && pvd_at(m, scan + i - 16)) {
+                        found = uint32_t(scan + i - 16);
+                        break;
+                    }
+                }
+                scan += n;
+            }
+            if (!found) break;
+            start = *found;
+            size = pvd_at(m, start)->volume_space_size;
+            if (toc.sessions.size() > 10000) return make_error(Errc::corrupt, m.describe() + ": too many sessions");
+        }
+    }
+    const auto& last = toc.sessions.back();
+    toc.state = media::DiscState::appendable;
+    // Right after the newest session, as libisoburn computes it: padding
+    // beyond a session's size (xorriso writes 300 KiB) is overwritten.
+    toc.next_writable = std::max(first_session_lba, round_up(uint64_t(last.start) + last.size, session_alignment));
+    return toc;
+}
+
+namespace {
+class ImageMedium final : public media::Medium {
+public:
+    explicit ImageMedium(std::unique_ptr<media::SectorSource> s) : m_src(std::move(s)) {}
+    Status read_blocks(uint64_t lba, std::span<std::byte> out) override { return m_src->read_blocks(lba, out); }
+    uint64_t block_count() const override { return m_src->block_count(); }
+    std::string describe() const override { return m_src->describe(); }
+    Result<media::Toc> toc() override { return emulate_toc(*m_src); }
+
+private:
+    std::unique_ptr<media::SectorSource> m_src;
+};
+}  // namespace
+
+Result<std::shared_ptr<media::Medium>> open_image_medium(const std::string& path) {
+    auto src = DM_TRY(media::open_image_file(path));
+    return std::shared_ptr<media::Medium>(new ImageMedium(std::move(src)));
+}
+
+Result<WriteReport> write_new_image(FileSystemImage& img, const std::string& path, const ProgressFn& progress) {
+    img.set_session_start_block(first_session_lba);
+    auto stream = DM_TRY(img.create_result_image());
+    if (progress) stream->set_progress(progress);
+    std::string tmp = path + ".partial";
+    int fd = ::open(tmp.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return os_error("cannot create " + tmp);
+    auto fail = [&](Error e) -> Result<WriteReport> {
+        ::close(fd);
+        ::unlink(tmp.c_str());
+        return e;
+    };
+    Status st = stream->write_to(fd, uint64_t(first_session_lba) * block_bytes);
+    if (!st.ok()) return fail(st.error());
+    auto sb = stream->superblock(first_session_lba + stream->block_count());
+    st = write_all(fd, sb.data(), sb.size(), 0);
+    if (!st.ok()) return fail(st.error());
+    if (::fsync(fd) != 0) return fail(os_error("cannot sync " + tmp));
+    ::close(fd);
+    if (::rename(tmp.c_str(), path.c_str()) != 0) {
+        auto e = os_error("cannot create " + path);
+        ::unlink(tmp.c_str());
+        return e;
+    }
+    return report_of(*stream);
+}
+
+Result<WriteReport> append_session(FileSystemImage& img, const std::string& path, const ProgressFn& progress) {
+    // What the file holds now, to know where the first session is.
+    auto medium = DM_TRY(open_image_medium(path));
+    auto toc = DM_TRY(medium->toc());
+    bool first_at_zero = !toc.sessions.empty() && toc.sessions.front().start == 0;
+    medium.reset();
+
+    int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+    if (fd < 0) return os_error(path);
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        ::close(fd);
+        return make_error(Errc::io, path + ": another program is writing this image");
+    }
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) {
+        auto e = os_error(path);
+        ::close(fd);
+        return e;
+    }
+    uint64_t original_size = uint64_t(st.st_size);
+    uint32_t start = img.session_start_block();
+    uint64_t start_byte = uint64_t(start) * block_bytes;
+    // Bytes the new session overwrites (padding after the last session) and
+    // the head we rewrite: kept so that a failure restores the file exactly.
+    constexpr uint64_t k_max_tail = 64ull << 20;
+    uint64_t tail_len = original_size > start_byte ? original_size - start_byte : 0;
+    if (tail_len > k_max_tail) {
+        ::close(fd);
+        return make_error(Errc::unsupported, path + ": " + std::to_string(tail_len >> 20) +
+                                                 " MiB of data after the last session; not appending over them");
+    }
+    std::vector<std::byte> tail(tail_len), head(32 * size_t(block_bytes), std::byte{0});
+    ssize_t got_tail = tail_len ? ::pread(fd, tail.data(), tail.size(), off_t(start_byte)) : 0;
+    ssize_t got_head = ::pread(fd, head.data(), head.size(), 0);
+    if (got_tail < 0 || got_head < 0) {
+        auto e = os_error(path);
+        ::close(fd);
+        return e;
+    }
+    auto restore = [&](Error e) -> Result<WriteReport> {
+        bool ok = write_all(fd, head.data(), size_t(got_head), 0).ok();
+        if (tail_len) ok = write_all(fd, tail.data(), size_t(got_tail), start_byte).ok() && ok;
+        if (::ftruncate(fd, off_t(original_size)) != 0) ok = false;
+        ::fsync(fd);
+        ::close(fd);
+        if (!ok) e = e.with_context(path + " could not be restored");
+        return e;
+    };
+    auto stream = img.create_result_image();
+    if (!stream.ok()) return restore(stream.error());
+    auto sb = (*stream)->superblock(start + (*stream)->block_count());
+    // With a first session at block 0 only its descriptor blocks may be
+    // replaced: the blocks after them hold that session's data.
+    size_t head_from = 0, head_to = sb.size();
+    if (first_at_zero) {
+        uint32_t n = 0;
+        while (16 + n < 32 && iso9660::peek_volume_descriptor(std::span<const std::byte>(
+                                  sb.data() + size_t(16 + n) * block_bytes, block_bytes)))
+            ++n;
+        for (uint32_t b = 16; b < 16 + n; ++b) {
+            auto blk = std::span<const std::byte>(head.data() + size_t(b) * block_bytes, block_bytes);
+            if (!iso9660::peek_volume_descriptor(blk))
+                return restore(make_error(Errc::unsupported,
+                                          path + ": its first session starts at block 0 and has fewer volume descriptors "
+                                                 "than the new session needs; appending would overwrite its data"));
+        }
+        head_from = 16 * size_t(block_bytes);
+        head_to = size_t(16 + n) * block_bytes;
+    }
+    if (progress) (*stream)->set_progress(progress);
+    // The session goes into a fresh region (write_to leaves holes for zeros).
+    if (tail_len && ::ftruncate(fd, off_t(start_byte)) != 0) return restore(os_error("cannot write " + path));
+    if (auto s = (*stream)->write_to(fd, start_byte); !s.ok()) return restore(s.error());
+    if (::fsync(fd) != 0) return restore(os_error("cannot sync " + path));
+    if (auto s = write_all(fd, sb.data() + head_from, head_to - head_from, head_from); !s.ok()) return restore(s.error());
+    if (::fsync(fd) != 0) return restore(os_error("cannot sync " + path));
+    ::close(fd);
+    return report_of(**stream);
+}
+
+}  // namespace mastering::image

@@ -1,0 +1,88 @@
+#include "mastering/image/inspect.h"
+
+#include <cstdio>
+
+namespace mastering::image {
+
+Result<MediumReport> inspect_medium(media::Medium& medium) {
+    MediumReport r;
+    r.source = medium.describe();
+    r.toc = DM_TRY(medium.toc());
+    for (const auto& s : r.toc.sessions) {
+        SessionReport sr;
+        sr.session = s;
+        auto fs = identify_file_systems(medium, s.start);
+        if (!fs.ok()) {
+            sr.problem = fs.error().message;
+        } else {
+            sr.file_systems = *fs;
+            if (auto iso = open_file_system(medium, s.start, FsType::iso9660); iso.ok()) sr.volume_id = (*iso)->volume_id();
+            if (has(*fs, FsType::joliet))
+                if (auto j = open_file_system(medium, s.start, FsType::joliet); j.ok()) sr.joliet_volume_id = (*j)->volume_id();
+        }
+        r.sessions.push_back(std::move(sr));
+    }
+    return r;
+}
+
+nlohmann::json to_json(const MediumReport& r) {
+    using nlohmann::json;
+    json media = {
+        {"profile", r.toc.profile == media::Profile::none ? "image-file" : std::string(media::profile_name(r.toc.profile))},
+        {"state", std::string(media::to_string(r.toc.state))},
+        {"capacity", r.toc.capacity},
+        {"free_blocks", r.toc.free_blocks},
+    };
+    if (r.toc.next_writable) media["next_writable"] = *r.toc.next_writable;
+    json sessions = json::array();
+    for (const auto& s : r.sessions) {
+        json fs = json::array();
+        for (FsType t : {FsType::iso9660, FsType::rockridge, FsType::joliet, FsType::udf})
+            if (has(s.file_systems, t)) fs.push_back(std::string(fs_name(t)));
+        json tracks = json::array();
+        for (const auto& t : s.session.tracks)
+            tracks.push_back({{"number", t.number}, {"start", t.start}, {"size", t.size},
+                              {"state", std::string(media::to_string(t.state))}});
+        json js = {{"number", s.session.number}, {"start", s.session.start}, {"size", s.session.size},
+                   {"state", std::string(media::to_string(s.session.state))}, {"file_systems", fs},
+                   {"tracks", tracks}};
+        if (!s.volume_id.empty()) js["volume_id"] = s.volume_id;
+        if (!s.joliet_volume_id.empty()) js["joliet_volume_id"] = s.joliet_volume_id;
+        if (!s.problem.empty()) js["problem"] = s.problem;
+        sessions.push_back(std::move(js));
+    }
+    return {{"source", r.source}, {"media", media}, {"sessions", sessions}};
+}
+
+std::string to_text(const MediumReport& r) {
+    std::string out;
+    char line[512];
+    std::snprintf(line, sizeof line, "source:   %s\nmedia:    %s, %s\n", r.source.c_str(),
+                  r.toc.profile == media::Profile::none ? "image file"
+                                                         : std::string(media::profile_info(r.toc.profile).title).c_str(),
+                  std::string(media::to_string(r.toc.state)).c_str());
+    out += line;
+    if (r.toc.capacity) {
+        std::snprintf(line, sizeof line, "capacity: %llu blocks, %llu free\n",
+                      static_cast<unsigned long long>(r.toc.capacity), static_cast<unsigned long long>(r.toc.free_blocks));
+        out += line;
+    }
+    if (r.toc.next_writable) {
+        std::snprintf(line, sizeof line, "next writable address: %u\n", *r.toc.next_writable);
+        out += line;
+    }
+    std::snprintf(line, sizeof line, "sessions: %zu\n", r.sessions.size());
+    out += line;
+    for (const auto& s : r.sessions) {
+        std::snprintf(line, sizeof line, "  session %u: start %u, %u blocks, %s, file systems: %s", s.session.number,
+                      s.session.start, s.session.size, std::string(media::to_string(s.session.state)).c_str(),
+                      s.file_systems ? fs_mask_names(s.file_systems).c_str() : "none");
+        out += line;
+        if (!s.volume_id.empty()) out += ", volume \"" + s.volume_id + "\"";
+        if (!s.problem.empty()) out += " (" + s.problem + ")";
+        out += "\n";
+    }
+    return out;
+}
+
+}  // namespace mastering::image

@@ -1,0 +1,33 @@
+// What master-info and master-mount --list report about a medium: its TOC and,
+// for every session, the file systems it holds and their volume identifiers.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "mastering/image/fs_reader.h"
+#include "mastering/media/sector_source.h"
+
+namespace mastering::image {
+
+struct SessionReport {
+    media::Session session;
+    FsMask file_systems = 0;
+    std::string volume_id;          // ISO 9660 PVD
+    std::string joliet_volume_id;
+    std::string problem;            // why the file systems could not be read, if so
+};
+
+struct MediumReport {
+    std::string source;
+    media::Toc toc;
+    std::vector<SessionReport> sessions;
+};
+
+Result<MediumReport> inspect_medium(media::Medium& medium);
+nlohmann::json to_json(const MediumReport& r);
+std::string to_text(const MediumReport& r);
+
+}  // namespace mastering::image

@@ -1,0 +1,189 @@
+#include "mastering/image/result_stream.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "mastering/image/session_layout.h"
+
+namespace mastering::image {
+
+namespace {
+constexpr uint32_t k_chunk_blocks = 512;  // 1 MiB per emission step
+
+Status write_all(int fd, const std::byte* p, size_t n, uint64_t off) {
+    while (n > 0) {
+        ssize_t w = ::pwrite(fd, p, n, off_t(off));
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            return os_error("cannot write the image");
+        }
+        p += w;
+        n -= size_t(w);
+        off += uint64_t(w);
+    }
+    return {};
+}
+}  // namespace
+
+ImageStream::ImageStream(std::unique_ptr<SessionLayout> layout) : m_layout(std::move(layout)) {
+    m_pieces = m_layout->allocator->sorted_pieces();
+}
+
+ImageStream::~ImageStream() = default;
+
+uint32_t ImageStream::start_block() const { return m_layout->start; }
+uint32_t ImageStream::block_count() const { return m_layout->end - m_layout->start; }
+uint64_t ImageStream::new_data_blocks() const { return m_layout->data->new_data_blocks(); }
+uint64_t ImageStream::file_count() const { return m_layout->data->files(); }
+uint64_t ImageStream::directory_count() const { return m_layout->data->directories(); }
+
+void ImageStream::set_progress(ProgressFn fn) { m_layout->ctx.progress = std::move(fn); }
+void ImageStream::cancel() { m_layout->ctx.cancelled = true; }
+
+std::vector<std::byte> ImageStream::superblock(uint32_t total_blocks) const {
+    return m_layout->descriptors->superblock(total_blocks);
+}
+
+void ImageStream::account(uint64_t blocks) {
+    auto& ctx = m_layout->ctx;
+    ctx.sectors_done += blocks;
+    if (ctx.progress && (ctx.sectors_done - m_last_report >= k_chunk_blocks || ctx.sectors_done == ctx.sectors_total)) {
+        m_last_report = ctx.sectors_done;
+        ctx.progress({"", ctx.sectors_done, ctx.sectors_total});
+    }
+}
+
+Status ImageStream::emit_blocks(uint32_t lba, std::span<std::byte> out) {
+    uint32_t n = uint32_t(out.size() / block_bytes);
+    uint32_t done = 0;
+    auto it = std::upper_bound(m_pieces.begin(), m_pieces.end(), lba,
+                               [](uint32_t v, const Piece& p) { return v < p.start; });
+    if (it != m_pieces.begin()) --it;
+    while (done < n) {
+        uint32_t cur = lba + done;
+        while (it != m_pieces.end() && it->start + it->blocks <= cur) ++it;
+        uint32_t run;
+        std::byte* dst = out.data() + size_t(done) * block_bytes;
+        if (it == m_pieces.end() || it->start > cur) {
+            uint32_t gap_end = it == m_pieces.end() ? m_layout->end : it->start;
+            run = std::min(n - done, gap_end - cur);
+            std::memset(dst, 0, size_t(run) * block_bytes);
+        } else {
+            run = std::min(n - done, it->start + it->blocks - cur);
+            if (m_layout->ctx.cancelled) return make_error(Errc::cancelled, "cancelled");
+            DM_TRY(it->part->emit(it->tag, cur - it->start, std::span(dst, size_t(run) * block_bytes)));
+        }
+        done += run;
+    }
+    return {};
+}
+
+Result<size_t> ImageStream::read_at(uint64_t offset, std::span<std::byte> out) {
+    uint64_t total = size();
+    if (offset >= total) return size_t(0);
+    size_t want = size_t(std::min<uint64_t>(out.size(), total - offset));
+    size_t done = 0;
+    std::vector<std::byte> tmp;
+    while (done < want) {
+        uint64_t pos = offset + done;
+        uint32_t lba = m_layout->start + uint32_t(pos / block_bytes);
+        size_t head = size_t(pos % block_bytes);
+        size_t left = want - done;
+        if (head == 0 && left >= block_bytes) {
+            uint32_t blocks = uint32_t(std::min<size_t>(left / block_bytes, k_chunk_blocks));
+            DM_TRY(emit_blocks(lba, out.subspan(done, size_t(blocks) * block_bytes)));
+            done += size_t(blocks) * block_bytes;
+        } else {
+            tmp.resize(block_bytes);
+            DM_TRY(emit_blocks(lba, tmp));
+            size_t n = std::min(left, block_bytes - head);
+            std::memcpy(out.data() + done, tmp.data() + head, n);
+            done += n;
+        }
+    }
+    return done;
+}
+
+Result<size_t> ImageStream::read(std::span<std::byte> out) {
+    size_t n = DM_TRY(read_at(m_pos, out));
+    uint64_t before = m_pos / block_bytes;
+    m_pos += n;
+    account(m_pos / block_bytes - before);
+    return n;
+}
+
+Status ImageStream::write_to(int fd, uint64_t base) {
+    auto& ctx = m_layout->ctx;
+    FileDataPart* data = m_layout->data.get();
+    std::vector<std::byte> buf(size_t(k_chunk_blocks) * block_bytes);
+    for (const Piece& p : m_pieces) {
+        if (ctx.cancelled) return make_error(Errc::cancelled, "cancelled");
+        uint64_t dst = base + uint64_t(p.start - m_layout->start) * block_bytes;
+        const Content* c = p.part == data ? data->content_of(p.tag) : nullptr;
+        if (c && c->kind == ContentKind::host_file) {
+            if (ctx.progress) ctx.progress({c->path, ctx.sectors_done, ctx.sectors_total});
+            int src = DM_TRY(data->open_checked(*c));
+            // Copy the data ranges of the source; its holes stay holes here.
+            uint64_t pos = 0;
+            bool use_cfr = true;
+            while (pos < c->size) {
+                off_t d = ::lseek(src, off_t(pos), SEEK_DATA);
+                if (d < 0 && errno == ENXIO) break;  // only a hole is left
+                uint64_t data_at = d < 0 ? pos : uint64_t(d);
+                if (data_at >= c->size) break;
+                off_t h = ::lseek(src, off_t(data_at), SEEK_HOLE);
+                uint64_t data_end = h < 0 ? c->size : std::min<uint64_t>(uint64_t(h), c->size);
+                uint64_t cur = data_at;
+                while (cur < data_end) {
+                    if (ctx.cancelled) return make_error(Errc::cancelled, "cancelled");
+                    size_t n = size_t(std::min<uint64_t>(data_end - cur, 64ull << 20));
+                    ssize_t w = -1;
+                    if (use_cfr) {
+                        loff_t in = loff_t(cur), outp = loff_t(dst + cur);
+                        w = ::copy_file_range(src, &in, fd, &outp, n, 0);
+                        if (w < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP)) {
+                            use_cfr = false;
+                            continue;
+                        }
+                        if (w < 0) return os_error("cannot copy " + c->path + " into the image");
+                    } else {
+                        size_t k = std::min(n, buf.size());
+                        w = ::pread(src, buf.data(), k, off_t(cur));
+                        if (w < 0) return os_error("cannot read " + c->path);
+                        if (w > 0) DM_TRY(write_all(fd, buf.data(), size_t(w), dst + cur));
+                    }
+                    if (w == 0)
+                        return make_error(Errc::changed, c->path + ": the file became shorter while the image was written");
+                    cur += uint64_t(w);
+                    account(0);
+                }
+                pos = data_end;
+            }
+            struct stat st {};
+            if (::fstat(src, &st) == 0 && uint64_t(st.st_size) != c->size)
+                return make_error(Errc::changed, c->path + ": the file changed size while the image was written");
+            account(p.blocks);
+            continue;
+        }
+        for (uint32_t b = 0; b < p.blocks;) {
+            uint32_t n = std::min(p.blocks - b, k_chunk_blocks);
+            std::span<std::byte> chunk(buf.data(), size_t(n) * block_bytes);
+            DM_TRY(p.part->emit(p.tag, b, chunk));
+            DM_TRY(write_all(fd, chunk.data(), chunk.size(), dst + uint64_t(b) * block_bytes));
+            b += n;
+            account(n);
+        }
+    }
+    // The session's last blocks may be a hole (a sparse file's tail): extend.
+    struct stat st {};
+    uint64_t end = base + size();
+    if (::fstat(fd, &st) == 0 && uint64_t(st.st_size) < end && ::ftruncate(fd, off_t(end)) != 0)
+        return os_error("cannot extend the image");
+    return {};
+}
+
+}  // namespace mastering::image

@@ -1,0 +1,27 @@
+// Internal: one laid-out session (the parts and their pieces), shared by
+// FileSystemImage (which builds it) and ImageStream (which emits it).
+#pragma once
+
+#include <memory>
+
+#include "mastering/image/file_data.h"
+#include "mastering/image/layout.h"
+#include "mastering/iso9660/descriptor_part.h"
+#include "mastering/iso9660/hierarchy.h"
+
+namespace mastering::image {
+
+struct SessionLayout {
+    std::shared_ptr<Tree> tree;  // kept alive while the stream exists
+    EmitContext ctx;
+    std::unique_ptr<FileDataPart> data;
+    std::unique_ptr<iso9660::HierarchyPart> primary, iso1999, joliet;
+    std::unique_ptr<iso9660::DescriptorPart> descriptors;
+    std::unique_ptr<Allocator> allocator;
+    uint32_t start = 0, end = 0;
+};
+
+// Lay out a session of `tree` with `options`.
+Result<std::unique_ptr<SessionLayout>> lay_out(std::shared_ptr<Tree> tree, const LayoutOptions& options);
+
+}  // namespace mastering::image

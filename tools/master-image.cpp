@@ -1,0 +1,116 @@
+// master-image create OUT --from DIR ... / master-image append IMAGE --from DIR ...
+#include <cstdio>
+
+#include "mastering/image/file_system_image.h"
+#include "mastering/image/image_file.h"
+#include "tools/common/cli.h"
+#include "tools/common/source.h"
+
+using namespace mastering;
+
+namespace {
+
+Result<image::FsMask> parse_fs(const std::string& list) {
+    image::FsMask m = 0;
+    size_t pos = 0;
+    while (pos <= list.size()) {
+        size_t comma = list.find(',', pos);
+        std::string item = list.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+        pos = comma == std::string::npos ? list.size() + 1 : comma + 1;
+        if (item.empty()) continue;
+        auto t = image::fs_from_name(item);
+        if (!t) return make_error(Errc::invalid_argument, "unknown file system \"" + item + "\" (iso9660, joliet, rockridge, udf)");
+        m |= image::mask(*t);
+    }
+    return m;
+}
+
+void summary(const char* what, const std::string& path, const image::WriteReport& s) {
+    std::printf("%s: %s session at block %u, %u blocks (%llu files, %llu directories, %llu blocks of new data)\n",
+                path.c_str(), what, s.session_start, s.session_blocks, static_cast<unsigned long long>(s.files),
+                static_cast<unsigned long long>(s.directories), static_cast<unsigned long long>(s.new_data_blocks));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"Master ISO 9660 / Joliet / Rock Ridge images and append sessions to them", "master-image"};
+    app.require_subcommand(1);
+
+    std::string out, from, at = "/", fs = "iso9660,rockridge,joliet", volume, media_name, udf_revision;
+    int level = 3;
+    bool include_base = false;
+    auto* create = app.add_subcommand("create", "master a new image (OUT: an image file, or NAME.vdisc)");
+    create->add_option("OUT", out, "the image file to write")->required();
+    create->add_option("--from", from, "the directory whose contents go into the image")->required();
+    create->add_option("--at", at, "where in the image the contents go (default /)");
+    create->add_flag("--include-base", include_base, "put the --from directory itself into the image, not only its contents");
+    create->add_option("--fs", fs, "file systems to create: iso9660,joliet,rockridge,udf");
+    create->add_option("--iso-level", level, "ISO 9660 interchange level 1, 2, 3, or 4 (ISO 9660:1999)")
+        ->check(CLI::Range(1, 4));
+    create->add_option("--udf-revision", udf_revision, "UDF revision 1.02, 1.50, 2.01 or 2.50");
+    create->add_option("--volume-name", volume, "volume name");
+    create->add_option("--media", media_name, "size the image for this medium (cd-r, dvd+r, bd-r, ...)");
+
+    std::string image_path;
+    std::vector<std::string> removes;
+    auto* append = app.add_subcommand("append", "add a session to an image file");
+    append->add_option("IMAGE", image_path, "the image file")->required();
+    append->add_option("--from", from, "the directory whose contents go into the new session")->required();
+    append->add_option("--at", at, "where in the image the contents go (default /)");
+    append->add_flag("--include-base", include_base, "put the --from directory itself into the image");
+    append->add_option("--remove", removes, "remove this path (file or directory tree) from the image; repeatable");
+
+    return tools::run_main(app, argc, argv, [&]() -> int {
+        const char* prog = "master-image";
+        tools::ProgressBar bar;
+        image::ProgressFn progress = [&](const image::Progress& p) {
+            bar.update(p.current_file, p.sectors_done, p.sectors_total);
+        };
+        image::FileSystemImage img;
+        if (*create) {
+            if (tools::classify_source(out) == tools::SourceKind::virtual_disc)
+                return tools::report(prog, make_error(Errc::unsupported, out + ": creating virtual discs (.vdisc) is not supported yet"));
+            auto mask = parse_fs(fs);
+            if (!mask.ok()) return tools::report(prog, mask.error());
+            if (image::has(*mask, image::FsType::udf) || !udf_revision.empty())
+                return tools::report(prog, make_error(Errc::unsupported, "UDF images are not supported yet"));
+            if (auto s = img.set_file_systems(*mask); !s.ok()) return tools::report(prog, s.error());
+            if (auto s = img.set_iso_level(level); !s.ok()) return tools::report(prog, s.error());
+            if (!volume.empty())
+                if (auto s = img.set_volume_name(volume); !s.ok()) return tools::report(prog, s.error());
+            img.set_session_start_block(image::first_session_lba);
+            if (!media_name.empty()) {
+                auto p = media::profile_from_name(media_name);
+                if (!p) return tools::report(prog, make_error(Errc::invalid_argument, "unknown media profile \"" + media_name + "\""));
+                img.choose_defaults_for_media(*p);
+            }
+            if (auto s = img.add_tree(from, include_base, at); !s.ok()) return tools::report(prog, s.error());
+            auto written = image::write_new_image(img, out, progress);
+            bar.finish();
+            if (!written.ok()) return tools::report(prog, written.error());
+            summary("created, first", out, *written);
+            return tools::exit_ok;
+        }
+        // append
+        if (tools::classify_source(image_path) != tools::SourceKind::image_file)
+            return tools::report(prog, make_error(Errc::unsupported, image_path + ": append works on image files (burn to drives with master-burn)"));
+        auto medium = image::open_image_medium(image_path);
+        if (!medium.ok()) return tools::report(prog, medium.error());
+        auto toc = (*medium)->toc();
+        if (!toc.ok()) return tools::report(prog, toc.error());
+        if (const auto* last = toc->last_session()) {
+            auto fs_type = img.import_file_system(*medium, last->start);
+            if (!fs_type.ok()) return tools::report(prog, fs_type.error().with_context(image_path + ": cannot import the last session"));
+        }
+        img.set_session_start_block(*toc->next_writable);
+        for (const auto& r : removes)
+            if (auto s = img.remove_tree(r); !s.ok()) return tools::report(prog, s.error());
+        if (auto s = img.add_tree(from, include_base, at); !s.ok()) return tools::report(prog, s.error());
+        auto written = image::append_session(img, image_path, progress);
+        bar.finish();
+        if (!written.ok()) return tools::report(prog, written.error());
+        summary(("appended, " + std::to_string(toc->sessions.size() + 1) + ".").c_str(), image_path, *written);
+        return tools::exit_ok;
+    });
+}
