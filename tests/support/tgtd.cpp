@@ -50,7 +50,7 @@ Tgtd::Tgtd() {
         return;
     }
     m_port = free_tcp_port();
-    m_control = 100 + int(::getpid() % 5000) * 10 + (g_control++ % 10);
+    m_control = 100 + int(::getpid() % 3000) * 10 + (g_control++ % 10);  // tgtadm accepts up to 32767
     std::string log = (m_dir.path() / "tgtd.log").string();
     std::vector<std::string> argv = {"tgtd", "-f", "-C", std::to_string(m_control), "--iscsi",
                                      "portal=127.0.0.1:" + std::to_string(m_port)};
