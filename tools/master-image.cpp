@@ -61,6 +61,10 @@ int main(int argc, char** argv) {
     append->add_flag("--include-base", include_base, "put the --from directory itself into the image");
     append->add_option("--remove", removes, "remove this path (file or directory tree) from the image; repeatable");
 
+    if (argc > 1 && argv[1][0] != '-' && std::string(argv[1]) != "create" && std::string(argv[1]) != "append") {
+        std::fprintf(stderr, "master-image: unknown command \"%s\" (create, append; --help)\n", argv[1]);
+        return tools::exit_user_error;
+    }
     return tools::run_main(app, argc, argv, [&]() -> int {
         const char* prog = "master-image";
         tools::ProgressBar bar;

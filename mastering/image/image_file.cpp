@@ -125,6 +125,10 @@ Result<media::Toc> emulate_toc(media::SectorSource& m) {
         }
     }
     const auto& last = toc.sessions.back();
+    if (uint64_t(last.start) + last.size > blocks)
+        return make_error(Errc::corrupt, m.describe() + ": truncated: session " + std::to_string(last.number) +
+                                             " ends at block " + std::to_string(uint64_t(last.start) + last.size) +
+                                             " but the image has " + std::to_string(blocks) + " blocks");
     toc.state = media::DiscState::appendable;
     // Right after the newest session, as libisoburn computes it: padding
     // beyond a session's size (xorriso writes 300 KiB) is overwritten.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "mastering/codec/text.h"
@@ -105,10 +106,14 @@ std::vector<std::string> map_identifiers(const std::vector<NameRequest>& entries
         if (used.insert(key).second) out[i] = std::move(id);
         else clashes.push_back(i);
     }
+    // Per clashing stem, the next number to try: linear, not quadratic, when
+    // thousands of names share a stem.
+    std::unordered_map<std::string, unsigned> next_number;
     for (size_t i : clashes) {
         Parts p = parts[i];
         size_t limit = max_base(entries[i], policy, p.ext.size());
-        for (unsigned n = 1;; ++n) {
+        unsigned& start = next_number[p.base + "." + p.ext];
+        for (unsigned n = start + 1;; ++n) {
             std::string suffix = std::to_string(n);
             std::string base = p.base;
             size_t room = limit > suffix.size() ? limit - suffix.size() : 0;
@@ -119,6 +124,7 @@ std::vector<std::string> map_identifiers(const std::vector<NameRequest>& entries
             std::string key = policy == NamePolicy::relaxed ? id : id.substr(0, id.find(';'));
             if (used.insert(key).second) {
                 out[i] = std::move(id);
+                start = n;
                 break;
             }
         }

@@ -97,6 +97,7 @@ public:
                 if (r.identifier.size() == 1 && (r.identifier[0] == '\0' || r.identifier[0] == '\1')) continue;
                 if (pending && pending->attr.extra["iso9660.name"] == r.identifier) {
                     // The next section of a multi-extent file.
+                    DM_TRY(check_extent(r.extent, r.data_length, "file"));
                     pending->attr.extents.push_back({r.extent, r.data_length, false});
                     pending->attr.size += r.data_length;
                     if (!(r.flags & flag::multi_extent)) pending = nullptr;
@@ -128,6 +129,10 @@ public:
                 }
                 if (e.name.empty() || e.name == "." || e.name == ".." || e.name.find('/') != std::string::npos)
                     return make_error(Errc::corrupt, "directory at " + hex_lba(ext.lba) + ": invalid name \"" + e.name + "\"");
+                if (e.attr.type == NodeType::file)
+                    for (const auto& x : e.attr.extents)
+                        if (auto st = check_extent(x.lba, x.length, "file"); !st.ok())
+                            return st.error().with_context(e.name);
                 out.push_back(std::move(e));
                 if ((r.flags & flag::multi_extent) && out.back().attr.type == NodeType::file) pending = &out.back();
             }
@@ -272,6 +277,19 @@ Result<VolumeSet> read_volume_set(media::SectorSource& m, uint64_t start) {
         if (id == "NSR02" || id == "NSR03") vs.udf_vrs = true;
         if (id != "BEA01" && id != "NSR02" && id != "NSR03" && id != "TEA01" && id != "BOOT2" && id != "CD001") break;
     }
+    // Each tree's root must be readable: a damaged root is a damaged session,
+    // not a reason to fall back silently to another tree.
+    auto check_root = [&](const VolumeDescriptor& vd, const char* which) -> Status {
+        const auto& r = vd.root;
+        uint64_t blocks = (uint64_t(r.data_length) + block_size - 1) / block_size;
+        if (!(r.flags & flag::directory) || r.data_length == 0 || r.extent >= m.block_count() ||
+            blocks > m.block_count() - r.extent)
+            return make_error(Errc::corrupt, std::string("the root directory of the ") + which + " tree (block " +
+                                                 std::to_string(r.extent) + ") is damaged or beyond the medium");
+        return {};
+    };
+    DM_TRY(check_root(*vs.pvd, "ISO 9660"));
+    if (vs.joliet) DM_TRY(check_root(*vs.joliet, "Joliet"));
     // Rock Ridge: SP in the "." record of the root.
     const auto& root = vs.pvd->root;
     if (root.extent < m.block_count()) {

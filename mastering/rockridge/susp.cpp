@@ -81,7 +81,7 @@ void SuaBuilder::nm(std::string_view name) {
         size_t n = std::min(chunk, name.size());
         auto e = header("NM", 5 + n);
         e[4] = n < name.size() ? 1 : 0;  // CONTINUE
-        std::memcpy(e.data() + 5, name.data(), n);
+        if (n) std::memcpy(e.data() + 5, name.data(), n);
         m_entries.push_back(std::move(e));
         name.remove_prefix(n);
     } while (!name.empty());
@@ -94,7 +94,7 @@ void SuaBuilder::sl(std::string_view target) {
         std::string c(2 + content.size(), '\0');
         c[0] = char(flags);
         c[1] = char(content.size());
-        std::memcpy(c.data() + 2, content.data(), content.size());
+        if (!content.empty()) std::memcpy(c.data() + 2, content.data(), content.size());
         comps.push_back(std::move(c));
     };
     if (!target.empty() && target[0] == '/') add(0x08, {});
@@ -120,7 +120,7 @@ void SuaBuilder::sl(std::string_view target) {
     auto flush = [&](bool more) {
         auto e = header("SL", 5 + cur.size());
         e[4] = more ? 1 : 0;
-        std::memcpy(e.data() + 5, cur.data(), cur.size());
+        if (!cur.empty()) std::memcpy(e.data() + 5, cur.data(), cur.size());
         m_entries.push_back(std::move(e));
         cur.clear();
     };

@@ -1,0 +1,105 @@
+#!/bin/bash
+# Side-by-side: master-image create against xorriso -as mkisofs -R -J,
+# genisoimage -R -J and cat, on the same trees in one run (issue 2).
+#   bench/image-create.sh [BUILD_DIR] [WORK_DIR] [a|b|all]
+# (a) 20,000 small files (100 B - 16 KiB in 200 leaf directories) + three 200 MB files
+# (b) 1,000,000 empty files (1,000 directories of 1,000)
+# Prints wall time, peak RSS and the ratios against master-image. The page
+# cache is warmed first (the trees are read once), as in spec/mastering.md §6.
+set -euo pipefail
+build=$(cd "${1:-build}" && pwd)
+work=${2:-${TMPDIR:-/tmp}/dm-bench}
+which=${3:-all}
+mkdir -p "$work"
+mi=$build/tools/master-image
+
+make_a() {
+  local d=$work/tree-a
+  [ -f "$d/.complete" ] && return
+  rm -rf "$d"; mkdir -p "$d"
+  python3 - "$d" <<'PY'
+import os, random, sys
+root = sys.argv[1]; rnd = random.Random(1)
+n = 0
+for i in range(10):
+    for j in range(20):
+        leaf = os.path.join(root, f"d{i}", f"e{j}")
+        os.makedirs(leaf, exist_ok=True)
+        for k in range(100):
+            size = rnd.randint(100, 16384)
+            with open(os.path.join(leaf, f"f{k:03}.dat"), "wb") as f:
+                f.write(rnd.randbytes(size))
+            n += 1
+for b in range(3):
+    with open(os.path.join(root, f"big{b}.bin"), "wb") as f:
+        for _ in range(200):
+            f.write(os.urandom(1 << 20))
+PY
+  touch "$d/.complete"
+}
+
+make_b() {
+  local d=$work/tree-b
+  [ -f "$d/.complete" ] && return
+  rm -rf "$d"; mkdir -p "$d"
+  python3 - "$d" <<'PY'
+import os, sys
+root = sys.argv[1]
+for i in range(1000):
+    sub = os.path.join(root, f"dir{i:04}")
+    os.mkdir(sub)
+    for k in range(1000):
+        open(os.path.join(sub, f"file{k:04}"), "wb").close()
+PY
+  touch "$d/.complete"
+}
+
+# measure NAME CMD...: wall seconds and peak RSS (KiB) of the command, median of 3.
+measure() {
+  local name=$1; shift
+  local walls=() rss=0
+  for run in 1 2 3; do
+    rm -f "$work/out.iso" "$work/out.iso.partial"
+    local t; t=$( { /usr/bin/time -f "%e %M" "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1 )
+    walls+=("${t% *}"); local r=${t#* }; [ "$r" -gt "$rss" ] && rss=$r
+  done
+  local median; median=$(printf '%s\n' "${walls[@]}" | sort -n | sed -n 2p)
+  echo "$name $median $rss"
+}
+
+report() { # report TITLE FILES, then lines "name wall rss" on stdin
+  local title=$1 files=$2
+  python3 -c '
+import sys
+title, files = sys.argv[1], int(sys.argv[2])
+rows = [l.split() for l in sys.stdin if l.strip()]
+ours = next(float(w) for n, w, r in rows if n == "master-image")
+print(f"\n{title}")
+print(f"{\"program\":<28}{\"wall s\":>9}{\"peak RSS\":>12}{\"B/file\":>9}{\"vs master-image\":>17}")
+for n, w, r in rows:
+    w = float(w); r = int(r)
+    rel = f"{w/ours:.2f}x slower" if n != "master-image" else "-"
+    if n.startswith("cat"): rel = f"master-image at {w/ours:.2f}x of cat throughput"
+    print(f"{n:<28}{w:>9.2f}{r/1024:>10.1f}MB{r*1024/files:>9.0f}  {rel}")
+' "$title" "$files"
+}
+
+run_set() {
+  local set=$1 dir=$work/tree-$1 files
+  files=$(find "$dir" -type f | wc -l)
+  find "$dir" -type f -print0 | xargs -0 cat >/dev/null  # warm the cache
+  {
+    measure "cat >/dev/null" sh -c "find '$dir' -type f -print0 | xargs -0 cat >/dev/null"
+    measure "cat >file" sh -c "find '$dir' -type f -print0 | xargs -0 cat >'$work/out.iso'"
+    measure "master-image" "$mi" create "$work/out.iso" --from "$dir"
+    measure "xorriso -as mkisofs -R -J" xorriso -as mkisofs -R -J -quiet -o "$work/out.iso" "$dir"
+    measure "genisoimage -R -J" genisoimage -R -J -quiet -o "$work/out.iso" "$dir"
+  } | report "set ($set): $files files in $(du -sh --apparent-size "$dir" | cut -f1)" "$files"
+}
+
+case $which in
+  a) make_a; run_set a;;
+  b) make_b; run_set b;;
+  all) make_a; run_set a; make_b; run_set b;;
+esac
+rm -f "$work/out.iso"
