@@ -60,29 +60,15 @@ measure() {
   local walls=() rss=0
   for run in 1 2 3; do
     rm -f "$work/out.iso" "$work/out.iso.partial"
-    local t; t=$( { /usr/bin/time -f "%e %M" "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1 )
+    /usr/bin/time -f "%e %M" -o "$work/time.txt" "$@" >/dev/null 2>&1 || { echo "$name failed" >&2; }
+    local t; t=$(tail -1 "$work/time.txt")
     walls+=("${t% *}"); local r=${t#* }; [ "$r" -gt "$rss" ] && rss=$r
   done
   local median; median=$(printf '%s\n' "${walls[@]}" | sort -n | sed -n 2p)
   echo "$name $median $rss"
 }
 
-report() { # report TITLE FILES, then lines "name wall rss" on stdin
-  local title=$1 files=$2
-  python3 -c '
-import sys
-title, files = sys.argv[1], int(sys.argv[2])
-rows = [l.split() for l in sys.stdin if l.strip()]
-ours = next(float(w) for n, w, r in rows if n == "master-image")
-print(f"\n{title}")
-print(f"{\"program\":<28}{\"wall s\":>9}{\"peak RSS\":>12}{\"B/file\":>9}{\"vs master-image\":>17}")
-for n, w, r in rows:
-    w = float(w); r = int(r)
-    rel = f"{w/ours:.2f}x slower" if n != "master-image" else "-"
-    if n.startswith("cat"): rel = f"master-image at {w/ours:.2f}x of cat throughput"
-    print(f"{n:<28}{w:>9.2f}{r/1024:>10.1f}MB{r*1024/files:>9.0f}  {rel}")
-' "$title" "$files"
-}
+report() { "$(dirname "$0")/report.py" "$1" "$2" master-image; }
 
 run_set() {
   local set=$1 dir=$work/tree-$1 files
@@ -92,6 +78,7 @@ run_set() {
     measure "cat >/dev/null" sh -c "find '$dir' -type f -print0 | xargs -0 cat >/dev/null"
     measure "cat >file" sh -c "find '$dir' -type f -print0 | xargs -0 cat >'$work/out.iso'"
     measure "master-image" "$mi" create "$work/out.iso" --from "$dir"
+    measure "master-image --no-dedup" "$mi" create "$work/out.iso" --from "$dir" --no-dedup
     measure "xorriso -as mkisofs -R -J" xorriso -as mkisofs -R -J -quiet -o "$work/out.iso" "$dir"
     measure "genisoimage -R -J" genisoimage -R -J -quiet -o "$work/out.iso" "$dir"
   } | report "set ($set): $files files in $(du -sh --apparent-size "$dir" | cut -f1)" "$files"

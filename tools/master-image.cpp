@@ -39,7 +39,7 @@ int main(int argc, char** argv) {
 
     std::string out, from, at = "/", fs = "iso9660,rockridge,joliet", volume, media_name, udf_revision;
     int level = 3;
-    bool include_base = false;
+    bool include_base = false, sync = false, no_dedup = false;
     auto* create = app.add_subcommand("create", "master a new image (OUT: an image file, or NAME.vdisc)");
     create->add_option("OUT", out, "the image file to write")->required();
     create->add_option("--from", from, "the directory whose contents go into the image")->required();
@@ -51,6 +51,8 @@ int main(int argc, char** argv) {
     create->add_option("--udf-revision", udf_revision, "UDF revision 1.02, 1.50, 2.01 or 2.50");
     create->add_option("--volume-name", volume, "volume name");
     create->add_option("--media", media_name, "size the image for this medium (cd-r, dvd+r, bd-r, ...)");
+    create->add_flag("--no-dedup", no_dedup, "do not look for identical files (faster; each copy is stored)");
+    create->add_flag("--sync", sync, "make the image durable (fsync) before it appears; appends always are");
 
     std::string image_path;
     std::vector<std::string> removes;
@@ -59,6 +61,7 @@ int main(int argc, char** argv) {
     append->add_option("--from", from, "the directory whose contents go into the new session")->required();
     append->add_option("--at", at, "where in the image the contents go (default /)");
     append->add_flag("--include-base", include_base, "put the --from directory itself into the image");
+    append->add_flag("--no-dedup", no_dedup, "do not look for identical files");
     append->add_option("--remove", removes, "remove this path (file or directory tree) from the image; repeatable");
 
     if (argc > 1 && argv[1][0] != '-' && std::string(argv[1]) != "create" && std::string(argv[1]) != "append") {
@@ -72,6 +75,7 @@ int main(int argc, char** argv) {
             bar.update(p.current_file, p.sectors_done, p.sectors_total);
         };
         image::FileSystemImage img;
+        img.set_dedup(!no_dedup);
         if (*create) {
             if (tools::classify_source(out) == tools::SourceKind::virtual_disc)
                 return tools::report(prog, make_error(Errc::unsupported, out + ": creating virtual discs (.vdisc) is not supported yet"));
@@ -90,7 +94,7 @@ int main(int argc, char** argv) {
                 img.choose_defaults_for_media(*p);
             }
             if (auto s = img.add_tree(from, include_base, at); !s.ok()) return tools::report(prog, s.error());
-            auto written = image::write_new_image(img, out, progress);
+            auto written = image::write_new_image(img, out, progress, sync);
             bar.finish();
             if (!written.ok()) return tools::report(prog, written.error());
             summary("created, first", out, *written);

@@ -6,6 +6,9 @@
 #include <unistd.h>
 
 #include <array>
+#include <atomic>
+#include <optional>
+#include <thread>
 #include <cstring>
 #include <map>
 #include <unordered_map>
@@ -29,47 +32,46 @@ FileDataPart::~FileDataPart() {
     if (m_fd >= 0) ::close(m_fd);
 }
 
-Result<int> FileDataPart::open_checked(const Content& c) {
-    if (m_open == &c && m_fd >= 0) return m_fd;
-    if (m_fd >= 0) ::close(m_fd);
-    m_fd = -1;
-    m_open = nullptr;
-    int fd = ::open(c.path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return os_error("cannot read " + c.path);
-    struct stat st {};
-    if (::fstat(fd, &st) != 0) {
-        auto e = os_error(c.path);
-        ::close(fd);
-        return e;
+Result<int> FileDataPart::open_checked(const Content& c, bool check_size) {
+    if (m_open != &c || m_fd < 0) {
+        if (m_fd >= 0) ::close(m_fd);
+        m_fd = -1;
+        m_open = nullptr;
+        int fd = ::open(c.path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) return os_error("cannot read " + c.path);
+        m_fd = fd;
+        m_open = &c;
+        m_open_checked = false;
     }
-    if (uint64_t(st.st_size) != c.size) {
-        ::close(fd);
-        return make_error(Errc::changed, c.path + ": the file changed size (" + std::to_string(c.size) + " -> " +
-                                             std::to_string(st.st_size) + " bytes) after it was added");
+    if (check_size && !m_open_checked) {
+        struct stat st {};
+        if (::fstat(m_fd, &st) != 0) return os_error(c.path);
+        if (uint64_t(st.st_size) != c.size)
+            return make_error(Errc::changed, c.path + ": the file changed size (" + std::to_string(c.size) + " -> " +
+                                                 std::to_string(st.st_size) + " bytes) after it was added");
+        m_open_checked = true;
     }
-    m_fd = fd;
-    m_open = &c;
-    return fd;
+    return m_fd;
 }
 
 namespace {
 
-// Digest of [0, limit) of a content (limit = 0: all of it).
-Result<Digest> digest_of(FileDataPart& part, Content& c, uint64_t limit) {
-    EVP_MD_CTX* md = EVP_MD_CTX_new();
-    EVP_DigestInit_ex(md, EVP_sha256(), nullptr);
-    std::vector<std::byte> buf(1 << 20);
+// Digest of [0, limit) of a content (limit = 0: all of it). Thread-safe for
+// host files (own descriptor); sources are read through their DataSource.
+Result<Digest> digest_of(Content& c, uint64_t limit, std::vector<std::byte>& buf) {
     uint64_t total = limit ? std::min(limit, c.size) : c.size;
-    uint64_t off = 0;
-    Status st;
+    if (buf.size() < (1u << 20)) buf.resize(1 << 20);
     int fd = -1;
     if (c.kind == ContentKind::host_file) {
-        auto r = part.open_checked(c);
-        if (!r.ok()) st = r.error();
-        else fd = *r;
+        fd = ::open(c.path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) return os_error("cannot read " + c.path);
     }
+    EVP_MD_CTX* md = EVP_MD_CTX_new();
+    EVP_DigestInit_ex(md, EVP_sha256(), nullptr);
+    Status st;
+    uint64_t off = 0;
     while (st.ok() && off < total) {
-        size_t n = size_t(std::min<uint64_t>(buf.size(), total - off));
+        size_t n = size_t(std::min<uint64_t>(1 << 20, total - off));
         ssize_t got;
         if (fd >= 0) {
             got = ::pread(fd, buf.data(), n, off_t(off));
@@ -80,18 +82,49 @@ Result<Digest> digest_of(FileDataPart& part, Content& c, uint64_t limit) {
             got = ssize_t(*r);
         }
         if (got == 0) {
-            st = make_error(Errc::changed, (fd >= 0 ? c.path : c.source->describe()) + ": the file became shorter while it was read");
+            st = make_error(Errc::changed, (fd >= 0 ? c.path : c.source->describe()) +
+                                               ": the file became shorter while it was read");
             break;
         }
         EVP_DigestUpdate(md, buf.data(), size_t(got));
         off += uint64_t(got);
     }
+    if (fd >= 0) ::close(fd);
     Digest d{};
     unsigned len = 0;
     EVP_DigestFinal_ex(md, d.data(), &len);
     EVP_MD_CTX_free(md);
     if (!st.ok()) return st.error();
     return d;
+}
+
+// Digests of many contents, host files spread over the cores (the cost is
+// per-file system calls as much as bytes).
+Result<std::vector<Digest>> digests_of(const std::vector<Content*>& items, uint64_t limit) {
+    std::vector<Digest> out(items.size());
+    std::vector<std::optional<Error>> errors(items.size());
+    std::atomic<size_t> next{0};
+    auto worker = [&] {
+        std::vector<std::byte> buf;
+        for (size_t i; (i = next++) < items.size();) {
+            if (items[i]->kind != ContentKind::host_file) continue;
+            auto d = digest_of(*items[i], limit, buf);
+            if (d.ok()) out[i] = *d;
+            else errors[i] = d.error();
+        }
+    };
+    unsigned n = std::max(1u, std::min(4u, std::thread::hardware_concurrency()));
+    std::vector<std::thread> pool;
+    for (unsigned t = 1; t < n && items.size() > 64; ++t) pool.emplace_back(worker);
+    worker();
+    for (auto& t : pool) t.join();
+    // Other sources, one at a time (a caller's stream need not be thread-safe).
+    std::vector<std::byte> buf;
+    for (size_t i = 0; i < items.size(); ++i) {
+        if (errors[i]) return *errors[i];
+        if (items[i]->kind != ContentKind::host_file) out[i] = DM_TRY(digest_of(*items[i], limit, buf));
+    }
+    return out;
 }
 
 }  // namespace
@@ -130,21 +163,38 @@ Status FileDataPart::prepare(bool dedup) {
 
     if (dedup) {
         std::unordered_map<uint64_t, std::vector<size_t>> by_size;
+        std::vector<size_t> candidates;
         for (size_t i = 0; i < all.size(); ++i)
             if (all[i]->kind != ContentKind::medium && all[i]->size > 0) by_size[all[i]->size].push_back(i);
         for (auto& [size, idx] : by_size) {
             if (idx.size() < 2) continue;
-            constexpr uint64_t prefix = 64 * 1024;
-            std::map<DigestKey, std::vector<size_t>> by_prefix;
-            for (size_t i : idx) by_prefix[{DM_TRY(digest_of(*this, *all[i], prefix))}].push_back(i);
-            for (auto& [pk, group] : by_prefix) {
-                if (group.size() < 2) continue;
-                std::map<DigestKey, std::vector<size_t>> by_full;
-                if (size <= prefix) by_full[pk] = group;
-                else
-                    for (size_t i : group) by_full[{DM_TRY(digest_of(*this, *all[i], 0))}].push_back(i);
-                for (auto& [fk, same] : by_full)
-                    for (size_t k = 1; k < same.size(); ++k) all[same[k]]->same_as = all[same[0]];
+            candidates.insert(candidates.end(), idx.begin(), idx.end());
+        }
+        // Stage 1: a digest of the first 64 KiB of every file that shares its size.
+        constexpr uint64_t prefix = 64 * 1024;
+        std::sort(candidates.begin(), candidates.end());  // layout order: sequential on disc
+        std::vector<Content*> items;
+        for (size_t i : candidates) items.push_back(all[i]);
+        auto prefixes = DM_TRY(digests_of(items, prefix));
+        std::map<std::pair<uint64_t, DigestKey>, std::vector<size_t>> by_prefix;
+        for (size_t k = 0; k < candidates.size(); ++k)
+            by_prefix[{all[candidates[k]]->size, DigestKey{prefixes[k]}}].push_back(candidates[k]);
+        // Stage 2: the whole content of larger files whose prefixes agree.
+        std::vector<size_t> full_idx;
+        for (auto& [key, group] : by_prefix)
+            if (group.size() > 1 && key.first > prefix) full_idx.insert(full_idx.end(), group.begin(), group.end());
+        items.clear();
+        for (size_t i : full_idx) items.push_back(all[i]);
+        auto fulls = DM_TRY(digests_of(items, 0));
+        std::map<size_t, Digest> full_of;
+        for (size_t k = 0; k < full_idx.size(); ++k) full_of[full_idx[k]] = fulls[k];
+        for (auto& [key, group] : by_prefix) {
+            if (group.size() < 2) continue;
+            std::map<DigestKey, std::vector<size_t>> same;
+            for (size_t i : group) same[key.first > prefix ? DigestKey{full_of[i]} : key.second].push_back(i);
+            for (auto& [d, members] : same) {
+                std::sort(members.begin(), members.end());
+                for (size_t k = 1; k < members.size(); ++k) all[members[k]]->same_as = all[members[0]];
             }
         }
     }

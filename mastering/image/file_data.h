@@ -28,7 +28,7 @@ public:
     // For the stream's copy_file_range path: the host file behind piece `tag`
     // (nullptr if the piece is not a host file), opened and checked.
     const Content* content_of(uint64_t tag) const { return tag < m_stored.size() ? m_stored[tag] : nullptr; }
-    Result<int> open_checked(const Content& c);
+    Result<int> open_checked(const Content& c, bool check_size = true);
     std::string describe(uint64_t tag) const;
 
     uint64_t new_data_blocks() const { return m_new_blocks; }
@@ -45,6 +45,7 @@ private:
     // The host file currently open for emission.
     const Content* m_open = nullptr;
     int m_fd = -1;
+    bool m_open_checked = false;
     uint32_t m_last_tag_reported = UINT32_MAX;
 
 public:

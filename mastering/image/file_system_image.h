@@ -38,6 +38,8 @@ public:
     uint64_t free_media_blocks() const { return m_free_blocks; }
     void set_free_media_blocks(uint64_t blocks) { m_free_blocks = blocks; }
     void set_time(int64_t now) { m_options.now = now; }
+    // Store identical file contents once (default on; costs reading files that share a size).
+    void set_dedup(bool on) { m_options.dedup = on; }
 
     // ---- Previous session
     // Which file systems the session at `session_start` holds.

@@ -33,7 +33,6 @@ struct Walker {
         set_attrs(n, st);
         if (S_ISREG(st.st_mode)) {
             if (st.st_size == 0 && st.st_nlink < 2) return {};
-            if (st.st_size > 0 && ::faccessat(dirfd, name, R_OK, 0) != 0) return os_error("cannot read " + path);
             Content* shared = nullptr;
             if (st.st_nlink > 1) {
                 auto it = links.find({uint64_t(st.st_dev), uint64_t(st.st_ino)});
@@ -49,6 +48,7 @@ struct Walker {
                 c->dev = st.st_dev;
                 c->ino = st.st_ino;
                 c->mtime_ns = int64_t(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+                c->sparse = uint64_t(st.st_blocks) * 512 < uint64_t(st.st_size);
                 n->content = c;
                 if (st.st_nlink > 1) links[{uint64_t(st.st_dev), uint64_t(st.st_ino)}] = c;
             }

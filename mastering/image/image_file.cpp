@@ -155,7 +155,8 @@ Result<std::shared_ptr<media::Medium>> open_image_medium(const std::string& path
     return std::shared_ptr<media::Medium>(new ImageMedium(std::move(src)));
 }
 
-Result<WriteReport> write_new_image(FileSystemImage& img, const std::string& path, const ProgressFn& progress) {
+Result<WriteReport> write_new_image(FileSystemImage& img, const std::string& path, const ProgressFn& progress,
+                                    bool sync) {
     img.set_session_start_block(first_session_lba);
     auto stream = DM_TRY(img.create_result_image());
     if (progress) stream->set_progress(progress);
@@ -172,7 +173,7 @@ Result<WriteReport> write_new_image(FileSystemImage& img, const std::string& pat
     auto sb = stream->superblock(first_session_lba + stream->block_count());
     st = write_all(fd, sb.data(), sb.size(), 0);
     if (!st.ok()) return fail(st.error());
-    if (::fsync(fd) != 0) return fail(os_error("cannot sync " + tmp));
+    if (sync && ::fsync(fd) != 0) return fail(os_error("cannot sync " + tmp));
     ::close(fd);
     if (::rename(tmp.c_str(), path.c_str()) != 0) {
         auto e = os_error("cannot create " + path);

@@ -35,8 +35,11 @@ struct WriteReport {
 };
 
 // Write `img` as a new image file at `path` (first session at LBA 32). The
-// file appears complete or not at all (written beside it, then renamed).
-Result<WriteReport> write_new_image(FileSystemImage& img, const std::string& path, const ProgressFn& progress = {});
+// file appears complete or not at all (written beside it, then renamed); with
+// `sync` it is also on stable storage before it appears (fsync), as an append
+// always is.
+Result<WriteReport> write_new_image(FileSystemImage& img, const std::string& path, const ProgressFn& progress = {},
+                                    bool sync = false);
 
 // Append the session of `img` (laid out at img.session_start_block(), which
 // must be the image's next writable address) to the image file at `path`.

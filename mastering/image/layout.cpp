@@ -8,7 +8,7 @@ uint32_t Allocator::reserve(uint32_t blocks, Part* part, uint64_t tag) {
     // Skip over fixed reservations that overlap [m_next, m_next + blocks).
     for (bool moved = true; moved;) {
         moved = false;
-        for (const auto& p : m_pieces) {
+        for (const auto& p : m_fixed) {
             if (blocks > 0 && p.start < m_next + blocks && m_next < p.start + p.blocks) {
                 m_next = p.start + p.blocks;
                 moved = true;
@@ -26,6 +26,7 @@ Result<uint32_t> Allocator::reserve_at(uint32_t lba, uint32_t blocks, Part* part
         if (p.start < lba + blocks && lba < p.start + p.blocks)
             return make_error(Errc::internal, "layout: block " + std::to_string(lba) + " is already taken");
     m_pieces.push_back({lba, blocks, part, tag});
+    m_fixed.push_back({lba, blocks, part, tag});
     if (lba <= m_next && lba + blocks > m_next) m_next = lba + blocks;
     return lba;
 }

@@ -62,6 +62,7 @@ public:
 
 private:
     std::vector<Piece> m_pieces;
+    std::vector<Piece> m_fixed;  // reserve_at ranges: the only ones reserve() must skip
     uint32_t m_next, m_start;
 };
 

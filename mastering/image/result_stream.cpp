@@ -5,6 +5,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <optional>
+#include <thread>
 #include <cstring>
 
 #include "mastering/image/session_layout.h"
@@ -116,57 +121,103 @@ Result<size_t> ImageStream::read(std::span<std::byte> out) {
     return n;
 }
 
+namespace {
+
+// Copy one host file into the image at `dst`: holes stay holes, the size must
+// be the one recorded when the file was added.
+Status copy_host_file(const Content& c, int fd, uint64_t dst, const std::atomic<bool>& cancelled,
+                      std::vector<std::byte>& buf) {
+    int src = ::open(c.path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (src < 0) return os_error("cannot read " + c.path);
+    struct Closer {
+        int fd;
+        ~Closer() { ::close(fd); }
+    } closer{src};
+    auto changed = [&] {
+        return make_error(Errc::changed, c.path + ": the file changed size after it was added (" +
+                                             std::to_string(c.size) + " bytes then)");
+    };
+    // A file whose last block has room after its data is copied one byte
+    // further: if that byte exists the file grew (saves an fstat per file).
+    // Otherwise, and for sparse or large files, its size is checked.
+    bool probe = !c.sparse && c.size % block_bytes != 0 && c.size <= (1u << 20);
+    struct stat st {};
+    if (!probe) {
+        if (::fstat(src, &st) != 0) return os_error(c.path);
+        if (uint64_t(st.st_size) != c.size) return changed();
+    }
+    uint64_t pos = 0;
+    bool use_cfr = true;
+    while (pos < c.size) {
+        uint64_t data_at = pos, data_end = c.size;
+        if (c.sparse) {
+            off_t d = ::lseek(src, off_t(pos), SEEK_DATA);
+            if (d < 0 && errno == ENXIO) break;  // only a hole is left
+            data_at = d < 0 ? pos : uint64_t(d);
+            if (data_at >= c.size) break;
+            off_t h = ::lseek(src, off_t(data_at), SEEK_HOLE);
+            data_end = h < 0 ? c.size : std::min<uint64_t>(uint64_t(h), c.size);
+        }
+        uint64_t cur = data_at;
+        uint64_t limit = data_end + (probe ? 1 : 0);
+        while (cur < limit) {
+            if (cancelled) return make_error(Errc::cancelled, "cancelled");
+            size_t n = size_t(std::min<uint64_t>(limit - cur, 64ull << 20));
+            ssize_t w;
+            if (use_cfr) {
+                loff_t in = loff_t(cur), outp = loff_t(dst + cur);
+                w = ::copy_file_range(src, &in, fd, &outp, n, 0);
+                if (w < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP)) {
+                    use_cfr = false;
+                    continue;
+                }
+                if (w < 0) return os_error("cannot copy " + c.path + " into the image");
+            } else {
+                if (buf.empty()) buf.resize(1 << 20);
+                w = ::pread(src, buf.data(), std::min(n, buf.size()), off_t(cur));
+                if (w < 0) return os_error("cannot read " + c.path);
+                if (w > 0) DM_TRY(write_all(fd, buf.data(), size_t(w), dst + cur));
+            }
+            if (w == 0) {
+                if (probe && cur == c.size) break;  // the expected end of the file
+                return make_error(Errc::changed, c.path + ": the file became shorter while the image was written");
+            }
+            cur += uint64_t(w);
+        }
+        if (cur > c.size) {
+            uint8_t zero = 0;  // the probe byte landed in this file's own padding: clear it
+            (void)::pwrite(fd, &zero, 1, off_t(dst + c.size));
+            return changed();
+        }
+        pos = data_end;
+    }
+    // A file that grew while it was copied (a short one cannot have shrunk
+    // unnoticed: the copy would have come up short).
+    if (c.size > (1u << 20) && ::fstat(src, &st) == 0 && uint64_t(st.st_size) != c.size)
+        return make_error(Errc::changed, c.path + ": the file changed size while the image was written");
+    return {};
+}
+
+}  // namespace
+
 Status ImageStream::write_to(int fd, uint64_t base) {
     auto& ctx = m_layout->ctx;
     FileDataPart* data = m_layout->data.get();
+    // Host files are copied by a few workers (copy_file_range at explicit
+    // offsets); everything else is produced here and written in order.
+    struct Job {
+        const Content* content;
+        uint64_t dst;
+        uint32_t blocks;
+    };
+    std::vector<Job> jobs;
     std::vector<std::byte> buf(size_t(k_chunk_blocks) * block_bytes);
     for (const Piece& p : m_pieces) {
         if (ctx.cancelled) return make_error(Errc::cancelled, "cancelled");
         uint64_t dst = base + uint64_t(p.start - m_layout->start) * block_bytes;
         const Content* c = p.part == data ? data->content_of(p.tag) : nullptr;
         if (c && c->kind == ContentKind::host_file) {
-            if (ctx.progress) ctx.progress({c->path, ctx.sectors_done, ctx.sectors_total});
-            int src = DM_TRY(data->open_checked(*c));
-            // Copy the data ranges of the source; its holes stay holes here.
-            uint64_t pos = 0;
-            bool use_cfr = true;
-            while (pos < c->size) {
-                off_t d = ::lseek(src, off_t(pos), SEEK_DATA);
-                if (d < 0 && errno == ENXIO) break;  // only a hole is left
-                uint64_t data_at = d < 0 ? pos : uint64_t(d);
-                if (data_at >= c->size) break;
-                off_t h = ::lseek(src, off_t(data_at), SEEK_HOLE);
-                uint64_t data_end = h < 0 ? c->size : std::min<uint64_t>(uint64_t(h), c->size);
-                uint64_t cur = data_at;
-                while (cur < data_end) {
-                    if (ctx.cancelled) return make_error(Errc::cancelled, "cancelled");
-                    size_t n = size_t(std::min<uint64_t>(data_end - cur, 64ull << 20));
-                    ssize_t w = -1;
-                    if (use_cfr) {
-                        loff_t in = loff_t(cur), outp = loff_t(dst + cur);
-                        w = ::copy_file_range(src, &in, fd, &outp, n, 0);
-                        if (w < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP)) {
-                            use_cfr = false;
-                            continue;
-                        }
-                        if (w < 0) return os_error("cannot copy " + c->path + " into the image");
-                    } else {
-                        size_t k = std::min(n, buf.size());
-                        w = ::pread(src, buf.data(), k, off_t(cur));
-                        if (w < 0) return os_error("cannot read " + c->path);
-                        if (w > 0) DM_TRY(write_all(fd, buf.data(), size_t(w), dst + cur));
-                    }
-                    if (w == 0)
-                        return make_error(Errc::changed, c->path + ": the file became shorter while the image was written");
-                    cur += uint64_t(w);
-                    account(0);
-                }
-                pos = data_end;
-            }
-            struct stat st {};
-            if (::fstat(src, &st) == 0 && uint64_t(st.st_size) != c->size)
-                return make_error(Errc::changed, c->path + ": the file changed size while the image was written");
-            account(p.blocks);
+            jobs.push_back({c, dst, p.blocks});
             continue;
         }
         for (uint32_t b = 0; b < p.blocks;) {
@@ -178,6 +229,46 @@ Status ImageStream::write_to(int fd, uint64_t base) {
             account(n);
         }
     }
+    std::atomic<size_t> next{0};
+    std::atomic<uint64_t> blocks_done{0};
+    std::atomic<bool> failed{false};
+    std::mutex error_mutex;
+    std::optional<Error> first_error;
+    std::atomic<const Content*> current{nullptr};
+    auto worker = [&] {
+        std::vector<std::byte> wbuf;
+        for (size_t i; !failed && !ctx.cancelled && (i = next++) < jobs.size();) {
+            current = jobs[i].content;
+            Status st = copy_host_file(*jobs[i].content, fd, jobs[i].dst, ctx.cancelled, wbuf);
+            if (!st.ok()) {
+                std::lock_guard lock(error_mutex);
+                if (!first_error) first_error = st.error();
+                failed = true;
+                return;
+            }
+            blocks_done += jobs[i].blocks;
+        }
+    };
+    unsigned n = std::max(1u, std::min(4u, std::thread::hardware_concurrency()));
+    std::vector<std::thread> pool;
+    for (unsigned t = 0; t < n && t < jobs.size(); ++t) pool.emplace_back(worker);
+    // Progress from this thread only, while the workers copy.
+    uint64_t reported = 0;
+    while (!pool.empty()) {
+        bool all_done = next.load() >= jobs.size() + pool.size() || failed;
+        uint64_t d = blocks_done.load();
+        if (ctx.progress && d != reported) {
+            account(d - reported);
+            reported = d;
+            if (const Content* c = current.load()) ctx.progress({c->path, ctx.sectors_done, ctx.sectors_total});
+        }
+        if (all_done) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    for (auto& t : pool) t.join();
+    if (first_error) return *first_error;
+    if (ctx.cancelled) return make_error(Errc::cancelled, "cancelled");
+    account(blocks_done.load() - reported);
     // The session's last blocks may be a hole (a sparse file's tail): extend.
     struct stat st {};
     uint64_t end = base + size();

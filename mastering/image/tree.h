@@ -35,6 +35,7 @@ struct Content {
     std::string path;                     // host_file
     uint64_t dev = 0, ino = 0;            // host identity
     int64_t mtime_ns = 0;                 // host mtime when added (change check)
+    bool sparse = false;                  // host_file with holes (fewer blocks than bytes)
     std::shared_ptr<DataSource> source;   // source
     std::vector<Extent> extents;          // medium: absolute LBAs on the imported medium
     std::optional<uint64_t> file_id;      // medium: the imported inode/unique id
