@@ -1,0 +1,63 @@
+// A virtual disc on the host: NAME.vdisc/ with data.img (every written
+// 2048-byte block at byte offset LBA × 2048, a sparse file) and toc.json (the
+// DiscModel, replaced atomically: written beside, fsync'ed, renamed, the
+// directory fsync'ed). See docs/vdisc.md.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "emulator/media/disc_model.h"
+#include "mastering/media/sector_source.h"
+
+namespace emulator::media {
+
+class VirtualDisc {
+public:
+    ~VirtualDisc();
+    VirtualDisc(const VirtualDisc&) = delete;
+    VirtualDisc& operator=(const VirtualDisc&) = delete;
+
+    // A new blank disc of `profile` at `dir` (which must not exist yet).
+    static Result<std::unique_ptr<VirtualDisc>> create_blank(const std::string& dir, Profile profile,
+                                                             std::optional<uint32_t> capacity = {});
+    // A closed disc holding a plain image (copied; reflinked where the file
+    // system can), read like the ROM profile of `family_of` (cd-*, dvd-*, bd-*).
+    static Result<std::unique_ptr<VirtualDisc>> create_from_image(const std::string& dir, const std::string& image,
+                                                                  Profile family_of);
+    // An existing disc; `exclusive` takes its lock (one drive per disc).
+    static Result<std::unique_ptr<VirtualDisc>> open(const std::string& dir, bool exclusive = true);
+    // Does `dir` look like a virtual disc?
+    static bool is_vdisc(const std::string& dir);
+
+    const std::string& path() const { return m_dir; }
+    DiscModel& model() { return m_model; }
+    const DiscModel& model() const { return m_model; }
+
+    Status read(uint64_t lba, std::span<std::byte> out) const;
+    Status write(uint64_t lba, std::span<const std::byte> data);
+    // Data on stable storage, then the model: what this acknowledges survives a crash.
+    Status sync();
+    // Only the model (after a change that wrote no data).
+    Status save_model();
+    // Throw away every data block (blanking).
+    Status discard_data();
+    // The model as last saved (what a drive finds after a power loss).
+    Status reload_model();
+
+private:
+    VirtualDisc(std::string dir, int data_fd, int lock_fd, DiscModel m);
+    std::string m_dir;
+    int m_data_fd;
+    int m_lock_fd;
+    DiscModel m_model;
+};
+
+// Read-only view of a virtual disc as a Medium (blocks + TOC) for master-info
+// and master-mount. Unrecorded blocks read as errors, as on a drive; the
+// sessions of overwritable media are those of the ISO 9660 chain in the data.
+Result<std::shared_ptr<mastering::media::Medium>> open_vdisc_medium(const std::string& dir);
+
+}  // namespace emulator::media
