@@ -134,6 +134,33 @@ mm::Toc DiscModel::toc() const {
     return t;
 }
 
+std::string check_invariants(const DiscModel& m) {
+    if (m.rom) return m.sessions.empty() ? "" : "a ROM disc has no recorded sessions";
+    if (m.overwritable()) {
+        if (m.formatted && m.formatted_blocks > m.capacity) return "formatted beyond the capacity";
+        return "";
+    }
+    uint32_t prev_end = 0, number = 0;
+    for (size_t i = 0; i < m.sessions.size(); ++i) {
+        const auto& s = m.sessions[i];
+        if (s.number != i + 1) return "sessions out of order";
+        if (!s.closed && i + 1 != m.sessions.size()) return "an open session that is not the last";
+        if (s.closed && s.tracks.empty()) return "a closed session without tracks";
+        for (const auto& t : s.tracks) {
+            if (t.number != ++number) return "tracks out of order";
+            if (t.start < prev_end) return "track " + std::to_string(t.number) + " overlaps the one before";
+            if (uint64_t(t.start) + std::max(t.recorded, t.reserved) > m.capacity) return "a track beyond the capacity";
+            if (t.reserved && t.recorded > t.reserved) return "more recorded than reserved";
+            if (s.closed && !t.closed) return "an open track in a closed session";
+            prev_end = t.end();
+        }
+    }
+    if (m.finalized && m.open_session() && !m.open_session()->tracks.empty()) return "a complete disc with an open session";
+    if (auto nwa = m.next_writable(); nwa && *nwa > m.capacity) return "next writable address beyond the capacity";
+    if (m.is_cd() && m.track_count() > 99) return "more than 99 tracks on a CD";
+    return "";
+}
+
 json to_json(const DiscModel& m) {
     json sessions = json::array();
     for (const auto& s : m.sessions) {

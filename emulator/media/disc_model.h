@@ -78,6 +78,10 @@ struct DiscModel {
     mastering::media::Toc toc() const;
 };
 
+// Empty if the model obeys its profile's rules (tracks in order, inside the
+// capacity, at most one open session, ...); otherwise what is wrong.
+std::string check_invariants(const DiscModel& m);
+
 nlohmann::json to_json(const DiscModel& m);
 Result<DiscModel> disc_model_from_json(const nlohmann::json& j);
 

@@ -41,17 +41,17 @@ Status write_all(int fd, const void* p, size_t n, uint64_t off) {
 }
 
 // toc.json replaced atomically: temp file, fsync, rename, fsync the directory.
-Status save_json(const std::string& dir, const DiscModel& m) {
+Status save_json(const std::string& dir, const DiscModel& m, bool durable = true) {
     std::string tmp = dir + "/toc.json.tmp", final_path = dir + "/toc.json";
     std::string text = to_json(m).dump(2) + "\n";
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) return os_error("cannot write " + tmp);
     Status st = write_all(fd, text.data(), text.size(), 0);
-    if (st.ok() && ::fsync(fd) != 0) st = os_error("cannot sync " + tmp);
+    if (st.ok() && durable && ::fsync(fd) != 0) st = os_error("cannot sync " + tmp);
     ::close(fd);
     if (!st.ok()) return st;
     if (::rename(tmp.c_str(), final_path.c_str()) != 0) return os_error("cannot replace " + final_path);
-    int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int dfd = durable ? ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
     if (dfd >= 0) {
         ::fsync(dfd);
         ::close(dfd);
@@ -177,13 +177,13 @@ Status VirtualDisc::write(uint64_t lba, std::span<const std::byte> data) {
 }
 
 Status VirtualDisc::sync() {
-    if (::fdatasync(m_data_fd) != 0) return os_error("cannot sync " + m_dir + "/data.img");
+    if (m_durable && ::fdatasync(m_data_fd) != 0) return os_error("cannot sync " + m_dir + "/data.img");
     return save_model();
 }
 
 Status VirtualDisc::save_model() {
     ++m_model.generation;
-    return save_json(m_dir, m_model);
+    return save_json(m_dir, m_model, m_durable);
 }
 
 Status VirtualDisc::discard_data() {

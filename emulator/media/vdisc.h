@@ -46,6 +46,8 @@ public:
     Status discard_data();
     // The model as last saved (what a drive finds after a power loss).
     Status reload_model();
+    // Tests and fuzzing can skip fsync (the page cache still survives a killed process).
+    void set_durable(bool on) { m_durable = on; }
 
 private:
     VirtualDisc(std::string dir, int data_fd, int lock_fd, DiscModel m);
@@ -53,6 +55,7 @@ private:
     int m_data_fd;
     int m_lock_fd;
     DiscModel m_model;
+    bool m_durable = true;
 };
 
 // Read-only view of a virtual disc as a Medium (blocks + TOC) for master-info

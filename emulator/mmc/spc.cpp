@@ -203,6 +203,10 @@ CommandReply Handlers::mode_select(Drive& d, Ctx& c) {
                            w->track_mode == 7 || w->track_mode == 1 || w->track_mode == 2;
             if (!ok_type || !ok_ms || !ok_dbt || !ok_mode) return Drive::check(sense::invalid_field_in_parameter_list);
             if (w->write_type == 0 && w->fixed_packet && w->packet_size == 0) return Drive::check(sense::invalid_packet_size);
+            if (!(d.m_page05.write_type == w->write_type && d.m_page05.multisession == w->multisession &&
+                  d.m_page05.data_block_type == w->data_block_type && d.m_page05.track_mode == w->track_mode))
+                for (NexusId other : d.m_nexuses)  // the others learn that the parameters changed
+                    if (other != c.nexus) d.m_ua[other].push_back(sense::mode_parameters_changed);
             d.m_page05 = *w;
         } else if (code != 0x01 && code != 0x1A && code != 0x2A) {
             return Drive::check(sense::invalid_field_in_parameter_list);
