@@ -322,6 +322,11 @@ Status Drive::set_trace_file(const std::string& path) {
     return {};
 }
 
+std::string Drive::check_medium_invariants() {
+    std::lock_guard lock(m_mutex);
+    return m_disc ? media::check_invariants(m_disc->model()) : "";
+}
+
 DriveStatus Drive::status() {
     std::lock_guard lock(m_mutex);
     DriveStatus s;

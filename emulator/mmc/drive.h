@@ -77,6 +77,9 @@ public:
     Status set_trace_file(const std::string& path);
     DriveStatus status();
 
+    // Empty if the medium's state obeys its profile's rules (fuzzing, tests).
+    std::string check_medium_invariants();
+
     // How many data-out bytes a CDB carries (for transports that need to know).
     static std::optional<size_t> data_out_length(std::span<const uint8_t> cdb);
 

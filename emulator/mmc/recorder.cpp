@@ -151,6 +151,11 @@ std::optional<sc::TrackInformation> track_information(const DiscModel& m, uint8_
     }
     auto inv = m.invisible_start();
     uint32_t inv_number = m.track_count() + 1;
+    // FFh: the invisible track, or the incomplete track that is still growing.
+    if (type == 1 && number == 0xFF && !inv) {
+        if (const auto* s = m.open_session(); s && !s->tracks.empty() && !s->tracks.back().closed)
+            return info_of(m, s->tracks.back(), s->number);
+    }
     for (const auto& s : m.sessions) {
         for (const auto& t : s.tracks) {
             bool match = type == 0   ? number >= t.start && number < std::max(t.end(), t.start + 1)
