@@ -37,7 +37,7 @@ Host::Host(Profile profile, std::optional<uint32_t> capacity, bool durable) {
 }
 
 Host::Host(std::shared_ptr<emulator::mmc::Drive> drive, emulator::NexusId nexus)
-    : m_drive(std::move(drive)), m_nexus(nexus), m_owner(false) {
+    : m_drive(std::move(drive)), m_nexus(nexus) {
     m_drive->nexus_opened(m_nexus);
 }
 

@@ -67,7 +67,7 @@ private:
     std::string m_disc_path;
     std::shared_ptr<emulator::mmc::Drive> m_drive;
     emulator::NexusId m_nexus = 1;
-    bool m_owner = true;
+
 };
 
 }  // namespace dmtest
