@@ -1,6 +1,8 @@
 // master-image create OUT --from DIR ... / master-image append IMAGE --from DIR ...
 #include <cstdio>
 
+#include "emulator/media/vdisc.h"
+#include "mastering/burn/burn_tree.h"
 #include "mastering/image/file_system_image.h"
 #include "mastering/image/image_file.h"
 #include "tools/common/cli.h"
@@ -42,7 +44,9 @@ int main(int argc, char** argv) {
     bool include_base = false, sync = false, no_dedup = false;
     auto* create = app.add_subcommand("create", "master a new image (OUT: an image file, or NAME.vdisc)");
     create->add_option("OUT", out, "the image file to write")->required();
-    create->add_option("--from", from, "the directory whose contents go into the image")->required();
+    std::string rom_image;
+    create->add_option("--from", from, "the directory whose contents go into the image");
+    create->add_option("--image", rom_image, "NAME.vdisc only: a closed (ROM) disc holding this plain image");
     create->add_option("--at", at, "where in the image the contents go (default /)");
     create->add_flag("--include-base", include_base, "put the --from directory itself into the image, not only its contents");
     create->add_option("--fs", fs, "file systems to create: iso9660,joliet,rockridge,udf");
@@ -76,9 +80,49 @@ int main(int argc, char** argv) {
         };
         image::FileSystemImage img;
         img.set_dedup(!no_dedup);
+        if (*create && tools::classify_source(out) == tools::SourceKind::virtual_disc) {
+            // A virtual disc: blank, a ROM disc from an image, or a first session burned onto it.
+            auto p = media::profile_from_name(media_name.empty() ? (rom_image.empty() ? "" : "dvd-rom") : media_name);
+            if (!p) return tools::report(prog, make_error(Errc::invalid_argument,
+                                                          media_name.empty() ? out + ": a virtual disc needs --media PROFILE"
+                                                                             : "unknown media profile \"" + media_name + "\""));
+            if (!rom_image.empty()) {
+                if (!from.empty()) return tools::report(prog, make_error(Errc::invalid_argument, "give --from or --image, not both"));
+                auto d = emulator::media::VirtualDisc::create_from_image(out, rom_image, *p);
+                if (!d.ok()) return tools::report(prog, d.error());
+                std::printf("%s: closed %s disc of %u blocks\n", out.c_str(),
+                            std::string(media::profile_name((*d)->model().profile)).c_str(), (*d)->model().rom_blocks);
+                return tools::exit_ok;
+            }
+            auto d = emulator::media::VirtualDisc::create_blank(out, *p);
+            if (!d.ok()) return tools::report(prog, d.error());
+            d->reset();
+            if (from.empty()) {
+                std::printf("%s: blank %s\n", out.c_str(), std::string(media::profile_name(*p)).c_str());
+                return tools::exit_ok;
+            }
+            auto rec = burn::DiscRecorder::open("emu:" + out);
+            if (!rec.ok()) return tools::report(prog, rec.error());
+            burn::BurnRequest req;
+            req.from = from;
+            req.at = at;
+            req.include_base = include_base;
+            req.volume_name = volume;
+            auto mask = parse_fs(fs);
+            if (!mask.ok()) return tools::report(prog, mask.error());
+            req.file_systems = *mask;
+            req.write.progress = [&](const burn::WriteProgress& w) { bar.update("burning", w.sectors, w.sectors_total); };
+            auto r = burn::burn_tree(**rec, req);
+            bar.finish();
+            if (!r.ok()) return tools::report(prog, r.error());
+            std::printf("%s: %s with a first session at block %u, %u blocks\n", out.c_str(),
+                        std::string(media::profile_name(*p)).c_str(), r->result.start, r->result.blocks);
+            return tools::exit_ok;
+        }
         if (*create) {
-            if (tools::classify_source(out) == tools::SourceKind::virtual_disc)
-                return tools::report(prog, make_error(Errc::unsupported, out + ": creating virtual discs (.vdisc) is not supported yet"));
+            if (!rom_image.empty())
+                return tools::report(prog, make_error(Errc::invalid_argument, "--image makes virtual discs (OUT ending in .vdisc)"));
+            if (from.empty()) return tools::report(prog, make_error(Errc::invalid_argument, "--from DIR is required"));
             auto mask = parse_fs(fs);
             if (!mask.ok()) return tools::report(prog, mask.error());
             if (image::has(*mask, image::FsType::udf) || !udf_revision.empty())

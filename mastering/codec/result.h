@@ -106,12 +106,15 @@ using Status = Result<void>;
 
 // DM_TRY(expr): evaluate a Result; on error return it from the enclosing
 // function; otherwise the expression's value (GCC/Clang statement expression).
-#define DM_TRY(expr)                                                   \
-    ({                                                                 \
-        auto dm_try_result_ = (expr);                                  \
-        if (!dm_try_result_.ok()) return dm_try_result_.release_error(); \
-        dm_try_result_.release_value();                                \
+#define DM_CONCAT_INNER(a, b) a##b
+#define DM_CONCAT(a, b) DM_CONCAT_INNER(a, b)
+#define DM_TRY_IMPL(var, expr)                        \
+    ({                                                \
+        auto var = (expr);                            \
+        if (!var.ok()) return var.release_error();    \
+        var.release_value();                          \
     })
+#define DM_TRY(expr) DM_TRY_IMPL(DM_CONCAT(dm_try_result_, __COUNTER__), expr)
 
 // DM_VERIFY(cond): an invariant of ours; aborts with the location if broken.
 #define DM_VERIFY(cond)                                                               \

@@ -1,5 +1,7 @@
 #include "tools/common/cli.h"
 
+#include "emulator/mmc/drive.h"
+
 #include <unistd.h>
 
 #include <cstdio>
@@ -17,6 +19,7 @@ int report(std::string_view prog, const mastering::Error& e) {
 }
 
 int run_main(CLI::App& app, int argc, char** argv, const std::function<int()>& body) {
+    emulator::mmc::register_emu_transport();  // every tool accepts emu:PATH drive addresses
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {

@@ -1,5 +1,7 @@
 #include "tools/common/source.h"
 
+#include "emulator/media/vdisc.h"
+#include "mastering/burn/format_data.h"
 #include "mastering/image/image_file.h"
 
 namespace tools {
@@ -20,9 +22,9 @@ Result<std::shared_ptr<media::Medium>> open_source(const std::string& source) {
     case SourceKind::image_file:
         return image::open_image_medium(source);
     case SourceKind::virtual_disc:
-        return make_error(Errc::unsupported, source + ": virtual discs (.vdisc) are not supported yet");
+        return emulator::media::open_vdisc_medium(source);
     case SourceKind::drive:
-        return make_error(Errc::unsupported, source + ": reading from drives is not supported yet");
+        return burn::open_drive_medium(source);
     }
     return make_error(Errc::internal, "unknown source kind");
 }

@@ -1,0 +1,137 @@
+// master-burn --drive ADDRESS (--from DIR [--at PATH] [--remove PATH]... | --image FILE)
+//             [--close] [--verify] [--speed X] [--json]
+#include <cstdio>
+
+#include <nlohmann/json.hpp>
+
+#include "mastering/burn/burn_tree.h"
+#include "tools/common/cli.h"
+
+using namespace mastering;
+
+namespace {
+
+// "max", a multiple of 1x ("4x"), or kB/s.
+Result<uint16_t> parse_speed(const std::string& s, media::Profile p) {
+    if (s.empty() || s == "max") return uint16_t(0);
+    double one = 176.4;
+    switch (media::profile_info(p).family) {
+    case media::Family::cd: one = 176.4; break;
+    case media::Family::dvd: one = 1385; break;
+    case media::Family::bd: one = 4495.5; break;
+    }
+    try {
+        size_t used = 0;
+        double v = std::stod(s, &used);
+        if (used < s.size() && (s[used] == 'x' || s[used] == 'X') && used + 1 == s.size()) v *= one;
+        else if (used != s.size()) throw std::invalid_argument(s);
+        if (v <= 0 || v > 65535) throw std::out_of_range(s);
+        return uint16_t(v);
+    } catch (const std::exception&) {
+        return make_error(Errc::invalid_argument, "--speed: \"" + s + "\" is not a speed (max, 4x, or kB/s)");
+    }
+}
+
+void json_line(const nlohmann::json& j) {
+    std::printf("%s\n", j.dump().c_str());
+    std::fflush(stdout);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"Burn a new session onto a recorder: a real drive, a drive behind iSCSI, or the emulator",
+                 "master-burn"};
+    std::string drive, from, at = "/", image_file, speed, fs, volume;
+    std::vector<std::string> removes;
+    bool close = false, verify = false, json = false, include_base = false;
+    app.add_option("--drive", drive, "/dev/srN, /dev/sgN, iscsi://[user%secret@]host[:port]/IQN/LUN or emu:PATH")->required();
+    auto* from_opt = app.add_option("--from", from, "directory whose contents go into the new session");
+    app.add_option("--at", at, "where in the disc's tree they go (default /)");
+    app.add_flag("--include-base", include_base, "put the --from directory itself onto the disc");
+    app.add_option("--remove", removes, "remove this path from the imported tree; repeatable");
+    auto* image_opt = app.add_option("--image", image_file, "write this image file to a blank disc");
+    from_opt->excludes(image_opt);
+    app.add_flag("--close", close, "close the disc: no further sessions");
+    app.add_flag("--verify", verify, "read the session back and compare");
+    app.add_option("--speed", speed, "write speed: max (default), 4x, or kB/s");
+    app.add_option("--fs", fs, "file systems (default: the medium's): iso9660,joliet,rockridge");
+    app.add_option("--volume-name", volume, "volume name (default: the imported one, or DISCMASTER)");
+    app.add_flag("--json", json, "progress and result as JSON lines");
+    return tools::run_main(app, argc, argv, [&]() -> int {
+        const char* prog = "master-burn";
+        if (from.empty() == image_file.empty())
+            return tools::report(prog, make_error(Errc::invalid_argument, "give --from DIR or --image FILE"));
+        auto fail = [&](const Error& e) {
+            if (json) json_line({{"event", "error"}, {"message", e.message}});
+            return tools::report(prog, e);
+        };
+        auto rec = burn::DiscRecorder::open(drive, drive.rfind("/dev/", 0) == 0);
+        if (!rec.ok()) return fail(rec.error());
+        burn::DiscFormatData f(**rec);
+        auto m = f.media();
+        if (!m.ok()) return fail(m.error());
+        if (json)
+            json_line({{"event", "media"},
+                       {"drive", drive},
+                       {"profile", std::string(media::profile_name(m->profile))},
+                       {"state", std::string(burn::to_string(m->state))},
+                       {"sessions", m->toc.sessions.size()},
+                       {"free_blocks", m->free_blocks}});
+        tools::ProgressBar bar(!json);
+        burn::WriteOptions o;
+        o.close_disc = close;
+        o.verify = verify;
+        auto sp = parse_speed(speed, m->profile);
+        if (!sp.ok()) return fail(sp.error());
+        o.speed_kbs = *sp;
+        o.progress = [&](const burn::WriteProgress& p) {
+            if (json)
+                json_line({{"event", "progress"}, {"sectors", p.sectors}, {"total", p.sectors_total},
+                           {"bytes", p.bytes}, {"buffer", p.buffer_percent}, {"eta", p.eta_seconds}});
+            else
+                bar.update("writing", p.sectors, p.sectors_total);
+        };
+        Result<burn::BurnReport> r = make_error(Errc::internal, "nothing done");
+        if (!image_file.empty()) {
+            r = burn::burn_image(**rec, image_file, o);
+        } else {
+            burn::BurnRequest req;
+            req.from = from;
+            req.at = at;
+            req.include_base = include_base;
+            req.remove = removes;
+            req.volume_name = volume;
+            req.write = o;
+            if (!fs.empty()) {
+                image::FsMask mask = 0;
+                for (size_t pos = 0; pos <= fs.size();) {
+                    size_t c = fs.find(',', pos);
+                    std::string item = fs.substr(pos, c == std::string::npos ? std::string::npos : c - pos);
+                    pos = c == std::string::npos ? fs.size() + 1 : c + 1;
+                    auto t = image::fs_from_name(item);
+                    if (!t) return fail(make_error(Errc::invalid_argument, "unknown file system \"" + item + "\""));
+                    mask |= image::mask(*t);
+                }
+                req.file_systems = mask;
+            }
+            r = burn::burn_tree(**rec, req);
+        }
+        bar.finish();
+        if (!r.ok()) return fail(r.error());
+        const auto& res = r->result;
+        if (json) {
+            nlohmann::json j = {{"event", "done"}, {"session", res.session_number}, {"start", res.start},
+                                {"blocks", res.blocks}, {"verified", res.verified}, {"closed", res.closed}};
+            if (r->imported_session_start) {
+                j["imported"] = std::string(image::fs_name(r->imported));
+                j["imported_session_start"] = *r->imported_session_start;
+            }
+            json_line(j);
+        } else {
+            std::printf("%s: session %u written at block %u, %u blocks%s%s\n", drive.c_str(), res.session_number,
+                        res.start, res.blocks, res.verified ? ", verified" : "", res.closed ? ", disc closed" : "");
+        }
+        return tools::exit_ok;
+    });
+}
