@@ -23,6 +23,13 @@ struct CommandReply {
     scsi::Status status = scsi::Status::good;
     scsi::Sense sense;          // meaningful when status is check_condition
     size_t data_in_length = 0;  // bytes of data_in filled (<= data_in.size())
+    // Bytes the command would have sent beyond data_in.size() (the
+    // initiator's expected length was too small): a residual overflow.
+    size_t data_in_overflow = 0;
+    // Data-out the command used, and what it needed beyond what was sent
+    // (for the transport's residual counts).
+    size_t data_out_used = 0;
+    size_t data_out_overflow = 0;
 };
 
 class LogicalUnit {

@@ -28,6 +28,7 @@ const std::vector<Drive::Entry>& Drive::table() {
         {op::prevent_allow, 6, H::prevent_allow, k_while_busy},
         {op::read_format_capacities, 10, H::read_format_capacities, k_while_busy},
         {op::read_capacity, 10, H::read_capacity, k_needs_medium},
+        {op::service_action_in16, 16, H::read_capacity16, k_needs_medium},
         {op::read10, 10, H::read, k_needs_medium},
         {op::write10, 10, H::write, k_needs_medium | k_writes},
         {op::verify10, 10, H::verify, k_needs_medium},
@@ -74,10 +75,12 @@ Drive::~Drive() {
 Profile Drive::profile() const { return m_disc ? m_disc->model().profile : Profile::none; }
 
 CommandReply Drive::reply(Ctx& c, const sc::Bytes& data, size_t alloc) {
-    size_t n = std::min({data.size(), alloc, c.in.size()});
+    size_t want = std::min(data.size(), alloc);
+    size_t n = std::min(want, c.in.size());
     if (n) std::memcpy(c.in.data(), data.data(), n);
     CommandReply r;
     r.data_in_length = n;
+    r.data_in_overflow = want - n;
     return r;
 }
 
@@ -224,6 +227,10 @@ CommandReply Drive::execute(NexusId nexus, std::span<const uint8_t> cdb, std::sp
         return it->handler(*this, c);
     };
     CommandReply r = run();
+    if (auto need = data_out_length(cdb)) {
+        r.data_out_used = std::min(*need, data_out.size());
+        r.data_out_overflow = *need > data_out.size() ? *need - data_out.size() : 0;
+    }
     if (r.status == sc::Status::check_condition) m_deferred[nexus] = r.sense;
     record(c, r, std::chrono::steady_clock::now() - t0);
     return r;

@@ -24,6 +24,7 @@ struct Handlers {
     static CommandReply get_configuration(Drive&, Ctx&);
     // read.cpp
     static CommandReply read_capacity(Drive&, Ctx&);
+    static CommandReply read_capacity16(Drive&, Ctx&);
     static CommandReply read(Drive&, Ctx&);
     static CommandReply read_cd(Drive&, Ctx&);
     static CommandReply read_toc(Drive&, Ctx&);

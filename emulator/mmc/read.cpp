@@ -20,21 +20,48 @@ CommandReply Handlers::read_capacity(Drive& d, Ctx& c) {
     return Drive::reply(c, sc::encode_read_capacity({blocks ? blocks - 1 : 0, 2048}), 8);
 }
 
+// READ CAPACITY(16) (SBC; SERVICE ACTION IN 10h): not MMC, but answered the
+// same way so that block-device initiators that start with it find the size.
+CommandReply Handlers::read_capacity16(Drive& d, Ctx& c) {
+    if ((c.cdb[1] & 0x1F) != 0x10) return Drive::check(sense::invalid_field_in_cdb);
+    uint32_t blocks = read_capacity_blocks(d.model());
+    sc::Bytes data(32, 0);
+    uint64_t last = blocks ? blocks - 1 : 0;
+    for (int i = 0; i < 8; ++i) data[size_t(i)] = uint8_t(last >> (56 - 8 * i));
+    data[10] = 0x08;  // 2048-byte blocks
+    return Drive::reply(c, data, sc::be32(&c.cdb[10]));
+}
+
 CommandReply Handlers::read(Drive& d, Ctx& c) {
     bool twelve = c.cdb[0] == op::read12;
     uint32_t lba = sc::be32(&c.cdb[2]);
     uint32_t n = twelve ? sc::be32(&c.cdb[6]) : sc::be16(&c.cdb[7]);
-    if (n == 0) return Drive::good();
-    if (uint64_t(n) * 2048 > c.in.size()) n = uint32_t(c.in.size() / 2048);
+    if (n == 0) {  // nothing to transfer, but the address must still exist
+        if (lba > read_capacity_blocks(d.model())) {
+            sc::Sense s = sense::lba_out_of_range;
+            s.information = lba;
+            return Drive::check(s);
+        }
+        return Drive::good();
+    }
     if (!readable(d.model(), lba, n)) {
         sc::Sense s = sense::lba_out_of_range;
         s.information = lba;
         return Drive::check(s);
     }
-    if (auto st = d.m_disc->read(lba, c.in.first(size_t(n) * 2048)); !st.ok())
-        return Drive::check(sense::unrecovered_read_error);
+    // The initiator may expect less than the CDB asks for: send what fits,
+    // down to part of a block (the transport reports the residual).
+    size_t want = size_t(n) * 2048, fits = std::min(want, c.in.size());
+    size_t whole = fits / 2048 * 2048;
+    if (whole && !d.m_disc->read(lba, c.in.first(whole)).ok()) return Drive::check(sense::unrecovered_read_error);
+    if (fits > whole) {
+        std::vector<std::byte> block(2048);
+        if (!d.m_disc->read(lba + whole / 2048, block).ok()) return Drive::check(sense::unrecovered_read_error);
+        std::memcpy(c.in.data() + whole, block.data(), fits - whole);
+    }
     CommandReply r;
-    r.data_in_length = size_t(n) * 2048;
+    r.data_in_length = fits;
+    r.data_in_overflow = want - fits;
     return r;
 }
 

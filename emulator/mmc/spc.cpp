@@ -4,6 +4,7 @@
 // SUPPORTED OPERATION CODES.
 #include <algorithm>
 #include <cstring>
+#include <optional>
 
 #include "emulator/mmc/handlers.h"
 
@@ -123,6 +124,13 @@ Bytes page_01(bool changeable) {
 
 Bytes page_1a(bool) { return Bytes{0x1A, 0x0A, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}; }
 
+// Control mode page (SPC): fixed sense data, unrestricted reordering off,
+// nothing changeable; busy timeout unlimited.
+Bytes page_0a(bool changeable) {
+    if (changeable) return Bytes{0x0A, 0x0A, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    return Bytes{0x0A, 0x0A, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0, 0};
+}
+
 Bytes page_05_changeable() {
     sc::WriteParameters w;
     Bytes p = sc::encode_write_parameters(w);
@@ -152,11 +160,13 @@ CommandReply Handlers::mode_sense(Drive& d, Ctx& c) {
     switch (page) {
     case 0x01: add(page_01(ch)); break;
     case 0x05: add(p05); break;
+    case 0x0A: add(page_0a(ch)); break;
     case 0x1A: add(page_1a(ch)); break;
     case 0x2A: add(page_2a(d, ch, d.prevented(), d.m_write_speed == 0xFFFF ? 7056 : d.m_write_speed)); break;
     case 0x3F:
         add(page_01(ch));
         add(p05);
+        add(page_0a(ch));
         add(page_1a(ch));
         add(page_2a(d, ch, d.prevented(), d.m_write_speed == 0xFFFF ? 7056 : d.m_write_speed));
         break;
@@ -208,6 +218,11 @@ CommandReply Handlers::mode_select(Drive& d, Ctx& c) {
                 for (NexusId other : d.m_nexuses)  // the others learn that the parameters changed
                     if (other != c.nexus) d.m_ua[other].push_back(sense::mode_parameters_changed);
             d.m_page05 = *w;
+        } else if (code == 0x0A) {
+            // Nothing of the control page is changeable: only its current values are accepted.
+            Bytes cur = page_0a(false);
+            if (n != cur.size() || !std::equal(page.begin() + 2, page.end(), cur.begin() + 2))
+                return Drive::check(sense::invalid_field_in_parameter_list);
         } else if (code != 0x01 && code != 0x1A && code != 0x2A) {
             return Drive::check(sense::invalid_field_in_parameter_list);
         }
@@ -217,6 +232,8 @@ CommandReply Handlers::mode_select(Drive& d, Ctx& c) {
 }
 
 CommandReply Handlers::start_stop_unit(Drive& d, Ctx& c) {
+    // A power condition other than 0 (START_VALID) ignores LoEj and Start (SPC-4 / MMC-6).
+    if (c.cdb[4] & 0xF0) return Drive::good();
     bool loej = c.cdb[4] & 2, start = c.cdb[4] & 1;
     if (!loej) return Drive::good();  // spin up / down
     if (!start) {                     // eject: the medium stays in the open tray
@@ -231,9 +248,9 @@ CommandReply Handlers::start_stop_unit(Drive& d, Ctx& c) {
     if (d.m_tray_open) {  // load: close the tray; a medium in it comes back as new
         d.m_tray_open = false;
         if (d.m_disc) {
+            // Every other initiator learns of it; the one that loaded it knows.
             for (NexusId n : d.m_nexuses)
                 if (n != c.nexus) d.m_ua[n].push_back(sense::medium_changed);
-            d.m_ua[c.nexus].push_back(sense::medium_changed);
             d.media_event(2);
         }
     }
@@ -291,24 +308,57 @@ CommandReply Handlers::report_luns(Drive&, Ctx& c) {
     return Drive::reply(c, b, sc::be32(&c.cdb[6]));
 }
 
+namespace {
+// The commands of the table that are one service action of their opcode.
+std::optional<uint16_t> service_action_of(uint8_t opcode) {
+    switch (opcode) {
+    case op::report_supported_opcodes: return 0x0C;
+    case op::service_action_in16: return 0x10;  // READ CAPACITY(16)
+    default: return std::nullopt;
+    }
+}
+
+// Command timeouts descriptor (SPC-4 6.35.4): seconds a command may take.
+Bytes timeouts_descriptor(uint8_t opcode) {
+    uint32_t recommended = 30;
+    if (opcode == op::format_unit || opcode == op::blank) recommended = 7200;
+    else if (opcode == op::close_track_session || opcode == op::synchronize_cache) recommended = 600;
+    else if (opcode == op::write10 || opcode == op::write12) recommended = 120;
+    Bytes t(12, 0);
+    t[1] = 0x0A;
+    sc::put32(&t[8], recommended);  // nominal (bytes 4-7) left 0: not specified
+    return t;
+}
+}  // namespace
+
 CommandReply Handlers::report_supported_opcodes(Drive&, Ctx& c) {
     if ((c.cdb[1] & 0x1F) != 0x0C) return Drive::check(sense::invalid_opcode);  // service action
     uint8_t options = c.cdb[2] & 7;
+    bool rctd = c.cdb[2] & 0x80;  // return command timeouts descriptors
     uint32_t alloc = sc::be32(&c.cdb[6]);
     const auto& t = Drive::table();
     if (options == 0) {
         Bytes b(4, 0);
         for (const auto& e : t) {
-            uint8_t d[8] = {e.opcode, 0, 0, 0, 0, 0, 0, e.cdb_length};
+            auto sa = service_action_of(e.opcode);
+            uint8_t d[8] = {e.opcode, 0, uint8_t(sa.value_or(0) >> 8), uint8_t(sa.value_or(0)), 0,
+                            uint8_t((sa ? 1 : 0) | (rctd ? 2 : 0)), 0, e.cdb_length};  // SERVACTV, CTDP
             b.insert(b.end(), d, d + 8);
+            if (rctd) {
+                auto td = timeouts_descriptor(e.opcode);
+                b.insert(b.end(), td.begin(), td.end());
+            }
         }
         sc::put32(&b[0], uint32_t(b.size() - 4));
         return Drive::reply(c, b, alloc);
     }
     if (options == 1 || options == 2) {
         auto it = std::find_if(t.begin(), t.end(), [&](const auto& e) { return e.opcode == c.cdb[3]; });
+        auto sa = it == t.end() ? std::nullopt : service_action_of(it->opcode);
+        // Options 1 names an opcode without service actions, 2 one with them.
+        if (it != t.end() && (options == 1) == sa.has_value()) return Drive::check(sense::invalid_field_in_cdb);
         Bytes b(4, 0);
-        if (it == t.end() || (options == 2 && sc::be16(&c.cdb[4]) != 0)) {
+        if (it == t.end() || (options == 2 && sc::be16(&c.cdb[4]) != *sa)) {
             b[1] = 1;  // not supported
             return Drive::reply(c, b, alloc);
         }
@@ -316,7 +366,13 @@ CommandReply Handlers::report_supported_opcodes(Drive&, Ctx& c) {
         sc::put16(&b[2], it->cdb_length);
         Bytes usage(it->cdb_length, 0xFF);
         usage[0] = it->opcode;
+        if (sa) usage[1] = uint8_t(*sa);
         b.insert(b.end(), usage.begin(), usage.end());
+        if (rctd) {
+            b[1] |= 0x80;  // CTDP
+            auto td = timeouts_descriptor(it->opcode);
+            b.insert(b.end(), td.begin(), td.end());
+        }
         return Drive::reply(c, b, alloc);
     }
     return Drive::check(sense::invalid_field_in_cdb);

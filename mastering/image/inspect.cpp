@@ -25,33 +25,43 @@ Result<MediumReport> inspect_medium(media::Medium& medium) {
     return r;
 }
 
-nlohmann::json to_json(const MediumReport& r) {
+nlohmann::json to_json(const media::Toc& toc) {
     using nlohmann::json;
     json media = {
-        {"profile", r.toc.profile == media::Profile::none ? "image-file" : std::string(media::profile_name(r.toc.profile))},
-        {"state", std::string(media::to_string(r.toc.state))},
-        {"capacity", r.toc.capacity},
-        {"free_blocks", r.toc.free_blocks},
+        {"profile", toc.profile == media::Profile::none ? "image-file" : std::string(media::profile_name(toc.profile))},
+        {"state", std::string(media::to_string(toc.state))},
+        {"capacity", toc.capacity},
+        {"free_blocks", toc.free_blocks},
     };
-    if (r.toc.next_writable) media["next_writable"] = *r.toc.next_writable;
+    if (toc.next_writable) media["next_writable"] = *toc.next_writable;
+    json sessions = json::array();
+    for (const auto& s : toc.sessions) {
+        json tracks = json::array();
+        for (const auto& t : s.tracks)
+            tracks.push_back({{"number", t.number}, {"start", t.start}, {"size", t.size},
+                              {"state", std::string(media::to_string(t.state))}});
+        sessions.push_back({{"number", s.number}, {"start", s.start}, {"size", s.size},
+                            {"state", std::string(media::to_string(s.state))}, {"tracks", tracks}});
+    }
+    return {{"media", media}, {"sessions", sessions}};
+}
+
+nlohmann::json to_json(const MediumReport& r) {
+    using nlohmann::json;
+    json out = to_json(r.toc);
     json sessions = json::array();
     for (const auto& s : r.sessions) {
         json fs = json::array();
         for (FsType t : {FsType::iso9660, FsType::rockridge, FsType::joliet, FsType::udf})
             if (has(s.file_systems, t)) fs.push_back(std::string(fs_name(t)));
-        json tracks = json::array();
-        for (const auto& t : s.session.tracks)
-            tracks.push_back({{"number", t.number}, {"start", t.start}, {"size", t.size},
-                              {"state", std::string(media::to_string(t.state))}});
-        json js = {{"number", s.session.number}, {"start", s.session.start}, {"size", s.session.size},
-                   {"state", std::string(media::to_string(s.session.state))}, {"file_systems", fs},
-                   {"tracks", tracks}};
+        json js = to_json(media::Toc{.sessions = {s.session}})["sessions"][0];
+        js["file_systems"] = fs;
         if (!s.volume_id.empty()) js["volume_id"] = s.volume_id;
         if (!s.joliet_volume_id.empty()) js["joliet_volume_id"] = s.joliet_volume_id;
         if (!s.problem.empty()) js["problem"] = s.problem;
         sessions.push_back(std::move(js));
     }
-    return {{"source", r.source}, {"media", media}, {"sessions", sessions}};
+    return {{"source", r.source}, {"media", out["media"]}, {"sessions", sessions}};
 }
 
 std::string to_text(const MediumReport& r) {

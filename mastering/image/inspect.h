@@ -28,6 +28,8 @@ struct MediumReport {
 
 Result<MediumReport> inspect_medium(media::Medium& medium);
 nlohmann::json to_json(const MediumReport& r);
+// The TOC alone: {"media": {...}, "sessions": [...]} (master-drive ctl status).
+nlohmann::json to_json(const media::Toc& toc);
 std::string to_text(const MediumReport& r);
 
 }  // namespace mastering::image

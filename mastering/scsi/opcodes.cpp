@@ -7,12 +7,12 @@
 namespace mastering::scsi {
 
 std::string_view op_name(uint8_t code) {
-    static constexpr std::array<std::pair<uint8_t, std::string_view>, 46> k_names{{
+    static constexpr std::array<std::pair<uint8_t, std::string_view>, 47> k_names{{
         {op::test_unit_ready, "TEST UNIT READY"}, {op::request_sense, "REQUEST SENSE"},
         {op::format_unit, "FORMAT UNIT"}, {op::inquiry, "INQUIRY"}, {op::mode_select6, "MODE SELECT(6)"},
         {op::mode_sense6, "MODE SENSE(6)"}, {op::start_stop_unit, "START STOP UNIT"},
         {op::prevent_allow, "PREVENT ALLOW MEDIUM REMOVAL"}, {op::read_format_capacities, "READ FORMAT CAPACITIES"},
-        {op::read_capacity, "READ CAPACITY"}, {op::read10, "READ(10)"}, {op::write10, "WRITE(10)"},
+        {op::read_capacity, "READ CAPACITY"}, {op::service_action_in16, "SERVICE ACTION IN(16)"}, {op::read10, "READ(10)"}, {op::write10, "WRITE(10)"},
         {op::verify10, "VERIFY(10)"}, {op::synchronize_cache, "SYNCHRONIZE CACHE"}, {op::read_buffer, "READ BUFFER"},
         {op::read_toc, "READ TOC/PMA/ATIP"}, {op::get_configuration, "GET CONFIGURATION"},
         {op::get_event_status, "GET EVENT STATUS NOTIFICATION"}, {op::read_disc_information, "READ DISC INFORMATION"},

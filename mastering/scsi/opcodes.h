@@ -21,7 +21,7 @@ constexpr uint8_t test_unit_ready = 0x00, request_sense = 0x03, format_unit = 0x
                   report_luns = 0xA0, blank = 0xA1, report_key = 0xA4, load_unload = 0xA6, read12 = 0xA8,
                   write12 = 0xAA, get_performance = 0xAC, read_disc_structure = 0xAD, set_streaming = 0xB6,
                   read_cd = 0xBE, set_cd_speed = 0xBB, mechanism_status = 0xBD, send_disc_structure = 0xBF,
-                  report_supported_opcodes = 0xA3;
+                  report_supported_opcodes = 0xA3, service_action_in16 = 0x9E;
 }
 
 // "READ(10)" for 0x28; "OPCODE 0xNN" for unknown ones.

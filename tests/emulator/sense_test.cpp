@@ -68,8 +68,13 @@ TEST(DriveSense, no_medium_tray_and_removal) {
     auto ev = h.ok(sc::cdb::get_event_status(0x10, 8), {}, 8);
     EXPECT_EQ(ev.data[4], 3) << "media removal";
     EXPECT_EQ(ev.data[5] & 1, 1) << "tray open";
+    Host other(h.drive_ptr(), 2);  // a second initiator
+    other.settle();
     h.ok(sc::cdb::start_stop_unit(true, true));
-    expect_sense(h.cmd(sc::cdb::test_unit_ready()), sense::medium_changed, "reload");
+    EXPECT_TRUE(h.cmd(sc::cdb::test_unit_ready()).good()) << "the initiator that loaded the medium gets no unit attention";
+    expect_sense(other.cmd(sc::cdb::test_unit_ready()), sense::medium_changed, "reload seen by another initiator");
+    h.ok(sc::Cdb{{0x1B, 0, 0, 0, 0x30 | 0x02}, 6});  // POWER CONDITION 3 with LoEj: LoEj is ignored
+    EXPECT_TRUE(h.cmd(sc::cdb::test_unit_ready()).good()) << "a power condition change does not eject";
     ev = h.ok(sc::cdb::get_event_status(0x10, 8), {}, 8);
     EXPECT_EQ(ev.data[4], 2) << "new media";
     auto disc = h.drive().eject();

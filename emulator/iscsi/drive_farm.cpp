@@ -1,0 +1,325 @@
+#include "emulator/iscsi/drive_farm.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "mastering/image/inspect.h"
+
+namespace emulator::iscsi {
+
+using mastering::Errc;
+using mastering::make_error;
+using mastering::media::Profile;
+using nlohmann::json;
+
+namespace {
+
+bool valid_name(const std::string& n) {
+    if (n.empty() || n.size() > 64) return false;
+    for (char c : n)
+        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.')) return false;
+    return true;
+}
+
+}  // namespace
+
+Result<DriveSpec> parse_medium_spec(const std::string& text) {
+    DriveSpec s;
+    auto colon = text.find(':');
+    if (colon != std::string::npos) {
+        if (auto p = mastering::media::profile_from_name(text.substr(0, colon))) {
+            s.profile = *p;
+            s.path = text.substr(colon + 1);
+        }
+    }
+    if (!s.profile) s.path = text;
+    if (s.path.empty() && s.profile)
+        return make_error(Errc::invalid_argument, "'" + text + "' names a profile but no virtual disc path");
+    if (s.profile && !mastering::media::is_writable(*s.profile))
+        return make_error(Errc::invalid_argument,
+                          std::string(mastering::media::profile_name(*s.profile)) +
+                              " is not a recordable profile: make a read-only disc with master-image create X.vdisc --image FILE");
+    return s;
+}
+
+Result<DriveSpec> parse_drive_spec(const std::string& text) {
+    auto eq = text.find('=');
+    if (eq == std::string::npos)
+        return make_error(Errc::invalid_argument, "'" + text + "': a drive is NAME=PROFILE:PATH, NAME=PATH or NAME=");
+    std::string name = text.substr(0, eq);
+    if (!valid_name(name))
+        return make_error(Errc::invalid_argument,
+                          "'" + name + "': a drive name has 1 to 64 letters, digits, '-' or '.' (it ends an IQN)");
+    DriveSpec s;
+    if (eq + 1 < text.size()) s = DM_TRY(parse_medium_spec(text.substr(eq + 1)));
+    s.name = name;
+    return s;
+}
+
+Result<std::unique_ptr<media::VirtualDisc>> load_disc(const DriveSpec& spec) {
+    std::error_code ec;
+    if (std::filesystem::exists(spec.path, ec)) {
+        if (!media::VirtualDisc::is_vdisc(spec.path))
+            return make_error(Errc::invalid_argument,
+                              spec.path + " is not a virtual disc (for a plain image: master-image create X.vdisc --image " +
+                                  spec.path + ")");
+        auto disc = DM_TRY(media::VirtualDisc::open(spec.path));
+        if (spec.profile && disc->model().profile != *spec.profile)
+            return make_error(Errc::invalid_argument,
+                              spec.path + " holds a " + std::string(mastering::media::profile_name(disc->model().profile)) +
+                                  " disc, not " + std::string(mastering::media::profile_name(*spec.profile)));
+        return disc;
+    }
+    if (!spec.profile)
+        return make_error(Errc::not_found, spec.path + " does not exist (give PROFILE:PATH to create a blank disc there)");
+    return media::VirtualDisc::create_blank(spec.path, *spec.profile);
+}
+
+DriveFarm::DriveFarm(FarmOptions options) : m_options(std::move(options)), m_server(m_options.server) {}
+
+DriveFarm::~DriveFarm() { stop(); }
+
+Status DriveFarm::add_drive(const DriveSpec& spec) {
+    for (const auto& e : m_drives)
+        if (e.name == spec.name) return make_error(Errc::exists, "two drives are named " + spec.name);
+    auto drive = std::make_shared<mmc::Drive>(m_options.drive);
+    if (!spec.path.empty()) {
+        auto disc = DM_TRY(load_disc(spec));
+        DM_VERIFY(drive->insert(std::move(disc)));
+    }
+    if (!m_options.trace_dir.empty())
+        DM_VERIFY(drive->set_trace_file(m_options.trace_dir + "/" + spec.name + ".trace"));
+    m_drives.push_back({spec.name, drive});
+    m_server.add_target({target_prefix + spec.name, drive, {}});
+    return {};
+}
+
+Status DriveFarm::set_target_auth(const std::string& name, AuthPolicy auth) {
+    auto* e = DM_TRY(find(name));
+    m_server.add_target({target_prefix + e->name, e->drive, std::move(auth)});
+    return {};
+}
+
+Status DriveFarm::start() { return m_server.start(); }
+
+mmc::Drive* DriveFarm::drive(const std::string& name) {
+    for (auto& e : m_drives)
+        if (e.name == name) return e.drive.get();
+    return nullptr;
+}
+
+Result<DriveFarm::Entry*> DriveFarm::find(const std::string& name) {
+    for (auto& e : m_drives)
+        if (e.name == name) return &e;
+    std::string known;
+    for (const auto& e : m_drives) known += (known.empty() ? "" : ", ") + e.name;
+    return make_error(Errc::not_found, "no drive named '" + name + "' (drives: " + known + ")");
+}
+
+json DriveFarm::status() {
+    auto conns = m_server.connections();
+    json drives = json::array();
+    for (auto& e : m_drives) {
+        auto st = e.drive->status();
+        json d = {{"name", e.name},
+                  {"target", target_prefix + e.name},
+                  {"tray_open", st.tray_open},
+                  {"removal_prevented", st.prevented},
+                  {"fault_plan", st.fault_plan},
+                  {"commands", st.commands}};
+        if (st.medium_present) {
+            json m = mastering::image::to_json(st.toc);
+            d["medium"] = {{"path", st.disc_path}, {"profile", m["media"]["profile"]}, {"state", m["media"]["state"]},
+                           {"capacity", m["media"]["capacity"]}, {"free_blocks", m["media"]["free_blocks"]},
+                           {"sessions", m["sessions"]}};
+            if (m["media"].contains("next_writable")) d["medium"]["next_writable"] = m["media"]["next_writable"];
+        } else {
+            d["medium"] = nullptr;
+        }
+        json inits = json::array();
+        for (const auto& c : conns)
+            if (c.target == target_prefix + e.name && c.logged_in)
+                inits.push_back({{"initiator", c.initiator}, {"peer", c.peer}, {"pdus", c.commands}});
+        d["initiators"] = inits;
+        drives.push_back(std::move(d));
+    }
+    json discovery = json::array();
+    for (const auto& c : conns)
+        if (c.discovery || !c.logged_in) discovery.push_back({{"initiator", c.initiator}, {"peer", c.peer}});
+    return {{"ok", true}, {"portal", m_server.portal()}, {"drives", drives}, {"other_connections", discovery}};
+}
+
+json DriveFarm::handle(const json& req) {
+    std::lock_guard lock(m_mutex);
+    auto fail = [](const std::string& why) { return json{{"ok", false}, {"error", why}}; };
+    if (!req.is_object() || !req.contains("command") || !req["command"].is_string())
+        return fail("a request is a JSON object with a \"command\"");
+    std::string cmd = req["command"];
+    if (cmd == "status") return status();
+    if (!req.contains("drive") || !req["drive"].is_string()) return fail("\"" + cmd + "\" needs a \"drive\"");
+    auto entry = find(req["drive"].get<std::string>());
+    if (!entry.ok()) return fail(entry.error().message);
+    auto& drive = *(*entry)->drive;
+    auto arg = [&](const char* key) -> std::string {
+        return req.contains(key) && req[key].is_string() ? req[key].get<std::string>() : std::string();
+    };
+    if (cmd == "insert") {
+        auto spec = parse_medium_spec(arg("medium"));
+        if (!spec.ok()) return fail(spec.error().message);
+        if (spec->path.empty()) return fail("insert needs a medium: PROFILE:PATH or PATH");
+        if (drive.status().medium_present) return fail("drive " + (*entry)->name + " already holds a medium: eject it first");
+        auto disc = load_disc(*spec);
+        if (!disc.ok()) return fail(disc.error().message);
+        if (auto st = drive.insert(std::move(*disc)); !st.ok()) return fail(st.error().message);
+        return {{"ok", true}};
+    }
+    if (cmd == "eject") {
+        bool force = req.contains("force") && req["force"].is_boolean() && req["force"].get<bool>();
+        auto disc = drive.eject(force);
+        if (!disc.ok()) return fail(disc.error().message + " (force it with --force)");
+        json r = {{"ok", true}};
+        if (*disc) r["path"] = (*disc)->path();
+        return r;  // the disc is released (unlocked) here
+    }
+    if (cmd == "fault") {
+        if (auto st = drive.set_fault_plan(arg("plan")); !st.ok()) return fail(st.error().message);
+        return {{"ok", true}, {"fault_plan", drive.status().fault_plan}};
+    }
+    if (cmd == "trace") {
+        bool clear = req.contains("clear") && req["clear"].is_boolean() && req["clear"].get<bool>();
+        return {{"ok", true}, {"lines", drive.trace(clear)}};
+    }
+    return fail("unknown command \"" + cmd + "\" (status, insert, eject, fault, trace)");
+}
+
+Status DriveFarm::serve_control(const std::string& path) {
+    sockaddr_un addr{};
+    if (path.size() >= sizeof addr.sun_path) return make_error(Errc::invalid_argument, "control socket path too long: " + path);
+    addr.sun_family = AF_UNIX;
+    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+    // A socket file nobody listens on is left over from a killed server.
+    if (int probe = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0); probe >= 0) {
+        if (::connect(probe, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+            ::close(probe);
+            return make_error(Errc::exists, "another master-drive listens on " + path);
+        }
+        ::close(probe);
+    }
+    ::unlink(path.c_str());
+    m_control_fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (m_control_fd < 0 || ::bind(m_control_fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        ::listen(m_control_fd, 16) != 0)
+        return make_error(Errc::io, "cannot listen on " + path + ": " + std::strerror(errno));
+    ::chmod(path.c_str(), 0600);
+    if (::pipe2(m_wake_pipe, O_CLOEXEC) != 0) return make_error(Errc::io, std::string("pipe: ") + std::strerror(errno));
+    m_control_path = path;
+    m_control_thread = std::thread([this] { control_loop(); });
+    return {};
+}
+
+namespace {
+
+// Reads one line (at most 1 MiB) with a deadline; false on error or timeout.
+bool read_line(int fd, std::string& line, int timeout_ms) {
+    char buf[4096];
+    while (line.find('\n') == std::string::npos) {
+        pollfd p{fd, POLLIN, 0};
+        if (::poll(&p, 1, timeout_ms) <= 0) return false;
+        ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n <= 0) return false;
+        line.append(buf, size_t(n));
+        if (line.size() > (1u << 20)) return false;
+    }
+    line.resize(line.find('\n'));
+    return true;
+}
+
+bool write_all(int fd, const std::string& s) {
+    size_t off = 0;
+    while (off < s.size()) {
+        ssize_t n = ::send(fd, s.data() + off, s.size() - off, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return false;
+        off += size_t(n);
+    }
+    return true;
+}
+
+}  // namespace
+
+void DriveFarm::control_loop() {
+    for (;;) {
+        pollfd p[2] = {{m_control_fd, POLLIN, 0}, {m_wake_pipe[0], POLLIN, 0}};
+        if (::poll(p, 2, -1) < 0) {
+            if (errno == EINTR) continue;
+            return;
+        }
+        if (p[1].revents) return;
+        if (!(p[0].revents & POLLIN)) continue;
+        int fd = ::accept4(m_control_fd, nullptr, nullptr, SOCK_CLOEXEC);
+        if (fd < 0) continue;
+        std::string line;
+        json answer;
+        if (!read_line(fd, line, 5000)) {
+            ::close(fd);
+            continue;
+        }
+        try {
+            answer = handle(json::parse(line));
+        } catch (const std::exception& e) {
+            answer = {{"ok", false}, {"error", std::string("not a JSON request: ") + e.what()}};
+        }
+        write_all(fd, answer.dump() + "\n");
+        ::close(fd);
+    }
+}
+
+void DriveFarm::stop() {
+    if (m_stopped) return;
+    m_stopped = true;
+    if (m_control_thread.joinable()) {
+        (void)!::write(m_wake_pipe[1], "x", 1);
+        m_control_thread.join();
+    }
+    if (m_control_fd >= 0) {
+        ::close(m_control_fd);
+        ::unlink(m_control_path.c_str());
+    }
+    for (int fd : m_wake_pipe)
+        if (fd >= 0) ::close(fd);
+    m_server.stop();
+    // Every acknowledged write on stable storage before the discs are released.
+    for (auto& e : m_drives) (void)e.drive->eject(true);
+}
+
+Result<json> control_request(const std::string& path, const json& request) {
+    sockaddr_un addr{};
+    if (path.size() >= sizeof addr.sun_path) return make_error(Errc::invalid_argument, "control socket path too long: " + path);
+    addr.sun_family = AF_UNIX;
+    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+        std::string why = std::strerror(errno);
+        if (fd >= 0) ::close(fd);
+        return make_error(Errc::not_found, "cannot reach master-drive at " + path + ": " + why);
+    }
+    std::string line;
+    bool ok = write_all(fd, request.dump() + "\n") && read_line(fd, line, 120000);
+    ::close(fd);
+    if (!ok) return make_error(Errc::io, "master-drive at " + path + " did not answer");
+    try {
+        return json::parse(line);
+    } catch (const std::exception& e) {
+        return make_error(Errc::corrupt, std::string("master-drive sent a malformed answer: ") + e.what());
+    }
+}
+
+}  // namespace emulator::iscsi

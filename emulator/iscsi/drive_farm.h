@@ -1,0 +1,84 @@
+// The drives master-drive serves: each a virtual recorder (emulator::mmc::Drive)
+// exported as target iqn.2026-11.org.discmaster:NAME, LUN 0, by one iSCSI
+// Server; and the control protocol of `master-drive ctl`: one JSON object per
+// line on a Unix socket, one JSON answer per request (docs/master-drive.md).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "emulator/iscsi/server.h"
+#include "emulator/mmc/drive.h"
+
+namespace emulator::iscsi {
+
+constexpr const char* target_prefix = "iqn.2026-11.org.discmaster:";
+
+// "NAME=PROFILE:PATH" (a virtual disc at PATH, created blank if missing),
+// "NAME=PATH" (an existing virtual disc), "NAME=" (an empty tray).
+struct DriveSpec {
+    std::string name;
+    std::optional<mastering::media::Profile> profile;
+    std::string path;
+};
+Result<DriveSpec> parse_drive_spec(const std::string& text);
+// "PROFILE:PATH" or "PATH": the medium part of a spec (ctl insert).
+Result<DriveSpec> parse_medium_spec(const std::string& text);
+// Opens (or creates blank) the virtual disc a spec names.
+Result<std::unique_ptr<media::VirtualDisc>> load_disc(const DriveSpec& spec);
+
+struct FarmOptions {
+    ServerOptions server;
+    mmc::DriveOptions drive;
+    std::string trace_dir;  // every drive's trace also goes to TRACE_DIR/NAME.trace
+};
+
+class DriveFarm {
+public:
+    explicit DriveFarm(FarmOptions options);
+    ~DriveFarm();
+
+    Status add_drive(const DriveSpec& spec);
+    void set_auth(AuthPolicy auth) { m_server.set_global_auth(std::move(auth)); }
+    // CHAP secrets for one drive's target only (instead of the global ones).
+    Status set_target_auth(const std::string& drive, AuthPolicy auth);
+    Status start();
+    uint16_t port() const { return m_server.port(); }
+    // Listen for `master-drive ctl` on a Unix socket (replaced if stale).
+    Status serve_control(const std::string& socket_path);
+    // Stop serving; every medium is synchronized and released.
+    void stop();
+
+    // One control request (also what the socket calls).
+    nlohmann::json handle(const nlohmann::json& request);
+    nlohmann::json status();
+    mmc::Drive* drive(const std::string& name);
+
+private:
+    struct Entry {
+        std::string name;
+        std::shared_ptr<mmc::Drive> drive;
+    };
+    Result<Entry*> find(const std::string& name);
+    void control_loop();
+
+    FarmOptions m_options;
+    Server m_server;
+    std::vector<Entry> m_drives;
+    std::string m_control_path;
+    int m_control_fd = -1;
+    int m_wake_pipe[2] = {-1, -1};
+    std::thread m_control_thread;
+    std::mutex m_mutex;  // control requests one at a time
+    bool m_stopped = false;
+};
+
+// A client for the control socket: sends one request, returns the answer.
+Result<nlohmann::json> control_request(const std::string& socket_path, const nlohmann::json& request);
+
+}  // namespace emulator::iscsi

@@ -1,0 +1,961 @@
+#include "emulator/iscsi/server.h"
+
+#include <boost/asio.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <cstdio>
+#include <cstring>
+#include <deque>
+#include <optional>
+
+#include "emulator/iscsi/crc32c.h"
+#include "mastering/scsi/mmc.h"
+
+namespace emulator::iscsi {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using asio::awaitable;
+using asio::use_awaitable;
+using boost::system::error_code;
+namespace sc = mastering::scsi;
+
+namespace {
+
+bool serial_lt(uint32_t a, uint32_t b) { return a != b && uint32_t(b - a) < 0x80000000u; }
+
+std::string hex32(uint32_t v) {
+    char b[16];
+    std::snprintf(b, sizeof b, "0x%08x", v);
+    return b;
+}
+
+}  // namespace
+
+class Connection;
+
+struct Server::Impl {
+    asio::io_context io;
+    asio::thread_pool lu_pool;
+    std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+    tcp::acceptor acceptor{io};
+    std::vector<std::thread> threads;
+    std::mutex conns_mutex;
+    std::set<std::shared_ptr<Connection>> conns;
+    std::mutex strands_mutex;
+    std::map<std::string, std::shared_ptr<asio::strand<asio::thread_pool::executor_type>>> lu_strands;
+    std::atomic<uint16_t> next_tsih{1};
+    std::atomic<uint64_t> next_nexus{1};
+    std::atomic<bool> stopping{false};
+    std::function<void(const std::string&)> log;
+
+    explicit Impl(unsigned lu_threads) : lu_pool(lu_threads) {}
+    std::shared_ptr<asio::strand<asio::thread_pool::executor_type>> strand_for(const std::string& target) {
+        std::lock_guard lock(strands_mutex);
+        auto& s = lu_strands[target];
+        if (!s) s = std::make_shared<asio::strand<asio::thread_pool::executor_type>>(lu_pool.get_executor());
+        return s;
+    }
+};
+
+class Connection : public std::enable_shared_from_this<Connection> {
+public:
+    Connection(Server& server, Server::Impl& impl, const ServerOptions& o, tcp::socket sock)
+        : m_server(server), m_impl(impl), m_o(o), m_sock(std::move(sock)), m_wake(m_sock.get_executor()),
+          m_drained(m_sock.get_executor()), m_ping(m_sock.get_executor()), m_done(m_sock.get_executor()) {
+        error_code ec;
+        auto ep = m_sock.remote_endpoint(ec);
+        m_info.peer = ec ? "?" : ep.address().to_string() + ":" + std::to_string(ep.port());
+        m_sock.set_option(tcp::no_delay(true), ec);
+        m_sock.set_option(asio::socket_base::keep_alive(true), ec);
+        m_wake.expires_at(std::chrono::steady_clock::time_point::max());
+        m_drained.expires_at(std::chrono::steady_clock::time_point::max());
+    }
+
+    tcp::socket::executor_type executor() { return m_sock.get_executor(); }
+
+    ConnectionInfo info() {
+        std::lock_guard lock(m_info_mutex);
+        return m_info;
+    }
+
+    void close() {
+        asio::post(m_sock.get_executor(), [self = shared_from_this()] { self->shutdown("closed by the target"); });
+    }
+
+    awaitable<void> run() {
+        auto self = shared_from_this();
+        asio::co_spawn(m_sock.get_executor(), writer(), asio::detached);
+        co_await session();
+        shutdown("");
+        if (m_nexus && m_target) m_target->lu->nexus_closed(m_nexus);
+        m_nexus = 0;
+    }
+
+private:
+    // ---- Sending: a bounded queue drained by one writer coroutine.
+    struct Out {
+        std::vector<uint8_t> head;  // BHS + AHS + header digest
+        std::shared_ptr<const std::vector<std::byte>> payload;
+        size_t off = 0, len = 0;
+        std::array<uint8_t, 7> tail{};  // padding + data digest
+        size_t tail_len = 0;
+    };
+
+    void send(const Pdu& p, std::shared_ptr<const std::vector<std::byte>> payload = {}, size_t off = 0, size_t len = 0) {
+        Out o;
+        if (!payload) {
+            o.head = encode(p, m_params.header_digest, m_params.data_digest);
+        } else {
+            Pdu h = p;
+            h.data.clear();
+            h.bhs[5] = uint8_t(len >> 16);
+            h.bhs[6] = uint8_t(len >> 8);
+            h.bhs[7] = uint8_t(len);
+            auto bytes = encode(h, m_params.header_digest, false);
+            bytes[5] = uint8_t(len >> 16);  // encode() writes the (empty) data length
+            bytes[6] = uint8_t(len >> 8);
+            bytes[7] = uint8_t(len);
+            if (m_params.header_digest) {  // recompute: the header changed
+                uint32_t c = crc32c(bytes.data(), bhs_length);
+                std::memcpy(&bytes[bhs_length], &c, 4);  // little-endian host
+            }
+            o.head = std::move(bytes);
+            o.payload = std::move(payload);
+            o.off = off;
+            o.len = len;
+            size_t pad = (4 - len % 4) % 4;
+            o.tail_len = pad;
+            if (m_params.data_digest && len) {
+                uint32_t c = crc32c(o.payload->data() + off, len);
+                uint8_t zeros[3] = {0, 0, 0};
+                if (pad) c = crc32c(zeros, pad, c);
+                std::memcpy(&o.tail[pad], &c, 4);
+                o.tail_len += 4;
+            }
+        }
+        m_queued += o.head.size() + o.len + o.tail_len;
+        m_queue.push_back(std::move(o));
+        m_wake.expires_at(std::chrono::steady_clock::time_point::min());
+    }
+
+    awaitable<void> writer() {
+        auto self = shared_from_this();
+        while (m_open) {
+            if (m_queue.empty()) {
+                m_drained.expires_at(std::chrono::steady_clock::time_point::min());
+                if (m_closing_after_drain) break;
+                error_code ec;
+                m_wake.expires_at(std::chrono::steady_clock::time_point::max());
+                co_await m_wake.async_wait(asio::redirect_error(use_awaitable, ec));
+                continue;
+            }
+            Out o = std::move(m_queue.front());
+            m_queue.pop_front();
+            std::array<asio::const_buffer, 3> bufs = {asio::buffer(o.head),
+                                                      asio::buffer(o.payload ? o.payload->data() + o.off : nullptr, o.len),
+                                                      asio::buffer(o.tail.data(), o.tail_len)};
+            error_code ec;
+            co_await asio::async_write(m_sock, bufs, asio::redirect_error(use_awaitable, ec));
+            m_queued -= o.head.size() + o.len + o.tail_len;
+            if (ec) {
+                shutdown("");
+                break;
+            }
+        }
+        m_drained.expires_at(std::chrono::steady_clock::time_point::min());
+        if (m_closing_after_drain) shutdown("");
+    }
+
+    // Wait until the queue is small again: a slow reader costs bounded memory.
+    awaitable<void> throttle() {
+        while (m_open && m_queued > (8u << 20)) {
+            error_code ec;
+            m_drained.expires_at(std::chrono::steady_clock::time_point::max());
+            co_await m_drained.async_wait(asio::redirect_error(use_awaitable, ec));
+        }
+    }
+
+    void shutdown(const std::string& why) {
+        if (!m_open) return;
+        m_open = false;
+        if (!why.empty()) log(why);
+        error_code ec;
+        m_sock.shutdown(tcp::socket::shutdown_both, ec);
+        m_sock.close(ec);
+        m_wake.cancel();
+        m_drained.cancel();
+        m_ping.cancel();
+        m_done.cancel();
+    }
+
+    void log(const std::string& what) {
+        if (!m_o.log) return;
+        std::string who = m_info.initiator.empty() ? m_info.peer : m_info.initiator + " (" + m_info.peer + ")";
+        m_o.log(who + ": " + what);
+    }
+
+    // ---- Reading one PDU.
+    struct ReadResult {
+        std::optional<Pdu> pdu;
+        bool fatal = false;   // framing lost or connection closed
+        bool reject = false;  // a well-framed PDU to reject
+        uint8_t reason = 0;
+        std::string error;
+    };
+
+    awaitable<ReadResult> read_pdu(uint32_t max_data) {
+        ReadResult res;
+        Pdu p;
+        error_code ec;
+        co_await asio::async_read(m_sock, asio::buffer(p.bhs), asio::redirect_error(use_awaitable, ec));
+        if (ec) {
+            res.fatal = true;
+            co_return res;
+        }
+        m_last_rx = std::chrono::steady_clock::now();
+        uint8_t op = p.opcode();
+        uint32_t ahs = p.ahs_length(), dsl = p.data_length();
+        if (dsl > max_data || ahs > 1024) {
+            res.fatal = true;
+            res.error = opcode_name(op) + " announces a " + std::to_string(dsl) + "-byte data segment (limit " +
+                        std::to_string(max_data) + "): closing the connection";
+            co_return res;
+        }
+        Framing f{ahs, dsl, (dsl + 3) / 4 * 4, m_params.header_digest, m_params.data_digest};
+        std::vector<uint8_t> rest(f.rest());
+        if (!rest.empty()) {
+            co_await asio::async_read(m_sock, asio::buffer(rest), asio::redirect_error(use_awaitable, ec));
+            if (ec) {
+                res.fatal = true;
+                co_return res;
+            }
+        }
+        auto st = fill(p, f, p.bhs, rest);
+        if (!st.ok()) {
+            res.error = st.error().message;
+            if (st.error().code == mastering::Errc::changed) {  // data digest: reject, keep going
+                res.reject = true;
+                res.reason = reject_reason::data_digest_error;
+                res.pdu = std::move(p);
+            } else {
+                res.fatal = true;  // header digest: the framing cannot be trusted
+            }
+            co_return res;
+        }
+        if (!is_initiator_opcode(op)) {
+            res.reject = true;
+            res.reason = reject_reason::command_not_supported;
+            res.error = "unknown " + opcode_name(op);
+        } else if (ahs && op != opcode::scsi_command) {
+            res.reject = true;
+            res.reason = reject_reason::protocol_error;
+            res.error = opcode_name(op) + " with additional header segments";
+        }
+        res.pdu = std::move(p);
+        co_return res;
+    }
+
+    void reject(const Pdu& bad, uint8_t reason) {
+        Pdu r;
+        r.set_opcode(opcode::reject);
+        r.bhs[1] = 0x80;
+        r.bhs[2] = reason;
+        r.set32(16, reserved_tag);
+        r.set32(24, m_stat_sn);
+        r.set32(28, m_exp_cmd_sn);
+        r.set32(32, m_exp_cmd_sn + m_o.limits.max_commands - 1);
+        r.data.assign(bad.bhs.begin(), bad.bhs.end());
+        send(r);
+    }
+
+    void fill_sn(Pdu& r, bool advance) {
+        r.set32(24, advance ? m_stat_sn++ : m_stat_sn);
+        r.set32(28, m_exp_cmd_sn);
+        r.set32(32, m_exp_cmd_sn + m_o.limits.max_commands - 1);
+    }
+
+    // ---- The session: login, then the full feature phase.
+    awaitable<void> session() {
+        uint16_t tsih = m_impl.next_tsih++;
+        if (tsih == 0) tsih = m_impl.next_tsih++;
+        LoginNegotiator login(m_server, m_o.limits, tsih);
+        asio::steady_timer watchdog(m_sock.get_executor(), m_o.login_timeout);
+        watchdog.async_wait([self = shared_from_this()](error_code ec) {
+            if (!ec && !self->m_ffp) self->shutdown("login did not complete in time: closing the connection");
+        });
+        while (m_open && !m_ffp) {
+            auto rr = co_await read_pdu(8192);
+            if (rr.fatal || !rr.pdu) {
+                if (!rr.error.empty()) log(rr.error);
+                co_return;
+            }
+            if (rr.pdu->opcode() != opcode::login_request) {
+                log(opcode_name(rr.pdu->opcode()) + " before login: closing the connection");
+                Pdu r;  // Login Response: initiator error, invalid request during login
+                r.set_opcode(opcode::login_response);
+                r.set32(16, rr.pdu->itt());
+                r.bhs[36] = 0x02;
+                r.bhs[37] = 0x0B;
+                send(r);
+                m_closing_after_drain = true;
+                m_wake.expires_at(std::chrono::steady_clock::time_point::min());
+                co_return;
+            }
+            auto out = login.on_request(*rr.pdu);
+            m_params = login.params();  // digests apply from the first FFP PDU; login PDUs have none
+            m_params.header_digest = m_params.data_digest = false;
+            send(out.response);
+            if (out.state == LoginNegotiator::State::failed) {
+                log("login refused: " + out.reason);
+                m_closing_after_drain = true;
+                m_wake.expires_at(std::chrono::steady_clock::time_point::min());
+                co_return;
+            }
+            if (out.state == LoginNegotiator::State::full_feature) {
+                m_ffp = true;
+                m_params = login.params();
+                m_target = login.target();
+                m_stat_sn = login.stat_sn();
+                m_exp_cmd_sn = login.exp_cmd_sn();
+            }
+        }
+        watchdog.cancel();
+        {
+            std::lock_guard lock(m_info_mutex);
+            m_info.initiator = m_params.initiator_name;
+            m_info.target = m_params.discovery ? "" : m_params.target_name;
+            m_info.discovery = m_params.discovery;
+            m_info.logged_in = true;
+        }
+        log(std::string(m_params.discovery ? "discovery session" : "logged in to " + m_params.target_name) +
+            (m_params.auth_user.empty() ? "" : " as " + m_params.auth_user) +
+            (m_params.header_digest ? ", header digest" : "") + (m_params.data_digest ? ", data digest" : ""));
+        if (m_target) {
+            m_nexus = m_impl.next_nexus++;
+            m_target->lu->nexus_opened(m_nexus);
+            m_lu_strand = m_impl.strand_for(m_target->name);
+        }
+        asio::co_spawn(m_sock.get_executor(), pinger(), asio::detached);
+        co_await full_feature();
+    }
+
+    awaitable<void> pinger() {
+        auto self = shared_from_this();
+        if (m_o.nop_interval.count() <= 0) co_return;
+        while (m_open) {
+            error_code ec;
+            m_ping.expires_after(m_o.nop_interval);
+            co_await m_ping.async_wait(asio::redirect_error(use_awaitable, ec));
+            if (!m_open) break;
+            auto idle = std::chrono::steady_clock::now() - m_last_rx;
+            if (m_ping_ttt) {
+                if (idle >= m_o.nop_timeout) {
+                    shutdown("no answer to NOP-In within " + std::to_string(m_o.nop_timeout.count()) +
+                             " ms: the initiator is gone");
+                    break;
+                }
+                continue;
+            }
+            if (idle < m_o.nop_interval) continue;
+            Pdu p;
+            p.set_opcode(opcode::nop_in);
+            p.bhs[1] = 0x80;
+            p.set32(16, reserved_tag);
+            m_ping_ttt = m_next_ttt++;
+            if (m_ping_ttt == reserved_tag || m_ping_ttt == 0) m_ping_ttt = m_next_ttt = 1;
+            p.set32(20, m_ping_ttt);
+            fill_sn(p, false);
+            send(p);
+            m_ping.expires_after(m_o.nop_timeout);
+        }
+    }
+
+    struct Task {
+        uint32_t itt = 0;
+        uint32_t cmd_sn = 0;
+        Pdu cmd;
+        uint64_t lun = 0;
+        bool read = false, write = false;
+        uint32_t edtl = 0;
+        std::vector<std::byte> out;
+        uint32_t received = 0;
+        uint32_t unsolicited_limit = 0;  // data the initiator may send without R2T
+        uint32_t r2t_next = 0;           // offset up to which R2Ts were sent
+        uint32_t r2t_sn = 0;
+        uint32_t outstanding = 0;
+        uint32_t ttt = reserved_tag;
+        bool ready() const { return received >= edtl || !write; }
+    };
+
+    awaitable<void> full_feature() {
+        while (m_open) {
+            co_await throttle();
+            // Run every task at the head of the queue whose data are complete.
+            while (m_open && !m_order.empty()) {
+                auto it = m_tasks.find(m_order.front());
+                if (it == m_tasks.end()) {
+                    m_order.pop_front();
+                    continue;
+                }
+                if (!it->second.ready()) {
+                    solicit(it->second);
+                    break;
+                }
+                Task t = std::move(it->second);
+                m_tasks.erase(it);
+                m_order.pop_front();
+                co_await execute(t);
+            }
+            if (!m_open) break;
+            auto rr = co_await read_pdu(m_params.target_max_recv);
+            if (rr.fatal || !rr.pdu) {
+                if (!rr.error.empty()) log(rr.error);
+                break;
+            }
+            if (rr.reject) {
+                log("rejected: " + rr.error);
+                reject(*rr.pdu, rr.reason);
+                continue;
+            }
+            Pdu& p = *rr.pdu;
+            {
+                std::lock_guard lock(m_info_mutex);
+                ++m_info.commands;
+            }
+            switch (p.opcode()) {
+            case opcode::nop_out: on_nop_out(p); break;
+            case opcode::scsi_command: on_command(std::move(p)); break;
+            case opcode::data_out: on_data_out(p); break;
+            case opcode::task_management: on_task_management(p); break;
+            case opcode::text_request: on_text(p); break;
+            case opcode::logout_request: on_logout(p); break;
+            case opcode::login_request:
+                log("Login Request in the full feature phase: rejected");
+                reject(p, reject_reason::protocol_error);
+                break;
+            default:
+                reject(p, reject_reason::command_not_supported);
+            }
+        }
+    }
+
+    // CmdSN checks for commands that are not immediate (RFC 7143 §4.2.2.1).
+    bool accept_cmd_sn(const Pdu& p) {
+        uint32_t sn = p.get32(24);
+        if (p.immediate()) return true;
+        uint32_t max = m_exp_cmd_sn + m_o.limits.max_commands - 1;
+        if (sn == m_exp_cmd_sn) {
+            ++m_exp_cmd_sn;
+            return true;
+        }
+        if (serial_lt(sn, m_exp_cmd_sn) || serial_lt(max, sn)) {
+            log("CmdSN " + hex32(sn) + " outside the window [" + hex32(m_exp_cmd_sn) + ", " + hex32(max) + "]: rejected");
+            reject(p, reject_reason::protocol_error);
+            return false;
+        }
+        // Inside the window but ahead: this target runs commands in order, so
+        // an initiator that skipped a CmdSN has broken the sequence.
+        log("CmdSN " + hex32(sn) + " skips " + hex32(m_exp_cmd_sn) + ": rejected");
+        reject(p, reject_reason::protocol_error);
+        return false;
+    }
+
+    void on_nop_out(const Pdu& p) {
+        if (p.itt() == reserved_tag) {  // the answer to our ping
+            if (p.get32(20) == m_ping_ttt) m_ping_ttt = 0;
+            return;
+        }
+        if (!accept_cmd_sn(p)) return;
+        Pdu r;
+        r.set_opcode(opcode::nop_in);
+        r.bhs[1] = 0x80;
+        r.set64(8, p.lun());
+        r.set32(16, p.itt());
+        r.set32(20, reserved_tag);
+        fill_sn(r, true);
+        r.data = p.data;
+        send(r);
+    }
+
+    void on_command(Pdu p) {
+        if (m_params.discovery) {
+            log("SCSI Command in a discovery session: rejected");
+            reject(p, reject_reason::protocol_error);
+            return;
+        }
+        if (!accept_cmd_sn(p)) return;
+        Task t;
+        t.itt = p.itt();
+        t.cmd_sn = p.get32(24);
+        t.lun = p.lun();
+        t.read = p.flags() & 0x40;
+        t.write = p.flags() & 0x20;
+        t.edtl = p.get32(20);
+        if (m_tasks.count(t.itt)) {
+            reject(p, reject_reason::task_in_progress);
+            return;
+        }
+        if (t.edtl > m_o.max_command_bytes) {
+            log("a command expects " + std::to_string(t.edtl) + " bytes: more than this target accepts");
+            reject(p, reject_reason::invalid_pdu_field);
+            return;
+        }
+        if (t.write) {
+            t.out.resize(t.edtl);
+            size_t imm = std::min<size_t>(p.data.size(), t.edtl);
+            if (imm) std::memcpy(t.out.data(), p.data.data(), imm);
+            t.received = uint32_t(imm);
+            t.unsolicited_limit = m_params.initial_r2t ? uint32_t(imm) : std::min(m_params.first_burst, t.edtl);
+            if ((p.flags() & 0x80) && !m_params.initial_r2t) t.unsolicited_limit = uint32_t(imm);  // F: no unsolicited Data-Out follows
+            t.r2t_next = t.unsolicited_limit;
+        } else if (!p.data.empty()) {
+            reject(p, reject_reason::protocol_error);
+            return;
+        }
+        t.cmd = std::move(p);
+        t.cmd.data.clear();
+        uint32_t itt = t.itt;
+        m_tasks.emplace(itt, std::move(t));
+        m_order.push_back(itt);
+    }
+
+    // Send R2Ts for the head task's solicited data.
+    void solicit(Task& t) {
+        if (!t.write) return;
+        if (t.received < t.unsolicited_limit && t.r2t_next == t.unsolicited_limit && t.outstanding == 0 &&
+            t.received < std::min(t.unsolicited_limit, t.edtl))
+            return;  // unsolicited data still on their way
+        while (t.r2t_next < t.edtl && t.outstanding < std::max<uint32_t>(1, m_params.max_outstanding_r2t)) {
+            uint32_t len = std::min(m_params.max_burst, t.edtl - t.r2t_next);
+            if (t.ttt == reserved_tag) {
+                t.ttt = m_next_ttt++;
+                if (t.ttt == reserved_tag) t.ttt = m_next_ttt++;
+            }
+            Pdu r;
+            r.set_opcode(opcode::r2t);
+            r.bhs[1] = 0x80;
+            r.set64(8, t.lun);
+            r.set32(16, t.itt);
+            r.set32(20, t.ttt);
+            fill_sn(r, false);
+            r.set32(36, t.r2t_sn++);
+            r.set32(40, t.r2t_next);
+            r.set32(44, len);
+            send(r);
+            t.r2t_next += len;
+            ++t.outstanding;
+        }
+    }
+
+    void on_data_out(const Pdu& p) {
+        auto it = m_tasks.find(p.itt());
+        if (it == m_tasks.end() || !it->second.write) {
+            log("Data-Out for an unknown task " + hex32(p.itt()) + ": rejected");
+            reject(p, reject_reason::invalid_pdu_field);
+            return;
+        }
+        Task& t = it->second;
+        uint32_t ttt = p.get32(20), off = p.get32(40), len = uint32_t(p.data.size());
+        bool unsolicited = ttt == reserved_tag;
+        if ((!unsolicited && ttt != t.ttt) || uint64_t(off) + len > t.edtl ||
+            (unsolicited && uint64_t(off) + len > t.unsolicited_limit)) {
+            log("Data-Out outside what was asked for (offset " + std::to_string(off) + ", " + std::to_string(len) +
+                " bytes): rejected");
+            reject(p, reject_reason::invalid_pdu_field);
+            return;
+        }
+        if (len) std::memcpy(t.out.data() + off, p.data.data(), len);
+        t.received += len;
+        if (!unsolicited && (p.flags() & 0x80) && t.outstanding) --t.outstanding;
+    }
+
+    awaitable<void> execute(Task& t) {
+        const uint8_t* cdb_bytes = &t.cmd.bhs[32];
+        std::vector<uint8_t> cdb(cdb_bytes, cdb_bytes + 16);
+        if (!t.cmd.ahs.empty() && t.cmd.ahs.size() >= 4 && t.cmd.ahs[2] == 1) {  // extended CDB AHS
+            size_t ext = size_t(t.cmd.ahs[0] << 8 | t.cmd.ahs[1]) - 1;
+            ext = std::min(ext, t.cmd.ahs.size() - 4);
+            cdb.insert(cdb.end(), t.cmd.ahs.begin() + 4, t.cmd.ahs.begin() + 4 + long(ext));
+        }
+        auto data_in = std::make_shared<std::vector<std::byte>>(t.read ? t.edtl : 0);
+        CommandReply reply;
+        uint8_t op = cdb[0];
+        if (op == sc::op::report_luns) {
+            // A target concern: LUN 0 only.
+            uint32_t alloc = uint32_t(cdb[6]) << 24 | uint32_t(cdb[7]) << 16 | uint32_t(cdb[8]) << 8 | cdb[9];
+            std::vector<uint8_t> list(16, 0);
+            list[3] = 8;
+            size_t n = std::min<size_t>({list.size(), alloc, data_in->size()});
+            std::memcpy(data_in->data(), list.data(), n);
+            reply.data_in_length = n;
+            reply.data_in_overflow = std::min<size_t>(list.size(), alloc) - n;
+        } else if ((t.lun >> 48) != 0) {
+            if (op == sc::op::inquiry && !data_in->empty()) {
+                // No such LUN: peripheral qualifier 011b, device type 1Fh.
+                std::vector<uint8_t> inq(36, 0);
+                inq[0] = 0x7F;
+                inq[2] = 5;
+                inq[3] = 2;
+                inq[4] = 31;
+                size_t n = std::min(inq.size(), data_in->size());
+                std::memcpy(data_in->data(), inq.data(), n);
+                reply.data_in_length = n;
+            } else {
+                reply.status = sc::Status::check_condition;
+                reply.sense = {sc::SenseKey::illegal_request, 0x25, 0x00};  // logical unit not supported
+            }
+        } else {
+            // The device runs on its own strand of the worker pool.
+            auto done = std::make_shared<asio::steady_timer>(m_sock.get_executor(), std::chrono::steady_clock::time_point::max());
+            auto lu = m_target->lu;
+            auto conn_ex = m_sock.get_executor();
+            NexusId nexus = m_nexus;
+            auto out = std::make_shared<std::vector<std::byte>>(std::move(t.out));
+            auto result = std::make_shared<CommandReply>();
+            asio::post(*m_lu_strand, [=] {
+                *result = lu->execute(nexus, cdb, *out, *data_in);
+                asio::post(conn_ex, [done] { done->expires_at(std::chrono::steady_clock::time_point::min()); });
+            });
+            error_code ec;
+            co_await done->async_wait(asio::redirect_error(use_awaitable, ec));
+            if (!m_open) co_return;
+            reply = *result;
+        }
+        respond(t, reply, data_in);
+    }
+
+    void respond(const Task& t, const CommandReply& reply, std::shared_ptr<std::vector<std::byte>> data_in) {
+        size_t len = std::min(reply.data_in_length, data_in->size());
+        uint8_t res_flags = 0;
+        uint32_t residual = 0;
+        if (t.read) {
+            if (reply.data_in_overflow) {
+                res_flags = 0x04;  // O
+                residual = uint32_t(reply.data_in_overflow);
+            } else if (len < t.edtl) {
+                res_flags = 0x02;  // U
+                residual = uint32_t(t.edtl - len);
+            }
+        } else if (t.write) {
+            if (reply.data_out_overflow) {
+                res_flags = 0x04;
+                residual = uint32_t(reply.data_out_overflow);
+            } else if (reply.data_out_used < t.edtl) {
+                res_flags = 0x02;
+                residual = uint32_t(t.edtl - reply.data_out_used);
+            }
+        } else if (t.edtl) {
+            res_flags = 0x02;
+            residual = t.edtl;
+        }
+        bool good = reply.status == sc::Status::good;
+        // Data-In in PDUs of at most the initiator's segment size, sequences of
+        // at most MaxBurstLength; the status rides on the last one when GOOD.
+        uint32_t seg = std::max<uint32_t>(512, m_params.initiator_max_recv);
+        uint32_t data_sn = 0;
+        for (size_t off = 0; off < len;) {
+            size_t n = std::min<size_t>(seg, len - off);
+            size_t burst_end = (off / m_params.max_burst + 1) * m_params.max_burst;
+            if (off + n > burst_end) n = burst_end - off;
+            bool last = off + n == len;
+            Pdu d;
+            d.set_opcode(opcode::data_in);
+            d.bhs[1] = uint8_t((last || off + n == burst_end) ? 0x80 : 0);
+            d.set64(8, t.lun);
+            d.set32(16, t.itt);
+            d.set32(20, reserved_tag);
+            d.set32(36, data_sn++);
+            d.set32(40, uint32_t(off));
+            if (last && good) {
+                d.bhs[1] |= uint8_t(0x01 | res_flags);  // S, with the residual
+                d.bhs[3] = uint8_t(reply.status);
+                d.set32(44, residual);
+                fill_sn(d, true);
+            } else {
+                d.set32(28, m_exp_cmd_sn);
+                d.set32(32, m_exp_cmd_sn + m_o.limits.max_commands - 1);
+            }
+            send(d, data_in, off, n);
+            off += n;
+            if (last && good) return;
+        }
+        Pdu r;
+        r.set_opcode(opcode::scsi_response);
+        r.bhs[1] = uint8_t(0x80 | res_flags);
+        r.bhs[2] = 0x00;  // command completed at target
+        r.bhs[3] = uint8_t(reply.status);
+        r.set32(16, t.itt);
+        fill_sn(r, true);
+        r.set32(36, data_sn);
+        r.set32(44, residual);
+        if (reply.status == sc::Status::check_condition) {
+            auto s = sc::encode_fixed_sense(reply.sense);
+            r.data = {0, uint8_t(s.size())};
+            r.data.insert(r.data.end(), s.begin(), s.end());
+        }
+        send(r);
+    }
+
+    void on_task_management(const Pdu& p) {
+        if (!accept_cmd_sn(p)) return;
+        uint8_t function = p.flags() & 0x7F;
+        uint8_t response = 0;  // function complete
+        uint32_t ref = p.get32(20);
+        switch (function) {
+        case 1: {  // ABORT TASK
+            auto it = m_tasks.find(ref);
+            if (it == m_tasks.end()) response = 1;  // task does not exist (done or unknown)
+            else m_tasks.erase(it);
+            break;
+        }
+        case 2:  // ABORT TASK SET
+        case 3:  // CLEAR ACA
+        case 4:  // CLEAR TASK SET
+            if (function != 3) m_tasks.clear();
+            break;
+        case 5:  // LOGICAL UNIT RESET
+        case 6:  // TARGET WARM RESET
+        case 7:  // TARGET COLD RESET
+            m_tasks.clear();
+            if (m_target) m_target->lu->reset(m_nexus);
+            break;
+        default:
+            response = 5;  // function not supported
+        }
+        Pdu r;
+        r.set_opcode(opcode::task_management_response);
+        r.bhs[1] = 0x80;
+        r.bhs[2] = response;
+        r.set32(16, p.itt());
+        fill_sn(r, true);
+        send(r);
+        if (function == 7) {  // cold reset: the connection goes too
+            m_closing_after_drain = true;
+            m_wake.expires_at(std::chrono::steady_clock::time_point::min());
+        }
+    }
+
+    void on_text(const Pdu& p) {
+        if (!accept_cmd_sn(p)) return;
+        if (p.get32(20) != reserved_tag && !m_text_rest.empty()) {  // continuation of our long answer
+            send_text_part(p);
+            return;
+        }
+        auto keys = parse_keys(p.data);
+        KeyList reply;
+        if (!keys.ok()) {
+            reject(p, reject_reason::protocol_error);
+            return;
+        }
+        for (const auto& [k, v] : *keys) {
+            if (k == "SendTargets") {
+                std::vector<std::string> names;
+                if (v == "All") {
+                    if (!m_params.discovery && !m_params.target_name.empty()) names = {m_params.target_name};
+                    if (m_params.discovery) names = m_server.names();
+                } else if (v.empty()) {
+                    if (!m_params.target_name.empty()) names = {m_params.target_name};
+                } else if (m_server.find(v)) {
+                    names = {v};
+                }
+                for (const auto& n : names) {
+                    reply.emplace_back("TargetName", n);
+                    reply.emplace_back("TargetAddress", m_server.portal());
+                }
+            } else {
+                reply.emplace_back(k, "NotUnderstood");
+            }
+        }
+        m_text_rest = encode_keys(reply);
+        m_text_itt = p.itt();
+        send_text_part(p);
+    }
+
+    void send_text_part(const Pdu& p) {
+        uint32_t seg = std::max<uint32_t>(512, m_params.initiator_max_recv);
+        Pdu r;
+        r.set_opcode(opcode::text_response);
+        r.set32(16, p.itt());
+        size_t n = std::min<size_t>(seg, m_text_rest.size());
+        r.data.assign(m_text_rest.begin(), m_text_rest.begin() + long(n));
+        m_text_rest.erase(m_text_rest.begin(), m_text_rest.begin() + long(n));
+        if (m_text_rest.empty()) {
+            r.bhs[1] = 0x80;  // final
+            r.set32(20, reserved_tag);
+        } else {
+            r.bhs[1] = 0x40;  // continue: the initiator asks for the rest
+            r.set32(20, 0x1000 + (m_next_ttt++ & 0xFFF));
+        }
+        fill_sn(r, true);
+        send(r);
+    }
+
+    void on_logout(const Pdu& p) {
+        if (!accept_cmd_sn(p)) return;
+        uint8_t reason = p.flags() & 0x7F;
+        Pdu r;
+        r.set_opcode(opcode::logout_response);
+        r.bhs[1] = 0x80;
+        r.bhs[2] = reason == 2 ? 2 : 0;  // connection recovery is not supported (ErrorRecoveryLevel 0)
+        r.set32(16, p.itt());
+        fill_sn(r, true);
+        r.set16(40, uint16_t(m_params.default_time2wait));
+        r.set16(42, uint16_t(m_params.default_time2retain));
+        send(r);
+        if (reason != 2) {
+            log("logged out");
+            m_closing_after_drain = true;
+            m_wake.expires_at(std::chrono::steady_clock::time_point::min());
+        }
+    }
+
+    Server& m_server;
+    Server::Impl& m_impl;
+    const ServerOptions& m_o;
+    tcp::socket m_sock;
+    asio::steady_timer m_wake, m_drained, m_ping, m_done;
+    std::deque<Out> m_queue;
+    size_t m_queued = 0;
+    bool m_open = true;
+    bool m_closing_after_drain = false;
+    bool m_ffp = false;
+    SessionParams m_params;
+    const TargetInfo* m_target = nullptr;
+    std::shared_ptr<asio::strand<asio::thread_pool::executor_type>> m_lu_strand;
+    NexusId m_nexus = 0;
+    uint32_t m_stat_sn = 0, m_exp_cmd_sn = 0;
+    uint32_t m_next_ttt = 1;
+    uint32_t m_ping_ttt = 0;
+    std::chrono::steady_clock::time_point m_last_rx = std::chrono::steady_clock::now();
+    std::map<uint32_t, Task> m_tasks;
+    std::deque<uint32_t> m_order;
+    std::vector<uint8_t> m_text_rest;
+    uint32_t m_text_itt = 0;
+    std::mutex m_info_mutex;
+    ConnectionInfo m_info;
+};
+
+// ---------------------------------------------------------------------------
+
+Server::Server(ServerOptions options) : m_options(std::move(options)) {
+    if (!m_options.log) m_options.log = [](const std::string& s) { std::fprintf(stderr, "master-drive: %s\n", s.c_str()); };
+    m_impl = std::make_unique<Impl>(std::max(1u, m_options.lu_threads));
+}
+
+Server::~Server() { stop(); }
+
+void Server::add_target(TargetInfo target) {
+    std::lock_guard lock(m_targets_mutex);
+    std::string name = target.name;
+    m_targets[name] = std::make_shared<TargetInfo>(std::move(target));
+}
+
+void Server::remove_target(const std::string& name) {
+    std::lock_guard lock(m_targets_mutex);
+    m_targets.erase(name);
+}
+
+void Server::set_global_auth(AuthPolicy auth) { m_auth = std::move(auth); }
+
+const TargetInfo* Server::find(const std::string& name) const {
+    std::lock_guard lock(m_targets_mutex);
+    auto it = m_targets.find(name);
+    return it == m_targets.end() ? nullptr : it->second.get();
+}
+
+std::vector<std::string> Server::names() const {
+    std::lock_guard lock(m_targets_mutex);
+    std::vector<std::string> out;
+    for (const auto& [n, t] : m_targets) out.push_back(n);
+    return out;
+}
+
+std::string Server::portal() const { return m_options.address + ":" + std::to_string(m_port) + ",1"; }
+
+Status Server::start() {
+    auto& impl = *m_impl;
+    impl.log = m_options.log;
+    error_code ec;
+    auto addr = asio::ip::make_address(m_options.address, ec);
+    if (ec) return mastering::make_error(mastering::Errc::invalid_argument, "not an IP address: " + m_options.address);
+    tcp::endpoint ep(addr, m_options.port);
+    impl.acceptor.open(ep.protocol(), ec);
+    if (!ec) impl.acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec) impl.acceptor.bind(ep, ec);
+    if (!ec) impl.acceptor.listen(128, ec);
+    if (ec)
+        return mastering::make_error(mastering::Errc::io, "cannot listen on " + m_options.address + ":" +
+                                                              std::to_string(m_options.port) + ": " + ec.message());
+    m_port = impl.acceptor.local_endpoint().port();
+    impl.work.emplace(impl.io.get_executor());
+    asio::co_spawn(
+        impl.io,
+        [this, &impl]() -> awaitable<void> {
+            while (!impl.stopping) {
+                error_code aec;
+                tcp::socket sock = co_await impl.acceptor.async_accept(asio::make_strand(impl.io),
+                                                                       asio::redirect_error(use_awaitable, aec));
+                if (aec) {
+                    if (impl.stopping || aec == asio::error::operation_aborted) break;
+                    continue;
+                }
+                auto conn = std::make_shared<Connection>(*this, impl, m_options, std::move(sock));
+                {
+                    std::lock_guard lock(impl.conns_mutex);
+                    impl.conns.insert(conn);
+                }
+                asio::co_spawn(conn->executor(), conn->run(), [conn, &impl](std::exception_ptr e) {
+                    if (e) {
+                        try {
+                            std::rethrow_exception(e);
+                        } catch (const std::exception& x) {
+                            if (impl.log) impl.log(std::string("connection dropped after an error: ") + x.what());
+                        }
+                    }
+                    std::lock_guard lock(impl.conns_mutex);
+                    impl.conns.erase(conn);
+                });
+            }
+        },
+        asio::detached);
+    for (unsigned i = 0; i < std::max(1u, m_options.io_threads); ++i) impl.threads.emplace_back([&impl] { impl.io.run(); });
+    return {};
+}
+
+void Server::stop() {
+    if (!m_impl || m_impl->threads.empty()) return;
+    auto& impl = *m_impl;
+    impl.stopping = true;
+    asio::post(impl.io, [&impl] {
+        error_code ec;
+        impl.acceptor.close(ec);
+        std::lock_guard lock(impl.conns_mutex);
+        for (const auto& c : impl.conns) c->close();
+    });
+    impl.work.reset();
+    // Give connections a moment to finish; then stop the loop.
+    for (int i = 0; i < 100; ++i) {
+        {
+            std::lock_guard lock(impl.conns_mutex);
+            if (impl.conns.empty()) break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    impl.io.stop();
+    for (auto& t : impl.threads) t.join();
+    impl.threads.clear();
+    impl.lu_pool.join();
+}
+
+std::vector<ConnectionInfo> Server::connections() {
+    std::vector<ConnectionInfo> out;
+    std::lock_guard lock(m_impl->conns_mutex);
+    for (const auto& c : m_impl->conns) out.push_back(c->info());
+    return out;
+}
+
+}  // namespace emulator::iscsi

@@ -1,0 +1,210 @@
+// master-drive serve [--listen 127.0.0.1:3260] --drive NAME=PROFILE:PATH ...
+//                    [--chap [DRIVE=]USER:SECRET]... [--chap-target USER:SECRET]
+//                    [--config FILE] [--control SOCKET]
+// master-drive ctl --control SOCKET (status | insert NAME MEDIUM | eject NAME | fault NAME SPEC | trace NAME)
+// Virtual recorders as iSCSI targets iqn.2026-11.org.discmaster:NAME, LUN 0
+// (docs/master-drive.md).
+#include <csignal>
+#include <filesystem>
+#include <cstdio>
+#include <fstream>
+#include <pthread.h>
+
+#include "emulator/iscsi/drive_farm.h"
+#include "tools/common/cli.h"
+
+using namespace emulator::iscsi;
+using mastering::Errc;
+using mastering::make_error;
+using nlohmann::json;
+
+namespace {
+
+Result<ChapSecret> parse_secret(const std::string& s, const char* flag) {
+    auto colon = s.find(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == s.size())
+        return make_error(Errc::invalid_argument, std::string(flag) + ": \"" + s + "\" is not USER:SECRET");
+    ChapSecret c{s.substr(0, colon), s.substr(colon + 1)};
+    if (c.secret.size() < 12)
+        std::fprintf(stderr, "master-drive: warning: CHAP secrets shorter than 12 bytes are refused by many initiators\n");
+    return c;
+}
+
+Result<std::pair<std::string, uint16_t>> parse_listen(const std::string& s) {
+    auto colon = s.rfind(':');
+    std::string host = colon == std::string::npos ? s : s.substr(0, colon);
+    unsigned long port = 3260;
+    if (colon != std::string::npos) {
+        try {
+            size_t used = 0;
+            port = std::stoul(s.substr(colon + 1), &used);
+            if (used != s.size() - colon - 1 || port > 65535) throw std::out_of_range(s);
+        } catch (const std::exception&) {
+            return make_error(Errc::invalid_argument, "--listen: \"" + s + "\" is not ADDRESS[:PORT]");
+        }
+    }
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    return std::pair{host, uint16_t(port)};
+}
+
+void print_status(const json& st) {
+    std::printf("portal: %s\n", st.value("portal", "").c_str());
+    for (const auto& d : st["drives"]) {
+        std::printf("\n%s  (%s)\n", d["name"].get<std::string>().c_str(), d["target"].get<std::string>().c_str());
+        if (d["medium"].is_null()) {
+            std::printf("  medium:     none (tray %s)\n", d["tray_open"].get<bool>() ? "open" : "closed");
+        } else {
+            const auto& m = d["medium"];
+            std::printf("  medium:     %s, %s, %s\n", m["profile"].get<std::string>().c_str(),
+                        m["state"].get<std::string>().c_str(), m["path"].get<std::string>().c_str());
+            std::printf("  capacity:   %llu blocks, %llu free\n", m["capacity"].get<unsigned long long>(),
+                        m["free_blocks"].get<unsigned long long>());
+            for (const auto& s : m["sessions"])
+                std::printf("  session %u:  start %u, %u blocks, %s\n", s["number"].get<unsigned>(),
+                            s["start"].get<unsigned>(), s["size"].get<unsigned>(), s["state"].get<std::string>().c_str());
+        }
+        if (d["fault_plan"].get<std::string>() != "none")
+            std::printf("  faults:     %s\n", d["fault_plan"].get<std::string>().c_str());
+        std::printf("  commands:   %llu%s\n", d["commands"].get<unsigned long long>(),
+                    d["removal_prevented"].get<bool>() ? ", removal prevented" : "");
+        for (const auto& i : d["initiators"])
+            std::printf("  initiator:  %s from %s\n", i["initiator"].get<std::string>().c_str(),
+                        i["peer"].get<std::string>().c_str());
+    }
+}
+
+int serve(const std::string& listen, const std::vector<std::string>& drives, const std::vector<std::string>& chaps,
+          const std::string& chap_target, const std::string& control, const std::string& ready_file,
+          const std::string& trace_dir, unsigned speed, double nop_interval) {
+    FarmOptions o;
+    auto lp = parse_listen(listen);
+    if (!lp.ok()) return tools::report("master-drive", lp.error());
+    o.server.address = lp->first;
+    o.server.port = lp->second;
+    o.server.nop_interval = o.server.nop_timeout = std::chrono::milliseconds(long(nop_interval * 1000));
+    o.drive.speed = speed;
+    o.trace_dir = trace_dir;
+    if (drives.empty()) return tools::report("master-drive", {Errc::invalid_argument, "no drives: give --drive NAME=PROFILE:PATH"});
+    // Signals go to the main thread only: block them before any thread starts.
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+
+    DriveFarm farm(o);
+    std::vector<DriveSpec> specs;
+    for (const auto& d : drives) {
+        auto spec = parse_drive_spec(d);
+        if (!spec.ok()) return tools::report("master-drive", spec.error());
+        if (auto st = farm.add_drive(*spec); !st.ok()) return tools::report("master-drive", st.error());
+        specs.push_back(*spec);
+    }
+    AuthPolicy global;
+    std::map<std::string, AuthPolicy> per_target;
+    for (const auto& c : chaps) {
+        std::string s = c, drive;
+        if (auto eq = s.find('='); eq != std::string::npos && farm.drive(s.substr(0, eq))) {
+            drive = s.substr(0, eq);
+            s = s.substr(eq + 1);
+        }
+        auto secret = parse_secret(s, "--chap");
+        if (!secret.ok()) return tools::report("master-drive", secret.error());
+        (drive.empty() ? global : per_target[drive]).initiators.push_back(*secret);
+    }
+    if (!chap_target.empty()) {
+        auto secret = parse_secret(chap_target, "--chap-target");
+        if (!secret.ok()) return tools::report("master-drive", secret.error());
+        if (chaps.empty())
+            return tools::report("master-drive", {Errc::invalid_argument, "--chap-target (mutual CHAP) needs --chap"});
+        global.target = *secret;
+        for (auto& [n, p] : per_target) p.target = *secret;
+    }
+    farm.set_auth(global);
+    for (auto& [n, p] : per_target)
+        if (auto st = farm.set_target_auth(n, p); !st.ok()) return tools::report("master-drive", st.error());
+    if (auto st = farm.start(); !st.ok()) return tools::report("master-drive", st.error());
+    if (!control.empty())
+        if (auto st = farm.serve_control(control); !st.ok()) return tools::report("master-drive", st.error());
+    std::string portal = o.server.address + ":" + std::to_string(farm.port());
+    std::fprintf(stderr, "master-drive: serving %zu drive%s on %s%s%s\n", specs.size(), specs.size() == 1 ? "" : "s",
+                 portal.c_str(), control.empty() ? "" : ", control socket ", control.c_str());
+    for (const auto& s : specs) std::fprintf(stderr, "master-drive:   %s%s\n", target_prefix, s.name.c_str());
+    if (!ready_file.empty()) {
+        std::string tmp = ready_file + ".tmp";
+        std::ofstream(tmp) << portal << "\n";
+        std::rename(tmp.c_str(), ready_file.c_str());
+    }
+    int sig = 0;
+    sigwait(&sigs, &sig);
+    std::fprintf(stderr, "master-drive: %s: stopping\n", sig == SIGINT ? "interrupted" : "terminated");
+    farm.stop();
+    std::fprintf(stderr, "master-drive: every medium synchronized\n");
+    return tools::exit_ok;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"Virtual CD/DVD/BD recorders served as iSCSI targets", "master-drive"};
+    app.require_subcommand(1);
+
+    auto* srv = app.add_subcommand("serve", "serve virtual recorders over iSCSI until SIGTERM or SIGINT");
+    std::string listen = "127.0.0.1:3260", control, chap_target, ready_file, trace_dir;
+    std::vector<std::string> drives, chaps;
+    unsigned speed = 0;
+    double nop_interval = 10;
+    srv->set_config("--config", "", "read these options from a TOML/INI file (docs/master-drive.md)");
+    srv->add_option("--listen", listen, "ADDRESS[:PORT] to listen on (port 0: any free port)")->capture_default_str();
+    srv->add_option("--drive", drives, "NAME=PROFILE:PATH (blank disc made if PATH is missing), NAME=PATH, or NAME= (empty tray); repeatable");
+    srv->add_option("--chap", chaps, "[DRIVE=]USER:SECRET an initiator must log in with (CHAP); repeatable");
+    srv->add_option("--chap-target", chap_target, "USER:SECRET the target answers with (mutual CHAP)");
+    srv->add_option("--control", control, "Unix socket for master-drive ctl");
+    srv->add_option("--ready-file", ready_file, "write ADDRESS:PORT here once listening");
+    srv->add_option("--trace-dir", trace_dir, "append every drive's command trace to DIR/NAME.trace");
+    srv->add_option("--speed", speed, "emulated write speed as a multiple of 1x (0: as fast as the host)");
+    srv->add_option("--nop-interval", nop_interval, "seconds between NOP-In pings to idle initiators (0: none)");
+
+    auto* ctl = app.add_subcommand("ctl", "control a running master-drive");
+    std::string socket, command;
+    std::vector<std::string> args;
+    bool json_out = false, force = false, clear = false;
+    ctl->add_option("--control", socket, "its Unix socket")->required();
+    ctl->add_option("COMMAND", command, "status | insert NAME MEDIUM | eject NAME | fault NAME SPEC | trace NAME")->required();
+    ctl->add_option("ARGS", args, "the command's arguments");
+    ctl->add_flag("--json", json_out, "print the answer as JSON");
+    ctl->add_flag("--force", force, "eject even when an initiator prevents removal");
+    ctl->add_flag("--clear", clear, "trace: empty the trace buffer after reading it");
+
+    return tools::run_main(app, argc, argv, [&]() -> int {
+        if (*srv) return serve(listen, drives, chaps, chap_target, control, ready_file, trace_dir, speed, nop_interval);
+        size_t want = command == "status" ? 0 : command == "insert" || command == "fault" ? 2 : 1;
+        if (command == "fault" && args.size() == 1) args.push_back("none");
+        if (args.size() != want)
+            return tools::report("master-drive", {Errc::invalid_argument, "ctl " + command + ": expected " + std::to_string(want) +
+                                                                              " argument(s), got " + std::to_string(args.size())});
+        json req = {{"command", command}};
+        if (want) req["drive"] = args[0];
+        if (command == "insert") {  // the server has its own working directory: send an absolute path
+            auto spec = parse_medium_spec(args[1]);
+            if (!spec.ok()) return tools::report("master-drive", spec.error());
+            std::string path = std::filesystem::absolute(spec->path).lexically_normal().string();
+            req["medium"] = spec->profile ? std::string(mastering::media::profile_name(*spec->profile)) + ":" + path : path;
+        }
+        if (command == "fault") req["plan"] = args[1] == "none" ? "" : args[1];
+        if (command == "eject") req["force"] = force;
+        if (command == "trace") req["clear"] = clear;
+        auto answer = control_request(socket, req);
+        if (!answer.ok()) return tools::report("master-drive", answer.error());
+        if (!(*answer).value("ok", false))
+            return tools::report("master-drive", {Errc::invalid_argument, (*answer).value("error", "request failed")});
+        if (json_out) std::printf("%s\n", answer->dump(2).c_str());
+        else if (command == "status") print_status(*answer);
+        else if (command == "trace")
+            for (const auto& l : (*answer)["lines"]) std::printf("%s\n", l.get<std::string>().c_str());
+        else if (command == "fault") std::printf("%s: fault plan %s\n", args[0].c_str(),
+                                                 (*answer)["fault_plan"].get<std::string>().empty() ? "cleared" : (*answer)["fault_plan"].get<std::string>().c_str());
+        return tools::exit_ok;
+    });
+}
