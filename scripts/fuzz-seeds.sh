@@ -21,3 +21,22 @@ if [ -x "$build/tools/master-image" ]; then
   cp "$tmp/m.iso" "$d/master-image-2-sessions.iso"
   "$build/tools/master-image" create "$d/master-image-level1.iso" --from "$tmp/t2" --iso-level 1 --fs iso9660 >/dev/null
 fi
+
+# iscsi_pdu: one byte of digest flags, then Login Requests as an initiator
+# sends them: security stage offering CHAP and None, then operational keys.
+d=$out/iscsi_pdu; mkdir -p "$d"
+login_pdu() {  # login_pdu FLAGS TEXT: a Login Request BHS + TEXT (NUL-separated), padded
+  local flags=$1 text=$2 len pad
+  len=$(printf "$text" | wc -c); pad=$(( (4 - len % 4) % 4 ))
+  printf "\\x43\\x$flags\\x00\\x00\\x00\\x$(printf %02x $((len >> 16 & 255)))\\x$(printf %02x $((len >> 8 & 255)))\\x$(printf %02x $((len & 255)))"
+  printf '\x40\x00\x01\x37\x00\x01\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00'
+  printf '\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00'
+  printf "$text"; head -c "$pad" /dev/zero
+}
+sec='InitiatorName=iqn.2026-11.org.example:seed\0SessionType=Normal\0TargetName=iqn.2026-11.org.discmaster:rom\0AuthMethod=CHAP,None\0'
+op='HeaderDigest=CRC32C,None\0DataDigest=None\0MaxRecvDataSegmentLength=65536\0MaxBurstLength=262144\0FirstBurstLength=65536\0InitialR2T=No\0ImmediateData=Yes\0ErrorRecoveryLevel=0\0'
+chap='InitiatorName=iqn.2026-11.org.example:seed\0SessionType=Normal\0TargetName=iqn.2026-11.org.discmaster:dvd\0AuthMethod=CHAP\0'
+disc='InitiatorName=iqn.2026-11.org.example:seed\0SessionType=Discovery\0AuthMethod=None\0'
+{ printf '\x00'; login_pdu 81 "$sec"; login_pdu 87 "$op"; } >"$d/login-normal"
+{ printf '\x00'; login_pdu 01 "$chap"; login_pdu 00 'CHAP_A=5\0'; login_pdu 81 'CHAP_N=alice\0CHAP_R=0x00112233445566778899aabbccddeeff\0'; } >"$d/login-chap"
+{ printf '\x00'; login_pdu 87 "$disc"; } >"$d/login-discovery"

@@ -155,7 +155,10 @@ int main(int argc, char** argv) {
     std::vector<std::string> drives, chaps;
     unsigned speed = 0;
     double nop_interval = 10;
-    srv->set_config("--config", "", "read these options from a TOML/INI file (docs/master-drive.md)");
+    // The config file belongs to the app so that its [serve] section reaches
+    // the subcommand; fallthrough lets it be given after "serve".
+    app.set_config("--config", "", "read serve's options from the [serve] section of a TOML/INI file (docs/master-drive.md)");
+    srv->fallthrough();
     srv->add_option("--listen", listen, "ADDRESS[:PORT] to listen on (port 0: any free port)")->capture_default_str();
     srv->add_option("--drive", drives, "NAME=PROFILE:PATH (blank disc made if PATH is missing), NAME=PATH, or NAME= (empty tray); repeatable");
     srv->add_option("--chap", chaps, "[DRIVE=]USER:SECRET an initiator must log in with (CHAP); repeatable");

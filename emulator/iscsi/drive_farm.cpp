@@ -43,10 +43,6 @@ Result<DriveSpec> parse_medium_spec(const std::string& text) {
     if (!s.profile) s.path = text;
     if (s.path.empty() && s.profile)
         return make_error(Errc::invalid_argument, "'" + text + "' names a profile but no virtual disc path");
-    if (s.profile && !mastering::media::is_writable(*s.profile))
-        return make_error(Errc::invalid_argument,
-                          std::string(mastering::media::profile_name(*s.profile)) +
-                              " is not a recordable profile: make a read-only disc with master-image create X.vdisc --image FILE");
     return s;
 }
 
@@ -67,10 +63,14 @@ Result<DriveSpec> parse_drive_spec(const std::string& text) {
 Result<std::unique_ptr<media::VirtualDisc>> load_disc(const DriveSpec& spec) {
     std::error_code ec;
     if (std::filesystem::exists(spec.path, ec)) {
+        if (std::filesystem::is_regular_file(spec.path, ec)) {  // a plain image: a ROM disc, served in place
+            auto family = spec.profile ? *spec.profile
+                                       : media::VirtualDisc::family_for_image(std::filesystem::file_size(spec.path, ec));
+            return media::VirtualDisc::open_image(spec.path, family);
+        }
         if (!media::VirtualDisc::is_vdisc(spec.path))
             return make_error(Errc::invalid_argument,
-                              spec.path + " is not a virtual disc (for a plain image: master-image create X.vdisc --image " +
-                                  spec.path + ")");
+                              spec.path + " is neither a virtual disc (NAME.vdisc/) nor an image file");
         auto disc = DM_TRY(media::VirtualDisc::open(spec.path));
         if (spec.profile && disc->model().profile != *spec.profile)
             return make_error(Errc::invalid_argument,
@@ -80,6 +80,10 @@ Result<std::unique_ptr<media::VirtualDisc>> load_disc(const DriveSpec& spec) {
     }
     if (!spec.profile)
         return make_error(Errc::not_found, spec.path + " does not exist (give PROFILE:PATH to create a blank disc there)");
+    if (!mastering::media::is_writable(*spec.profile))
+        return make_error(Errc::not_found, spec.path + " does not exist: a " +
+                                               std::string(mastering::media::profile_name(*spec.profile)) +
+                                               " disc is served from an image file or a virtual disc");
     return media::VirtualDisc::create_blank(spec.path, *spec.profile);
 }
 

@@ -38,8 +38,10 @@ std::string hex32(uint32_t v) {
 class Connection;
 
 struct Server::Impl {
-    asio::io_context io;
+    // The pool outlives the io_context: connections still pending in the
+    // io_context when it is destroyed hold strands of the pool.
     asio::thread_pool lu_pool;
+    asio::io_context io;
     std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
     tcp::acceptor acceptor{io};
     std::vector<std::thread> threads;
@@ -90,6 +92,22 @@ public:
         auto self = shared_from_this();
         asio::co_spawn(m_sock.get_executor(), writer(), asio::detached);
         co_await session();
+        // What was queued last (a Login Reject, a Logout Response) goes out
+        // before the connection closes; an initiator that does not read gets 5 s.
+        if (m_open && (!m_queue.empty() || m_writing)) {
+            m_closing_after_drain = true;
+            m_wake.expires_at(std::chrono::steady_clock::time_point::min());
+            asio::steady_timer limit(m_sock.get_executor(), std::chrono::seconds(5));
+            limit.async_wait([self](error_code ec) {
+                if (!ec) self->shutdown("");
+            });
+            while (m_open && (!m_queue.empty() || m_writing)) {
+                error_code ec;
+                m_drained.expires_at(std::chrono::steady_clock::time_point::max());
+                co_await m_drained.async_wait(asio::redirect_error(use_awaitable, ec));
+            }
+            limit.cancel();
+        }
         shutdown("");
         if (m_nexus && m_target) m_target->lu->nexus_closed(m_nexus);
         m_nexus = 0;
@@ -155,11 +173,13 @@ private:
             }
             Out o = std::move(m_queue.front());
             m_queue.pop_front();
+            m_writing = true;
             std::array<asio::const_buffer, 3> bufs = {asio::buffer(o.head),
                                                       asio::buffer(o.payload ? o.payload->data() + o.off : nullptr, o.len),
                                                       asio::buffer(o.tail.data(), o.tail_len)};
             error_code ec;
             co_await asio::async_write(m_sock, bufs, asio::redirect_error(use_awaitable, ec));
+            m_writing = false;
             m_queued -= o.head.size() + o.len + o.tail_len;
             if (ec) {
                 shutdown("");
@@ -723,6 +743,9 @@ private:
             m_tasks.clear();
             if (m_target) m_target->lu->reset(m_nexus);
             break;
+        case 8:  // TASK REASSIGN: needs ErrorRecoveryLevel 2
+            response = 4;  // task allegiance reassignment not supported
+            break;
         default:
             response = 5;  // function not supported
         }
@@ -821,6 +844,7 @@ private:
     std::deque<Out> m_queue;
     size_t m_queued = 0;
     bool m_open = true;
+    bool m_writing = false;
     bool m_closing_after_drain = false;
     bool m_ffp = false;
     SessionParams m_params;

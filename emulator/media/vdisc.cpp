@@ -137,6 +137,31 @@ Result<std::unique_ptr<VirtualDisc>> VirtualDisc::create_from_image(const std::s
     return open(dir);
 }
 
+Profile VirtualDisc::family_for_image(uint64_t bytes) {
+    uint64_t blocks = (bytes + k_block - 1) / k_block;
+    if (blocks <= 360000) return Profile::cd_rom;      // 80-minute CD
+    if (blocks <= 4173824) return Profile::dvd_rom;    // DVD±R DL
+    return Profile::bd_rom;
+}
+
+Result<std::unique_ptr<VirtualDisc>> VirtualDisc::open_image(const std::string& image, Profile family_of) {
+    int fd = ::open(image.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return os_error(image);
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
+        ::close(fd);
+        return make_error(Errc::invalid_argument, image + ": not an image file");
+    }
+    uint64_t blocks = (uint64_t(st.st_size) + k_block - 1) / k_block;
+    if (blocks > 0xFFFFFFFFu) {
+        ::close(fd);
+        return make_error(Errc::invalid_argument, image + ": too large for a disc");
+    }
+    auto disc = std::unique_ptr<VirtualDisc>(new VirtualDisc(image, fd, -1, rom_disc(family_of, uint32_t(blocks))));
+    disc->m_image_only = true;
+    return disc;
+}
+
 Result<std::unique_ptr<VirtualDisc>> VirtualDisc::open(const std::string& dir, bool exclusive) {
     auto model = DM_TRY(load_json(dir));
     int lock = -1;
@@ -163,7 +188,7 @@ Status VirtualDisc::read(uint64_t lba, std::span<std::byte> out) const {
         ssize_t n = ::pread(m_data_fd, out.data() + done, out.size() - done, off_t(lba * k_block + done));
         if (n < 0) {
             if (errno == EINTR) continue;
-            return os_error(m_dir + "/data.img");
+            return os_error(m_image_only ? m_dir : m_dir + "/data.img");
         }
         if (n == 0) break;  // never written: zeros
         done += size_t(n);
@@ -173,25 +198,30 @@ Status VirtualDisc::read(uint64_t lba, std::span<std::byte> out) const {
 }
 
 Status VirtualDisc::write(uint64_t lba, std::span<const std::byte> data) {
+    if (m_image_only) return make_error(Errc::invalid_argument, m_dir + ": a plain image is served read-only");
     return write_all(m_data_fd, data.data(), data.size(), lba * k_block);
 }
 
 Status VirtualDisc::sync() {
+    if (m_image_only) return {};
     if (m_durable && ::fdatasync(m_data_fd) != 0) return os_error("cannot sync " + m_dir + "/data.img");
     return save_model();
 }
 
 Status VirtualDisc::save_model() {
+    if (m_image_only) return {};  // a ROM disc: its model never changes on disk
     ++m_model.generation;
     return save_json(m_dir, m_model, m_durable);
 }
 
 Status VirtualDisc::discard_data() {
+    if (m_image_only) return make_error(Errc::invalid_argument, m_dir + ": a plain image is served read-only");
     if (::ftruncate(m_data_fd, 0) != 0) return os_error("cannot blank " + m_dir + "/data.img");
     return {};
 }
 
 Status VirtualDisc::reload_model() {
+    if (m_image_only) return {};
     m_model = DM_TRY(load_json(m_dir));
     return {};
 }

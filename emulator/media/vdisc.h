@@ -27,6 +27,12 @@ public:
     // system can), read like the ROM profile of `family_of` (cd-*, dvd-*, bd-*).
     static Result<std::unique_ptr<VirtualDisc>> create_from_image(const std::string& dir, const std::string& image,
                                                                   Profile family_of);
+    // A plain image file served in place as a closed ROM disc of the family
+    // of `family_of` (nothing is copied; the file is opened read-only and
+    // nothing is ever written next to it).
+    static Result<std::unique_ptr<VirtualDisc>> open_image(const std::string& image, Profile family_of);
+    // The ROM family a plain image of `bytes` fits: CD up to 80 minutes, then DVD, then BD.
+    static Profile family_for_image(uint64_t bytes);
     // An existing disc; `exclusive` takes its lock (one drive per disc).
     static Result<std::unique_ptr<VirtualDisc>> open(const std::string& dir, bool exclusive = true);
     // Does `dir` look like a virtual disc?
@@ -56,6 +62,7 @@ private:
     int m_lock_fd;
     DiscModel m_model;
     bool m_durable = true;
+    bool m_image_only = false;  // open_image(): read-only, no toc.json
 };
 
 // Read-only view of a virtual disc as a Medium (blocks + TOC) for master-info

@@ -123,6 +123,7 @@ std::optional<size_t> Drive::data_out_length(std::span<const uint8_t> cdb) {
     switch (cdb[0]) {
     case op::write10: return size_t(sc::be16(&cdb[7])) * 2048;
     case op::write12: return size_t(sc::be32(&cdb[6])) * 2048;
+    case op::verify10: return (cdb.size() > 8 && (cdb[1] & 0x02)) ? size_t(sc::be16(&cdb[7])) * 2048 : 0;  // BYTCHK
     case op::mode_select10:
     case op::send_opc:
         return sc::be16(&cdb[7]);
@@ -256,7 +257,7 @@ void Drive::record(Ctx& c, const CommandReply& r, std::chrono::nanoseconds took)
     std::snprintf(line, sizeof line,
                   "{\"seq\":%llu,\"nexus\":%llu,\"op\":\"%s\",\"cdb\":\"%s\",\"out\":%zu,\"in\":%zu,\"status\":%u%s,\"us\":%lld}",
                   (unsigned long long)m_seq, (unsigned long long)c.nexus,
-                  std::string(sc::op_name(c.cdb.empty() ? 0 : c.cdb[0])).c_str(), cdb_hex.c_str(), c.out.size(),
+                  std::string(sc::command_name(c.cdb)).c_str(), cdb_hex.c_str(), c.out.size(),
                   r.data_in_length, unsigned(r.status), sense_text.c_str(), (long long)us);
     if (m_tracing) {
         m_trace.emplace_back(line);

@@ -65,10 +65,29 @@ CommandReply Handlers::read(Drive& d, Ctx& c) {
     return r;
 }
 
+// VERIFY(10): the blocks must be readable; with BYTCHK the data-out is
+// compared with them (MISCOMPARE on the first difference).
 CommandReply Handlers::verify(Drive& d, Ctx& c) {
     uint32_t lba = sc::be32(&c.cdb[2]);
     uint16_t n = sc::be16(&c.cdb[7]);
-    if (n && !readable(d.model(), lba, n)) return Drive::check(sense::lba_out_of_range);
+    bool byte_check = c.cdb[1] & 0x02;
+    sc::Sense out_of_range = sense::lba_out_of_range;
+    out_of_range.information = lba;
+    if (n == 0) return lba > read_capacity_blocks(d.model()) ? Drive::check(out_of_range) : Drive::good();
+    if (!readable(d.model(), lba, n)) return Drive::check(out_of_range);
+    std::vector<std::byte> block(2048);
+    for (uint32_t i = 0; i < n; ++i) {
+        if (!d.m_disc->read(lba + i, block).ok()) return Drive::check(sense::unrecovered_read_error);
+        if (!byte_check) continue;
+        if (c.out.size() < size_t(i + 1) * 2048) return Drive::check(sense::invalid_field_in_cdb);
+        auto given = c.out.subspan(size_t(i) * 2048, 2048);
+        auto diff = std::mismatch(block.begin(), block.end(), given.begin());
+        if (diff.first != block.end()) {
+            sc::Sense s = sense::miscompare_during_verify;
+            s.information = uint32_t(i) * 2048 + uint32_t(diff.first - block.begin());  // offset of the first difference
+            return Drive::check(s);
+        }
+    }
     return Drive::good();
 }
 

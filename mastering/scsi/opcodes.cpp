@@ -7,7 +7,7 @@
 namespace mastering::scsi {
 
 std::string_view op_name(uint8_t code) {
-    static constexpr std::array<std::pair<uint8_t, std::string_view>, 47> k_names{{
+    static constexpr std::array<std::pair<uint8_t, std::string_view>, 46> k_names{{
         {op::test_unit_ready, "TEST UNIT READY"}, {op::request_sense, "REQUEST SENSE"},
         {op::format_unit, "FORMAT UNIT"}, {op::inquiry, "INQUIRY"}, {op::mode_select6, "MODE SELECT(6)"},
         {op::mode_sense6, "MODE SENSE(6)"}, {op::start_stop_unit, "START STOP UNIT"},
@@ -25,7 +25,7 @@ std::string_view op_name(uint8_t code) {
         {op::get_performance, "GET PERFORMANCE"}, {op::read_disc_structure, "READ DISC STRUCTURE"},
         {op::set_streaming, "SET STREAMING"}, {op::read_cd, "READ CD"}, {op::set_cd_speed, "SET CD SPEED"},
         {op::mechanism_status, "MECHANISM STATUS"}, {op::send_disc_structure, "SEND DISC STRUCTURE"},
-        {op::report_supported_opcodes, "REPORT SUPPORTED OPERATION CODES"}, {0x9E, "SERVICE ACTION IN(16)"},
+        {op::report_supported_opcodes, "MAINTENANCE IN"},
         {0x88, "READ(16)"}, {0x8A, "WRITE(16)"}, {0x1D, "SEND DIAGNOSTIC"}, {0x3B, "WRITE BUFFER"},
     }};
     for (const auto& [c, n] : k_names)
@@ -33,6 +33,15 @@ std::string_view op_name(uint8_t code) {
     static thread_local char buf[24];
     std::snprintf(buf, sizeof buf, "OPCODE 0x%02X", code);
     return buf;
+}
+
+std::string_view command_name(std::span<const uint8_t> cdb) {
+    if (cdb.empty()) return op_name(0);
+    uint8_t sa = cdb.size() > 1 ? cdb[1] & 0x1F : 0;
+    if (cdb[0] == op::service_action_in16 && sa == 0x10) return "READ CAPACITY(16)";
+    if (cdb[0] == op::report_supported_opcodes && sa == 0x0C) return "REPORT SUPPORTED OPERATION CODES";
+    if (cdb[0] == op::report_supported_opcodes && sa == 0x0D) return "REPORT SUPPORTED TASK MANAGEMENT FUNCTIONS";
+    return op_name(cdb[0]);
 }
 
 }  // namespace mastering::scsi

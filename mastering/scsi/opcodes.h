@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string_view>
 
 #include "mastering/scsi/sense.h"
@@ -26,6 +27,9 @@ constexpr uint8_t test_unit_ready = 0x00, request_sense = 0x03, format_unit = 0x
 
 // "READ(10)" for 0x28; "OPCODE 0xNN" for unknown ones.
 std::string_view op_name(uint8_t opcode);
+// The name of a whole command: as op_name, but opcodes that carry a service
+// action are named by it ("READ CAPACITY(16)" for 9E/10).
+std::string_view command_name(std::span<const uint8_t> cdb);
 
 // Sense codes (key/ASC/ASCQ) of spec/mmc-drive.md §3.
 namespace sense {
@@ -46,6 +50,7 @@ constexpr Sense invalid_field_in_cdb{SenseKey::illegal_request, 0x24, 0x00};
 constexpr Sense invalid_field_in_parameter_list{SenseKey::illegal_request, 0x26, 0x00};
 constexpr Sense parameter_list_length_error{SenseKey::illegal_request, 0x1A, 0x00};
 constexpr Sense lba_out_of_range{SenseKey::illegal_request, 0x21, 0x00};
+constexpr Sense miscompare_during_verify{SenseKey::miscompare, 0x1D, 0x00};
 constexpr Sense invalid_address_for_write{SenseKey::illegal_request, 0x21, 0x02};
 constexpr Sense command_sequence_error{SenseKey::illegal_request, 0x2C, 0x00};
 constexpr Sense incompatible_medium{SenseKey::illegal_request, 0x30, 0x00};

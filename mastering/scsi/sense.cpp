@@ -75,6 +75,7 @@ const char* key_name(SenseKey k) {
     case SenseKey::data_protect: return "DATA PROTECT";
     case SenseKey::blank_check: return "BLANK CHECK";
     case SenseKey::aborted_command: return "ABORTED COMMAND";
+    case SenseKey::miscompare: return "MISCOMPARE";
     }
     return "SENSE KEY";
 }

@@ -35,6 +35,7 @@ enum class SenseKey : uint8_t {
     data_protect = 0x7,
     blank_check = 0x8,
     aborted_command = 0xB,
+    miscompare = 0xE,
 };
 
 struct Sense {

@@ -19,6 +19,7 @@
 #include <set>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 extern char** environ;
 
@@ -64,6 +65,69 @@ bool allow_missing_tools() {
 
 std::string tool(const std::string& name) { return std::string(DM_TOOLS_DIR) + "/" + name; }
 
+namespace {
+std::vector<std::string> environment_with(const std::vector<std::string>& extra) {
+    std::vector<std::string> envs;
+    for (char** e = environ; *e; ++e) envs.emplace_back(*e);
+    envs.insert(envs.end(), extra.begin(), extra.end());
+    return envs;
+}
+std::vector<char*> c_strings(std::vector<std::string>& v) {
+    std::vector<char*> out;
+    for (auto& s : v) out.push_back(s.data());
+    out.push_back(nullptr);
+    return out;
+}
+int exit_status(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : -1; }
+}  // namespace
+
+Process::Process(const std::vector<std::string>& argv, const fs::path& log, const std::vector<std::string>& env)
+    : m_log(log) {
+    if (argv.empty()) return;
+    std::vector<std::string> envs = environment_with(env), argv_copy = argv;
+    auto envp = c_strings(envs), args = c_strings(argv_copy);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    posix_spawn_file_actions_adddup2(&fa, 1, 2);
+    pid_t pid = -1;
+    if (::posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), envp.data()) == 0) m_pid = pid;
+    posix_spawn_file_actions_destroy(&fa);
+}
+
+Process::~Process() {
+    if (running()) stop(SIGKILL);
+}
+
+bool Process::running() { return m_pid > 0 && !wait(std::chrono::milliseconds(0)); }
+
+std::optional<int> Process::wait(std::chrono::milliseconds timeout) {
+    if (m_status || m_pid <= 0) return m_status;
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        int status = 0;
+        pid_t r = ::waitpid(m_pid, &status, WNOHANG);
+        if (r == m_pid) return m_status = exit_status(status);
+        if (r < 0 && errno != EINTR) return m_status = -1;
+        if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+}
+
+int Process::stop(int sig, std::chrono::milliseconds grace) {
+    if (!running()) return m_status.value_or(-1);
+    ::kill(m_pid, sig);
+    if (auto st = wait(grace)) return *st;
+    ::kill(m_pid, SIGKILL);
+    return wait(std::chrono::seconds(60)).value_or(-1);
+}
+
+std::string Process::log() const {
+    std::error_code ec;
+    return fs::exists(m_log, ec) ? read_file(m_log) : std::string();
+}
+
 RunResult run(const std::vector<std::string>& argv, const RunOptions& options) {
     RunResult r;
     for (const auto& a : argv) r.command += (r.command.empty() ? "" : " ") + a;
@@ -82,15 +146,8 @@ RunResult run(const std::vector<std::string>& argv, const RunOptions& options) {
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
     posix_spawnattr_setpgroup(&attr, 0);
 
-    std::vector<std::string> envs;
-    for (char** e = environ; *e; ++e) envs.emplace_back(*e);
-    for (const auto& e : options.env) envs.push_back(e);
-    std::vector<char*> envp, args;
-    for (auto& e : envs) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    std::vector<std::string> argv_copy = argv;
-    for (auto& a : argv_copy) args.push_back(a.data());
-    args.push_back(nullptr);
+    std::vector<std::string> envs = environment_with(options.env), argv_copy = argv;
+    auto envp = c_strings(envs), args = c_strings(argv_copy);
 
     pid_t pid = -1;
     int rc = ::posix_spawnp(&pid, args[0], &fa, &attr, args.data(), envp.data());
@@ -144,8 +201,7 @@ RunResult run(const std::vector<std::string>& argv, const RunOptions& options) {
         if (fd >= 0) ::close(fd);
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
-    if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
-    else if (WIFSIGNALED(status)) r.exit_code = 128 + WTERMSIG(status);
+    r.exit_code = exit_status(status);
     return r;
 }
 

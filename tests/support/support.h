@@ -47,6 +47,31 @@ struct RunOptions {
 // Run argv[0] (searched in PATH) with its arguments; never throws.
 RunResult run(const std::vector<std::string>& argv, const RunOptions& options = {});
 
+// A program running in the background (a daemon under test): stdout and
+// stderr go to `log`. The destructor kills it (SIGKILL) if it still runs.
+class Process {
+public:
+    Process(const std::vector<std::string>& argv, const fs::path& log, const std::vector<std::string>& env = {});
+    ~Process();
+    Process(const Process&) = delete;
+    Process& operator=(const Process&) = delete;
+
+    bool started() const { return m_pid > 0; }
+    int pid() const { return m_pid; }
+    bool running();
+    // Sends `sig`, waits up to `grace` for the exit (SIGKILL after that);
+    // the exit status as run() reports it (128+N for signal N).
+    int stop(int sig, std::chrono::milliseconds grace = std::chrono::seconds(20));
+    // Waits up to `timeout` for the exit; nullopt if it still runs.
+    std::optional<int> wait(std::chrono::milliseconds timeout);
+    std::string log() const;
+
+private:
+    int m_pid = -1;
+    std::optional<int> m_status;
+    fs::path m_log;
+};
+
 // Absolute path of one of our tools (master-image, ...), from the build tree.
 std::string tool(const std::string& name);
 // Path of a program in PATH, or nullopt.

@@ -4,15 +4,11 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <thread>
-
-extern char** environ;
 
 namespace dmtest {
 
@@ -52,19 +48,10 @@ Tgtd::Tgtd() {
     m_port = free_tcp_port();
     m_control = 100 + int(::getpid() % 3000) * 10 + (g_control++ % 10);  // tgtadm accepts up to 32767
     std::string log = (m_dir.path() / "tgtd.log").string();
-    std::vector<std::string> argv = {"tgtd", "-f", "-C", std::to_string(m_control), "--iscsi",
-                                     "portal=127.0.0.1:" + std::to_string(m_port)};
-    std::vector<char*> args;
-    for (auto& a : argv) args.push_back(a.data());
-    args.push_back(nullptr);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    int rc = ::posix_spawnp(&m_pid, "tgtd", &fa, nullptr, args.data(), environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0) {
-        m_pid = -1;
+    m_process = std::make_unique<Process>(std::vector<std::string>{"tgtd", "-f", "-C", std::to_string(m_control), "--iscsi",
+                                                                   "portal=127.0.0.1:" + std::to_string(m_port)},
+                                          log);
+    if (!m_process->started()) {
         m_error = "cannot start tgtd";
         return;
     }
@@ -73,19 +60,13 @@ Tgtd::Tgtd() {
 }
 
 Tgtd::~Tgtd() {
-    if (m_pid <= 0) return;
-    // tgtd ignores SIGTERM while it has targets: delete them first.
+    if (!running()) return;
+    // tgtd ignores SIGTERM while it has targets: delete them first, then ask it to exit.
     for (int tid = 1; tid < m_next_tid; ++tid)
         adm({"--op", "delete", "--mode", "target", "--tid", std::to_string(tid), "--force"});
-    // Then ask it to exit (it ignores SIGTERM).
-    std::vector<std::string> argv = {"tgtadm", "-C", std::to_string(m_control), "--op", "delete", "--mode", "system"};
-    run(argv, {.timeout = std::chrono::seconds(10)});
-    for (int i = 0; i < 50; ++i) {
-        if (::waitpid(m_pid, nullptr, WNOHANG) == m_pid) return;
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    ::kill(m_pid, SIGKILL);
-    ::waitpid(m_pid, nullptr, 0);
+    run({"tgtadm", "-C", std::to_string(m_control), "--op", "delete", "--mode", "system"},
+        {.timeout = std::chrono::seconds(10)});
+    if (!m_process->wait(std::chrono::milliseconds(2500))) m_process->stop(SIGKILL);
 }
 
 bool Tgtd::adm(const std::vector<std::string>& args) {

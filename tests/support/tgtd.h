@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <memory>
 #include <string>
 
 #include "tests/support/support.h"
@@ -18,7 +19,7 @@ public:
     Tgtd(const Tgtd&) = delete;
     Tgtd& operator=(const Tgtd&) = delete;
 
-    bool running() const { return m_pid > 0; }
+    bool running() const { return m_process && m_process->started(); }
     const std::string& error() const { return m_error; }
     int port() const { return m_port; }
 
@@ -28,12 +29,12 @@ public:
 
 private:
     bool adm(const std::vector<std::string>& args);
-    pid_t m_pid = -1;
     int m_port = 0;
     int m_control = 0;
     int m_next_tid = 1;
     std::string m_error;
     TempDir m_dir{"tgtd"};
+    std::unique_ptr<Process> m_process;
 };
 
 // A TCP port on 127.0.0.1 that was free a moment ago.

@@ -1,0 +1,285 @@
+// Side-by-side: master-drive against tgtd (Debian package tgt) serving the
+// same disc image as a CD/DVD LUN on this machine, and against the loopback
+// TCP ceiling, in one run (issue 4).
+//
+//   build/bench/iscsi_bench [--work DIR] [--mb 700] [--write-mb 256] [--depth 8] [--runs 3]
+//
+// Sequential READ(10) of the whole image with 64 KiB and 1 MiB transfers, and
+// a burn: sequential WRITE(10) onto a blank DVD+R from LBA 0 then SYNCHRONIZE
+// CACHE. The initiator is libiscsi (asynchronous, DEPTH commands in flight),
+// the same for both targets. The image is in the page cache (read once
+// first); each figure is the median of RUNS runs. Prints MB/s and the ratios.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <iscsi/iscsi.h>
+#include <iscsi/scsi-lowlevel.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/support/master_drive.h"
+#include "tests/support/support.h"
+#include "tests/support/tgtd.h"
+
+using namespace dmtest;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+struct Options {
+    std::string work = "/tmp/dm-bench";
+    uint64_t mb = 700, write_mb = 256;
+    int depth = 8, runs = 3;
+};
+
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+}
+
+// One logged-in libiscsi session; sequential I/O with `depth` commands in flight.
+class Initiator {
+public:
+    explicit Initiator(const std::string& url) {
+        m_ctx = iscsi_create_context("iqn.2026-11.org.discmaster.bench:initiator");
+        iscsi_url* u = iscsi_parse_full_url(m_ctx, url.c_str());
+        if (!u) throw std::runtime_error("bad URL " + url + ": " + iscsi_get_error(m_ctx));
+        iscsi_set_targetname(m_ctx, u->target);
+        iscsi_set_session_type(m_ctx, ISCSI_SESSION_NORMAL);
+        iscsi_set_header_digest(m_ctx, ISCSI_HEADER_DIGEST_NONE);
+        m_lun = u->lun;
+        bool ok = iscsi_full_connect_sync(m_ctx, u->portal, u->lun) == 0;
+        iscsi_destroy_url(u);
+        if (!ok) throw std::runtime_error("cannot log in to " + url + ": " + iscsi_get_error(m_ctx));
+        for (int i = 0; i < 6; ++i) {  // past unit attentions
+            scsi_task* t = iscsi_testunitready_sync(m_ctx, m_lun);
+            bool good = t && t->status == SCSI_STATUS_GOOD;
+            if (t) scsi_free_scsi_task(t);
+            if (good) break;
+        }
+    }
+    ~Initiator() {
+        iscsi_logout_sync(m_ctx);
+        iscsi_destroy_context(m_ctx);
+    }
+
+    // Sequential transfers of `chunk` bytes over `total` bytes from LBA 0.
+    void run(bool write, uint64_t total, uint32_t chunk, int depth) {
+        m_write = write;
+        m_total = total;
+        m_chunk = chunk;
+        m_next = 0;
+        m_done = 0;
+        m_inflight = 0;
+        m_error.clear();
+        if (write && m_buffer.size() < chunk) {
+            m_buffer.resize(chunk);
+            for (size_t i = 0; i < m_buffer.size(); ++i) m_buffer[i] = uint8_t(i * 131 + 7);
+        }
+        for (int i = 0; i < depth; ++i) issue();
+        while (m_done < m_total && m_error.empty()) {
+            pollfd p{iscsi_get_fd(m_ctx), short(iscsi_which_events(m_ctx)), 0};
+            if (::poll(&p, 1, 10000) <= 0) throw std::runtime_error("the target stopped answering");
+            if (iscsi_service(m_ctx, p.revents) < 0) throw std::runtime_error(std::string("iscsi: ") + iscsi_get_error(m_ctx));
+        }
+        if (!m_error.empty()) throw std::runtime_error(m_error);
+        if (write) {
+            scsi_task* t = iscsi_synchronizecache10_sync(m_ctx, m_lun, 0, 0, 0, 0);
+            bool good = t && t->status == SCSI_STATUS_GOOD;
+            if (t) scsi_free_scsi_task(t);
+            if (!good) throw std::runtime_error(std::string("SYNCHRONIZE CACHE failed: ") + iscsi_get_error(m_ctx));
+        }
+    }
+
+    uint64_t capacity_bytes() {
+        scsi_task* t = iscsi_readcapacity10_sync(m_ctx, m_lun, 0, 0);
+        if (!t || t->status != SCSI_STATUS_GOOD) throw std::runtime_error("READ CAPACITY failed");
+        auto* rc = static_cast<scsi_readcapacity10*>(scsi_datain_unmarshall(t));
+        uint64_t bytes = (uint64_t(rc->lba) + 1) * rc->block_size;
+        scsi_free_scsi_task(t);
+        return bytes;
+    }
+
+private:
+    static void on_done(iscsi_context*, int status, void* data, void* self_) {
+        auto* self = static_cast<Initiator*>(self_);
+        auto* task = static_cast<scsi_task*>(data);
+        --self->m_inflight;
+        if (status != SCSI_STATUS_GOOD) {
+            self->m_error = std::string(self->m_write ? "WRITE" : "READ") + " failed: " + iscsi_get_error(self->m_ctx);
+        } else {
+            self->m_done += self->m_write ? task->expxferlen : uint64_t(task->datain.size);
+        }
+        scsi_free_scsi_task(task);
+        if (self->m_error.empty()) self->issue();
+    }
+    void issue() {
+        if (m_next >= m_total) return;
+        uint32_t len = uint32_t(std::min<uint64_t>(m_chunk, m_total - m_next));
+        uint32_t lba = uint32_t(m_next / 2048);
+        scsi_task* t = m_write ? iscsi_write10_task(m_ctx, m_lun, lba, m_buffer.data(), len, 2048, 0, 0, 0, 0, 0, on_done, this)
+                               : iscsi_read10_task(m_ctx, m_lun, lba, len, 2048, 0, 0, 0, 0, 0, on_done, this);
+        if (!t) {
+            m_error = std::string("cannot queue a command: ") + iscsi_get_error(m_ctx);
+            return;
+        }
+        m_next += len;
+        ++m_inflight;
+    }
+
+    iscsi_context* m_ctx = nullptr;
+    int m_lun = 0;
+    bool m_write = false;
+    uint64_t m_total = 0, m_next = 0, m_done = 0;
+    uint32_t m_chunk = 0;
+    int m_inflight = 0;
+    std::vector<uint8_t> m_buffer;
+    std::string m_error;
+};
+
+// The loopback ceiling: one TCP stream over 127.0.0.1, 1 MiB writes and reads.
+double loopback_mbps(uint64_t total) {
+    int ls = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    if (::bind(ls, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(ls, 1) != 0 ||
+        ::getsockname(ls, reinterpret_cast<sockaddr*>(&a), &len) != 0)
+        throw std::runtime_error("loopback: cannot listen");
+    std::thread sender([&] {
+        int s = ::socket(AF_INET, SOCK_STREAM, 0);
+        if (::connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return;
+        std::vector<char> buf(1 << 20, 'x');
+        for (uint64_t sent = 0; sent < total;) {
+            ssize_t n = ::send(s, buf.data(), std::min<uint64_t>(buf.size(), total - sent), 0);
+            if (n <= 0) break;
+            sent += uint64_t(n);
+        }
+        ::close(s);
+    });
+    int c = ::accept(ls, nullptr, nullptr);
+    std::vector<char> buf(1 << 20);
+    auto t0 = Clock::now();
+    uint64_t got = 0;
+    for (ssize_t n; (n = ::recv(c, buf.data(), buf.size(), 0)) > 0;) got += uint64_t(n);
+    double s = seconds_since(t0);
+    sender.join();
+    ::close(c);
+    ::close(ls);
+    return double(got) / 1e6 / s;
+}
+
+double measure(const std::function<void()>& once, uint64_t bytes, int runs) {
+    std::vector<double> rates;
+    for (int i = 0; i < runs; ++i) {
+        auto t0 = Clock::now();
+        once();
+        rates.push_back(double(bytes) / 1e6 / seconds_since(t0));
+    }
+    return median(rates);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Options o;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        std::string k = argv[i], v = argv[i + 1];
+        if (k == "--work") o.work = v;
+        else if (k == "--mb") o.mb = std::stoull(v);
+        else if (k == "--write-mb") o.write_mb = std::stoull(v);
+        else if (k == "--depth") o.depth = std::stoi(v);
+        else if (k == "--runs") o.runs = std::stoi(v);
+        else {
+            std::fprintf(stderr, "usage: %s [--work DIR] [--mb 700] [--write-mb 256] [--depth 8] [--runs 3]\n", argv[0]);
+            return 2;
+        }
+    }
+    try {
+        fs::create_directories(o.work);
+        uint64_t image_bytes = o.mb * 1000000 / 2048 * 2048;
+        fs::path image = fs::path(o.work) / ("disc-" + std::to_string(o.mb) + "MB.img");
+        if (!fs::exists(image) || fs::file_size(image) != image_bytes) write_random_file(image, image_bytes, 700);
+        (void)read_file(image);  // into the page cache
+        std::printf("iSCSI throughput: a %.0f MB disc image, libiscsi initiator, %d commands in flight, median of %d runs\n",
+                    double(image_bytes) / 1e6, o.depth, o.runs);
+
+        fs::path tgt_blank = fs::path(o.work) / "tgt-blank.img";
+        Tgtd tgt;
+        if (!tgt.running()) throw std::runtime_error("tgtd: " + tgt.error());
+        if (!tgt.add_target("iqn.2026-11.org.discmaster.bench:rom", image.string(), "cd"))
+            throw std::runtime_error("tgtd: " + tgt.error());
+
+        TempDir dir{"iscsi-bench"};
+        MasterDrive ours({"rom=" + image.string()});
+        if (!ours.running()) throw std::runtime_error(ours.error());
+
+        struct Row {
+            std::string what;
+            double ours, tgt;
+        };
+        std::vector<Row> rows;
+        for (uint32_t chunk : {64u << 10, 1u << 20}) {
+            Initiator a(ours.url("rom"));
+            Initiator b(tgt.url("iqn.2026-11.org.discmaster.bench:rom"));
+            if (a.capacity_bytes() != image_bytes || b.capacity_bytes() != image_bytes)
+                throw std::runtime_error("the two targets disagree on the disc's size");
+            double r_ours = measure([&] { a.run(false, image_bytes, chunk, o.depth); }, image_bytes, o.runs);
+            double r_tgt = measure([&] { b.run(false, image_bytes, chunk, o.depth); }, image_bytes, o.runs);
+            rows.push_back({"READ " + std::to_string(chunk >> 10) + " KiB", r_ours, r_tgt});
+        }
+        // Burn: a fresh blank DVD+R for each run on both sides.
+        uint64_t write_bytes = o.write_mb * 1000000 / (1 << 20) * (1 << 20);
+        for (uint32_t chunk : {64u << 10, 1u << 20}) {
+            std::vector<double> r_ours, r_tgt;
+            for (int run = 0; run < o.runs; ++run) {
+                fs::path vdisc = dir / ("burn" + std::to_string(chunk) + "-" + std::to_string(run) + ".vdisc");
+                {
+                    MasterDrive burner({"burn=dvd+r:" + vdisc.string()});
+                    if (!burner.running()) throw std::runtime_error(burner.error());
+                    Initiator a(burner.url("burn"));
+                    auto t0 = Clock::now();
+                    a.run(true, write_bytes, chunk, o.depth);
+                    r_ours.push_back(double(write_bytes) / 1e6 / seconds_since(t0));
+                }
+                fs::remove_all(vdisc);
+                write_file(tgt_blank, "");  // an empty backing file: tgtd's blank DVD+R
+                std::string iqn = "iqn.2026-11.org.discmaster.bench:blank" + std::to_string(chunk) + "-" + std::to_string(run);
+                if (!tgt.add_target(iqn, tgt_blank.string(), "cd")) throw std::runtime_error("tgtd: " + tgt.error());
+                Initiator b(tgt.url(iqn));
+                auto t0 = Clock::now();
+                b.run(true, write_bytes, chunk, o.depth);
+                r_tgt.push_back(double(write_bytes) / 1e6 / seconds_since(t0));
+            }
+            rows.push_back({"WRITE " + std::to_string(chunk >> 10) + " KiB (burn)", median(r_ours), median(r_tgt)});
+        }
+        std::vector<double> lb;
+        for (int i = 0; i < o.runs; ++i) lb.push_back(loopback_mbps(uint64_t(4) << 30));
+        double ceiling = median(lb);
+
+        std::printf("\n%-24s %14s %12s %14s %16s\n", "", "master-drive", "tgtd", "vs tgtd", "vs loopback");
+        for (const auto& r : rows)
+            std::printf("%-24s %9.0f MB/s %7.0f MB/s %13.2fx %15.2fx\n", r.what.c_str(), r.ours, r.tgt, r.ours / r.tgt,
+                        r.ours / ceiling);
+        std::printf("%-24s %9.0f MB/s  (one TCP stream over 127.0.0.1, 1 MiB writes)\n", "loopback ceiling", ceiling);
+        std::printf("goal: >= 1.50x tgtd and >= 0.70x the loopback ceiling\n");
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "iscsi_bench: %s\n", e.what());
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,647 @@
+// Issue 4: the iSCSI target, driven PDU by PDU by a plain test initiator
+// (tests/emulator/iscsi_host.h) and by libiscsi (the 64-session run).
+#include <gtest/gtest.h>
+
+#include <iscsi/iscsi.h>
+#include <iscsi/scsi-lowlevel.h>
+
+#include <atomic>
+#include <cstring>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include "emulator/iscsi/crc32c.h"
+#include "emulator/iscsi/drive_farm.h"
+#include "tests/emulator/iscsi_host.h"
+#include "tests/support/support.h"
+
+using namespace dmtest;
+using namespace emulator::iscsi;
+using mastering::media::Profile;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::vector<uint8_t> read10(uint32_t lba, uint16_t blocks) {
+    return {0x28, 0, uint8_t(lba >> 24), uint8_t(lba >> 16), uint8_t(lba >> 8), uint8_t(lba), 0, uint8_t(blocks >> 8),
+            uint8_t(blocks), 0};
+}
+std::vector<uint8_t> write10(uint32_t lba, uint16_t blocks) {
+    auto c = read10(lba, blocks);
+    c[0] = 0x2A;
+    return c;
+}
+const std::vector<uint8_t> inquiry = {0x12, 0, 0, 0, 96, 0};
+const std::vector<uint8_t> tur = {0, 0, 0, 0, 0, 0};
+
+constexpr uint32_t k_image_blocks = 4096;  // 8 MiB
+
+// A WRITE(10) command PDU of `blocks` from LBA 0, no immediate data (the data follows R2Ts).
+RawPdu write_command(IscsiHost& h, uint16_t blocks, uint32_t itt) {
+    RawPdu c;
+    c.bhs[0] = 0x01;
+    c.bhs[1] = 0x80 | 0x20 | 0x01;  // F, W, simple task
+    c.set32(16, itt);
+    c.set32(20, uint32_t(blocks) * 2048);
+    c.set32(24, h.take_cmd_sn());
+    c.set32(28, h.exp_stat_sn());
+    auto cdb = write10(0, blocks);
+    std::memcpy(&c.bhs[32], cdb.data(), cdb.size());
+    return c;
+}
+
+// A target serving a read-only disc with known content ("rom") and a blank
+// DVD+R ("dvd"), on a free port of 127.0.0.1.
+class Target {
+public:
+    explicit Target(ServerOptions so = {}, std::vector<std::string> extra_drives = {}) {
+        write_random_file(m_dir / "rom.img", uint64_t(k_image_blocks) * 2048, 4242);
+        m_image = read_file(m_dir / "rom.img");
+        {
+            auto disc = emulator::media::VirtualDisc::create_from_image((m_dir / "rom.vdisc").string(),
+                                                                         (m_dir / "rom.img").string(), Profile::dvd_rom);
+            if (!disc.ok()) throw std::runtime_error(disc.error().message);
+        }
+        FarmOptions o;
+        o.server = so;
+        o.server.port = 0;
+        o.server.log = [this](const std::string& line) {
+            std::lock_guard lock(m_log_mutex);
+            m_log.push_back(line);
+        };
+        m_farm = std::make_unique<DriveFarm>(o);
+        expect_ok(m_farm->add_drive({"rom", std::nullopt, (m_dir / "rom.vdisc").string()}));
+        expect_ok(m_farm->add_drive({"dvd", Profile::dvd_plus_r, (m_dir / "dvd.vdisc").string()}));
+        for (const auto& d : extra_drives) expect_ok(m_farm->add_drive(*parse_drive_spec(d)));
+    }
+    void start() { expect_ok(m_farm->start()); }
+    static void expect_ok(const mastering::Status& st) {
+        if (!st.ok()) throw std::runtime_error(st.error().message);
+    }
+    DriveFarm& farm() { return *m_farm; }
+    int port() const { return m_farm->port(); }
+    const std::string& image() const { return m_image; }
+    std::string log() {
+        std::lock_guard lock(m_log_mutex);
+        std::string all;
+        for (const auto& l : m_log) all += l + "\n";
+        return all;
+    }
+    std::vector<uint8_t> image_blocks(uint32_t lba, uint32_t blocks) const {
+        return {m_image.begin() + long(lba) * 2048, m_image.begin() + long(lba + blocks) * 2048};
+    }
+    // A new connection, logged in to `drive`, past the power-on unit attention.
+    std::unique_ptr<IscsiHost> session(const std::string& drive = "rom", std::map<std::string, std::string> keys = {}) {
+        auto h = std::make_unique<IscsiHost>(port());
+        LoginOptions lo;
+        lo.target = target_prefix + drive;
+        lo.keys = std::move(keys);
+        auto err = h->login(lo);
+        if (!err.empty()) throw std::runtime_error("login: " + err);
+        for (int i = 0; i < 4 && h->command(tur, 0, false).status != 0; ++i) {
+        }
+        return h;
+    }
+    // The check after every malformed PDU: a fresh login works at once.
+    void expect_fresh_login_works(const std::string& after) {
+        auto h = session();
+        auto r = h->command(inquiry, 96, true);
+        EXPECT_TRUE(r.completed && r.status == 0 && r.data.size() == 96) << "INQUIRY after " << after;
+        auto d = h->command(read10(7, 2), 4096, true);
+        EXPECT_TRUE(d.completed && d.status == 0 && d.data == image_blocks(7, 2)) << "READ after " << after;
+    }
+
+private:
+    // The log outlives the farm: the farm's threads log while it stops.
+    TempDir m_dir{"iscsi"};
+    std::string m_image;
+    std::mutex m_log_mutex;
+    std::vector<std::string> m_log;
+    std::unique_ptr<DriveFarm> m_farm;
+};
+
+}  // namespace
+
+TEST(IscsiTarget, login_negotiates_every_operational_key) {
+    Target t;
+    t.start();
+    IscsiHost h(t.port());
+    LoginOptions lo;
+    lo.target = std::string(target_prefix) + "rom";
+    lo.keys = {{"HeaderDigest", "CRC32C,None"}, {"DataDigest", "CRC32C,None"}, {"MaxConnections", "4"},
+               {"InitialR2T", "No"}, {"ImmediateData", "Yes"}, {"MaxRecvDataSegmentLength", "65536"},
+               {"MaxBurstLength", "1048576"}, {"FirstBurstLength", "131072"}, {"DefaultTime2Wait", "1"},
+               {"DefaultTime2Retain", "30"}, {"MaxOutstandingR2T", "4"}, {"DataPDUInOrder", "Yes"},
+               {"DataSequenceInOrder", "Yes"}, {"ErrorRecoveryLevel", "2"}, {"X-org.example.Color", "blue"}};
+    ASSERT_EQ(h.login(lo), "");
+    const auto& a = h.negotiated();
+    auto at = [&](const char* k) { return a.count(k) ? a.at(k) : std::string("(missing)"); };
+    EXPECT_EQ(at("HeaderDigest"), "CRC32C");
+    EXPECT_EQ(at("DataDigest"), "CRC32C");
+    EXPECT_EQ(at("MaxConnections"), "1");
+    EXPECT_EQ(at("InitialR2T"), "No");
+    EXPECT_EQ(at("ImmediateData"), "Yes");
+    EXPECT_EQ(at("MaxBurstLength"), "1048576");
+    EXPECT_EQ(at("FirstBurstLength"), "131072");
+    EXPECT_EQ(at("DefaultTime2Wait"), "2") << "the larger of the two";
+    EXPECT_EQ(at("DefaultTime2Retain"), "0") << "the smaller of the two";
+    EXPECT_EQ(at("MaxOutstandingR2T"), "4");
+    EXPECT_EQ(at("DataPDUInOrder"), "Yes");
+    EXPECT_EQ(at("DataSequenceInOrder"), "Yes");
+    EXPECT_EQ(at("ErrorRecoveryLevel"), "0");
+    EXPECT_EQ(at("X-org.example.Color"), "NotUnderstood");
+    EXPECT_EQ(at("TargetPortalGroupTag"), "1");
+    EXPECT_NE(at("MaxRecvDataSegmentLength"), "(missing)") << "the target declares its own";
+    // Digests are on from here: every PDU both ways carries CRC32C, and the
+    // test initiator drops any PDU whose digest does not match.
+    for (int i = 0; i < 3; ++i) h.command(tur, 0, false);
+    auto r = h.command(read10(100, 200), 200 * 2048, true);
+    ASSERT_TRUE(r.completed);
+    EXPECT_EQ(r.status, 0);
+    EXPECT_TRUE(r.data == t.image_blocks(100, 200)) << "400 KiB read with header and data digests";
+    EXPECT_TRUE(h.nop_ping({1, 2, 3, 4, 5}));
+    EXPECT_TRUE(h.logout());
+}
+
+TEST(IscsiTarget, bad_values_are_rejected_and_login_goes_on) {
+    Target t;
+    t.start();
+    IscsiHost h(t.port());
+    LoginOptions lo;
+    lo.target = std::string(target_prefix) + "rom";
+    lo.keys = {{"MaxBurstLength", "lots"}, {"HeaderDigest", "MD5"}, {"ErrorRecoveryLevel", "7"}};
+    ASSERT_EQ(h.login(lo), "");
+    EXPECT_EQ(h.negotiated().at("MaxBurstLength"), "Reject");
+    EXPECT_EQ(h.negotiated().at("HeaderDigest"), "Reject");
+    EXPECT_EQ(h.negotiated().at("ErrorRecoveryLevel"), "Reject");
+    EXPECT_EQ(h.command(inquiry, 96, true).status, 0);
+}
+
+TEST(IscsiTarget, unknown_target_and_missing_names_are_refused) {
+    Target t;
+    t.start();
+    IscsiHost h(t.port());
+    LoginOptions lo;
+    lo.target = std::string(target_prefix) + "nosuch";
+    std::string err = h.login(lo);
+    EXPECT_NE(err, "");
+    EXPECT_EQ(h.login_status(), 0x0203) << "target not found: " << err << "\n" << t.log();
+    EXPECT_TRUE(h.closed_by_target());
+}
+
+TEST(IscsiTarget, reads_report_residuals_and_sense) {
+    Target t;
+    t.start();
+    auto h = t.session();
+    auto r = h->command(read10(3, 1), 200, true);
+    EXPECT_EQ(r.status, 0);
+    EXPECT_EQ(r.data.size(), 200u);
+    EXPECT_EQ(r.residual_flags, 0x04) << "overflow";
+    EXPECT_EQ(r.residual, 2048u - 200);
+    EXPECT_TRUE(std::equal(r.data.begin(), r.data.end(), t.image_blocks(3, 1).begin()));
+    r = h->command(read10(3, 1), 8192, true);
+    EXPECT_EQ(r.status, 0);
+    EXPECT_EQ(r.residual_flags, 0x02) << "underflow";
+    EXPECT_EQ(r.residual, 8192u - 2048);
+    r = h->command(read10(k_image_blocks + 10, 1), 2048, true);
+    EXPECT_EQ(r.status, 2) << "CHECK CONDITION";
+    ASSERT_GE(r.sense.size(), 14u);
+    EXPECT_EQ(r.sense[2] & 0x0F, 5) << "ILLEGAL REQUEST";
+    EXPECT_EQ(r.sense[12], 0x21) << "LBA out of range";
+    // A long read split over Data-In PDUs of the initiator's segment size, in bursts.
+    auto s = t.session("rom", {{"MaxRecvDataSegmentLength", "4096"}, {"MaxBurstLength", "16384"}});
+    r = s->command(read10(0, 64), 64 * 2048, true);
+    EXPECT_EQ(r.status, 0);
+    EXPECT_TRUE(r.data == t.image_blocks(0, 64));
+}
+
+TEST(IscsiTarget, writes_follow_r2t_bursts_and_unsolicited_data) {
+    Target t;
+    t.start();
+    std::vector<uint8_t> data(256 * 2048);
+    std::mt19937 rng(5);
+    for (auto& b : data) b = uint8_t(rng());
+    {
+        // Solicited only: every byte by R2T, no burst over MaxBurstLength, one at a time.
+        auto h = t.session("dvd", {{"InitialR2T", "Yes"}, {"ImmediateData", "No"}, {"MaxBurstLength", "65536"},
+                                   {"MaxOutstandingR2T", "1"}, {"MaxRecvDataSegmentLength", "16384"}});
+        auto r = h->command(write10(0, 128), 128 * 2048, false, {data.begin(), data.begin() + 128 * 2048});
+        ASSERT_TRUE(r.completed) << t.log();
+        EXPECT_EQ(r.status, 0);
+        ASSERT_EQ(r.r2ts.size(), 4u) << "256 KiB in 64 KiB bursts";
+        uint32_t next = 0;
+        for (const auto& p : r.r2ts) {
+            EXPECT_EQ(p.u32(40), next) << "R2T offsets are contiguous";
+            EXPECT_LE(p.u32(44), 65536u);
+            next += p.u32(44);
+        }
+        EXPECT_EQ(next, 128u * 2048);
+    }
+    {
+        // Immediate and unsolicited data up to FirstBurstLength, the rest by R2T.
+        auto h = t.session("dvd", {{"InitialR2T", "No"}, {"ImmediateData", "Yes"}, {"FirstBurstLength", "65536"},
+                                   {"MaxBurstLength", "131072"}, {"MaxRecvDataSegmentLength", "8192"}});
+        auto r = h->command(write10(128, 128), 128 * 2048, false, {data.begin() + 128 * 2048, data.end()});
+        ASSERT_TRUE(r.completed) << t.log();
+        EXPECT_EQ(r.status, 0);
+        ASSERT_FALSE(r.r2ts.empty());
+        EXPECT_EQ(r.r2ts.front().u32(40), 65536u) << "solicitation starts after the first burst";
+        auto back = h->command(read10(0, 256), 256 * 2048, true);
+        EXPECT_EQ(back.status, 0);
+        EXPECT_TRUE(back.data == data) << "what was written reads back";
+    }
+    EXPECT_EQ(t.farm().drive("dvd")->check_medium_invariants(), "");
+}
+
+TEST(IscsiTarget, closing_a_connection_mid_write_leaves_the_disc_writable) {
+    Target t;
+    t.start();
+    {
+        auto h = t.session("dvd", {{"InitialR2T", "Yes"}, {"ImmediateData", "No"}, {"MaxBurstLength", "65536"}});
+        RawPdu c = write_command(*h, 64, h->next_itt());
+        ASSERT_TRUE(h->send(c));
+        auto r2t = h->receive();
+        ASSERT_TRUE(r2t && r2t->opcode() == 0x31);
+        // Half of the data, then the connection drops.
+        RawPdu d;
+        d.bhs[0] = 0x05;
+        d.set32(16, c.u32(16));
+        d.set32(20, r2t->u32(20));
+        d.data.assign(16384, 0xAB);
+        ASSERT_TRUE(h->send(d));
+    }
+    // The command never completed: nothing was written, the next writable
+    // address is still 0, and a new session writes there.
+    auto h = t.session("dvd");
+    std::vector<uint8_t> data(64 * 2048, 0x5A);
+    auto r = h->command(write10(0, 64), 64 * 2048, false, data);
+    EXPECT_EQ(r.status, 0) << t.log();
+    EXPECT_TRUE(h->command(read10(0, 64), 64 * 2048, true).data == data);
+    EXPECT_EQ(t.farm().drive("dvd")->check_medium_invariants(), "");
+}
+
+TEST(IscsiTarget, malformed_pdus_get_a_reject_or_a_closed_connection) {
+    Target t;
+    t.start();
+    auto bhs = [](uint8_t op, uint32_t itt) {
+        RawPdu p;
+        p.bhs[0] = op;
+        p.bhs[1] = 0x80;
+        p.set32(16, itt);
+        return p;
+    };
+    {  // A truncated header, then the initiator goes away.
+        IscsiHost h(t.port());
+        ASSERT_TRUE(h.send_bytes(std::vector<uint8_t>(20, 0x43)));
+    }
+    t.expect_fresh_login_works("a truncated header");
+    {  // A login announcing a 16 MiB data segment.
+        IscsiHost h(t.port());
+        auto p = bhs(0x43, 1);
+        std::vector<uint8_t> raw = p.bhs;
+        raw[5] = raw[6] = raw[7] = 0xFF;
+        ASSERT_TRUE(h.send_bytes(raw));
+        EXPECT_TRUE(h.closed_by_target()) << "a huge DataSegmentLength closes the connection";
+    }
+    t.expect_fresh_login_works("a huge login data segment");
+    {  // A SCSI command before login.
+        IscsiHost h(t.port());
+        auto p = bhs(0x01, 1);
+        std::memcpy(&p.bhs[32], tur.data(), tur.size());
+        ASSERT_TRUE(h.send(p));
+        auto r = h.receive();
+        ASSERT_TRUE(r.has_value());
+        EXPECT_EQ(r->opcode(), 0x23) << "a Login Response";
+        EXPECT_EQ(r->bhs[36], 0x02) << "initiator error";
+        EXPECT_TRUE(h.closed_by_target());
+    }
+    t.expect_fresh_login_works("a command before login");
+    {  // Garbage login keys.
+        IscsiHost h(t.port());
+        auto p = bhs(0x43, 1);
+        p.bhs[1] = 0x80 | 0x01;  // T, CSG 0, NSG 1
+        p.data = {0x01, 0xFE, 'g', 'a', 'r', 'b', 'a', 'g', 'e', 0, '=', '=', 0};
+        ASSERT_TRUE(h.send(p));
+        auto r = h.receive();
+        ASSERT_TRUE(r.has_value());
+        EXPECT_EQ(r->opcode(), 0x23);
+        EXPECT_EQ(r->bhs[36], 0x02) << "initiator error";
+        EXPECT_TRUE(h.closed_by_target());
+    }
+    t.expect_fresh_login_works("garbage login keys");
+    {  // In the full feature phase: an unknown opcode, Data-Out without a
+       // command, a CmdSN out of the window, a Login Request: each rejected,
+       // the connection still usable.
+        auto h = t.session();
+        struct Case {
+            const char* what;
+            RawPdu pdu;
+            uint8_t reason;
+        };
+        RawPdu unknown = bhs(0x1C, h->next_itt());
+        RawPdu stray = bhs(0x05, 0xDEAD);
+        stray.data.assign(512, 1);
+        RawPdu far = bhs(0x00, h->next_itt());  // NOP-Out, not immediate, CmdSN far ahead
+        far.set32(20, 0xFFFFFFFF);
+        far.set32(24, h->cmd_sn() + 100000);
+        RawPdu login = bhs(0x43, h->next_itt());
+        for (auto& c : std::vector<Case>{{"an unknown opcode", unknown, 0x05},
+                                         {"Data-Out without a command", stray, 0x09},
+                                         {"a CmdSN out of the window", far, 0x04},
+                                         {"a Login Request after login", login, 0x04}}) {
+            ASSERT_TRUE(h->send(c.pdu)) << c.what;
+            std::optional<RawPdu> r;
+            while ((r = h->receive()) && r->opcode() == 0x20) {
+            }
+            ASSERT_TRUE(r.has_value()) << c.what;
+            EXPECT_EQ(r->opcode(), 0x3F) << c.what << ": Reject";
+            EXPECT_EQ(r->bhs[2], c.reason) << c.what;
+            ASSERT_EQ(r->data.size(), 48u) << c.what << ": the Reject carries the rejected header";
+            EXPECT_EQ(r->data[0], c.pdu.bhs[0]);
+            EXPECT_TRUE(std::equal(r->data.begin() + 8, r->data.end(), c.pdu.bhs.begin() + 8)) << c.what;
+            EXPECT_TRUE(h->nop_ping({9, 9})) << "still usable after " << c.what;
+        }
+        auto r = h->command(read10(1, 1), 2048, true);
+        EXPECT_TRUE(r.data == t.image_blocks(1, 1));
+    }
+    t.expect_fresh_login_works("rejected PDUs");
+    {  // A huge data segment in the full feature phase.
+        auto h = t.session();
+        auto p = bhs(0x00, h->next_itt());
+        std::vector<uint8_t> raw = p.bhs;
+        raw[5] = 0x7F;
+        ASSERT_TRUE(h->send_bytes(raw));
+        EXPECT_TRUE(h->closed_by_target());
+    }
+    t.expect_fresh_login_works("a huge data segment after login");
+    {  // Digests: a bad data digest is rejected, a bad header digest closes.
+        auto h = t.session("rom", {{"HeaderDigest", "CRC32C"}, {"DataDigest", "CRC32C"}});
+        auto p = bhs(0x40, h->next_itt());  // immediate NOP-Out with data
+        p.set32(20, 0xFFFFFFFF);
+        p.set32(24, h->cmd_sn());
+        p.data = {1, 2, 3, 4};
+        h->set_digests(true, false);
+        std::vector<uint8_t> raw = p.bhs;
+        raw[7] = 4;
+        uint32_t hd = emulator::iscsi::crc32c(raw.data(), 48);
+        for (int i = 0; i < 4; ++i) raw.push_back(uint8_t(hd >> (8 * i)));
+        raw.insert(raw.end(), p.data.begin(), p.data.end());
+        for (int i = 0; i < 4; ++i) raw.push_back(0x55);  // wrong data digest
+        ASSERT_TRUE(h->send_bytes(raw));
+        h->set_digests(true, true);
+        auto r = h->receive();
+        ASSERT_TRUE(r.has_value());
+        EXPECT_EQ(r->opcode(), 0x3F);
+        EXPECT_EQ(r->bhs[2], 0x02) << "data digest error";
+        EXPECT_TRUE(h->nop_ping({7})) << "usable after a data digest error";
+        std::vector<uint8_t> bad = bhs(0x40, h->next_itt()).bhs;
+        for (int i = 0; i < 4; ++i) bad.push_back(0x11);  // wrong header digest
+        ASSERT_TRUE(h->send_bytes(bad));
+        EXPECT_TRUE(h->closed_by_target());
+    }
+    t.expect_fresh_login_works("digest errors");
+    EXPECT_NE(t.log().find("rejected"), std::string::npos) << "the target logs what it rejected";
+}
+
+TEST(IscsiTarget, task_management) {
+    Target t;
+    t.start();
+    auto h = t.session("dvd", {{"InitialR2T", "Yes"}, {"ImmediateData", "No"}});
+    EXPECT_EQ(h->task_management(1, 0x7777), 1) << "ABORT TASK of an unknown task: task does not exist";
+    // A write waiting for its data, aborted.
+    uint32_t itt = h->next_itt();
+    RawPdu c = write_command(*h, 16, itt);
+    ASSERT_TRUE(h->send(c));
+    auto r2t = h->receive();
+    ASSERT_TRUE(r2t && r2t->opcode() == 0x31);
+    EXPECT_EQ(h->task_management(1, itt), 0) << "ABORT TASK of the waiting write";
+    EXPECT_EQ(h->command(tur, 0, false).status, 0) << "the next command runs";
+    EXPECT_EQ(h->task_management(2), 0) << "ABORT TASK SET";
+    EXPECT_EQ(h->task_management(8), 4) << "TASK REASSIGN needs ErrorRecoveryLevel 2";
+    EXPECT_EQ(h->task_management(5), 0) << "LOGICAL UNIT RESET";
+    auto r = h->command(tur, 0, false);
+    EXPECT_EQ(r.status, 2) << "a reset is a unit attention";
+    ASSERT_GE(r.sense.size(), 13u);
+    EXPECT_EQ(r.sense[12], 0x29);
+    EXPECT_EQ(h->task_management(6), 0) << "TARGET WARM RESET";
+    EXPECT_EQ(h->task_management(99), 5) << "unknown function";
+    EXPECT_EQ(t.farm().drive("dvd")->check_medium_invariants(), "");
+}
+
+TEST(IscsiTarget, nop_in_pings_find_a_vanished_initiator) {
+    ServerOptions so;
+    so.nop_interval = 200ms;
+    so.nop_timeout = 400ms;
+    Target t(so);
+    t.start();
+    auto alive = t.session();
+    auto gone = t.session();
+    // `alive` answers every ping; `gone` never reads its socket again.
+    bool answered = false;
+    auto until = std::chrono::steady_clock::now() + 3s;
+    while (std::chrono::steady_clock::now() < until) {
+        auto p = alive->receive(100ms);
+        if (!p || p->opcode() != 0x20 || p->u32(16) != 0xFFFFFFFF) continue;
+        RawPdu n;
+        n.bhs[0] = 0x40;
+        n.bhs[1] = 0x80;
+        n.set32(16, 0xFFFFFFFF);
+        n.set32(20, p->u32(20));  // echo the target transfer tag
+        n.set32(24, alive->cmd_sn());
+        n.set32(28, alive->exp_stat_sn());
+        ASSERT_TRUE(alive->send(n));
+        answered = true;
+    }
+    EXPECT_TRUE(answered) << "the target pings an idle initiator";
+    EXPECT_TRUE(gone->closed_by_target(5s)) << "an initiator that does not answer is dropped";
+    EXPECT_TRUE(alive->nop_ping({4, 2})) << "one that answers stays";
+    EXPECT_NE(t.log().find("gone"), std::string::npos);
+}
+
+TEST(IscsiTarget, send_targets_in_discovery_with_continuation) {
+    std::vector<std::string> extra;
+    for (int i = 0; i < 60; ++i) extra.push_back("spare-drive-number-" + std::to_string(i) + "=");
+    Target t({}, extra);
+    t.start();
+    IscsiHost h(t.port());
+    LoginOptions lo;  // discovery
+    lo.keys = {{"MaxRecvDataSegmentLength", "512"}};
+    ASSERT_EQ(h.login(lo), "");
+    auto names = h.send_targets();
+    EXPECT_EQ(names.size(), 62u) << "every target, over several Text Responses of at most 512 bytes";
+    EXPECT_NE(std::find(names.begin(), names.end(), std::string(target_prefix) + "rom"), names.end());
+    auto scsi = h.command(tur, 0, false);
+    ASSERT_FALSE(scsi.other.empty());
+    EXPECT_EQ(scsi.other.back().opcode(), 0x3F) << "no SCSI commands in a discovery session";
+    // In a normal session SendTargets=All names the session's own target.
+    auto n = t.session();
+    auto own = n->send_targets();
+    ASSERT_EQ(own.size(), 1u);
+    EXPECT_EQ(own[0], std::string(target_prefix) + "rom");
+}
+
+TEST(IscsiTarget, chap_one_way_mutual_and_per_target) {
+    Target t;
+    AuthPolicy global;
+    global.initiators.push_back({"alice", "alice-secret-12"});
+    global.target = ChapSecret{"the-target", "target-secret-12"};
+    t.farm().set_auth(global);
+    AuthPolicy dvd_only;
+    dvd_only.initiators.push_back({"bob", "bob-secret-1234"});
+    Target::expect_ok(t.farm().set_target_auth("dvd", dvd_only));
+    t.start();
+    auto try_login = [&](const std::string& drive, std::optional<std::pair<std::string, std::string>> chap,
+                         std::optional<std::pair<std::string, std::string>> mutual = std::nullopt) {
+        IscsiHost h(t.port());
+        LoginOptions lo;
+        lo.target = std::string(target_prefix) + drive;
+        lo.chap = chap;
+        lo.mutual_chap = mutual;
+        std::string err = h.login(lo);
+        if (err.empty() && h.command(inquiry, 96, true).status != 0xFF) return std::string();
+        return err.empty() ? std::string("no answer after login") : err;
+    };
+    EXPECT_EQ(try_login("rom", std::pair{"alice", "alice-secret-12"}), "") << "the right secret";
+    EXPECT_NE(try_login("rom", std::pair{"alice", "wrong-secret-12"}), "") << "a wrong secret";
+    EXPECT_NE(try_login("rom", std::pair{"mallory", "alice-secret-12"}), "") << "an unknown user";
+    EXPECT_NE(try_login("rom", std::nullopt), "") << "no CHAP when CHAP is required";
+    EXPECT_EQ(try_login("rom", std::pair{"alice", "alice-secret-12"}, std::pair{"the-target", "target-secret-12"}), "")
+        << "mutual CHAP";
+    EXPECT_NE(try_login("rom", std::pair{"alice", "alice-secret-12"}, std::pair{"the-target", "not-the-secret"}), "")
+        << "the initiator catches a target that does not know the secret";
+    EXPECT_EQ(try_login("dvd", std::pair{"bob", "bob-secret-1234"}), "") << "a per-target secret";
+    EXPECT_NE(try_login("dvd", std::pair{"alice", "alice-secret-12"}), "") << "the global secret does not open it";
+    IscsiHost h(t.port());
+    LoginOptions lo;
+    lo.target = std::string(target_prefix) + "rom";
+    lo.chap = std::pair{"alice", "wrong-secret-12"};
+    EXPECT_NE(h.login(lo), "");
+    EXPECT_EQ(h.login_status(), 0x0201) << "authentication failure";
+    EXPECT_TRUE(h.closed_by_target());
+}
+
+TEST(IscsiTarget, a_slow_initiator_does_not_block_others) {
+    Target t;
+    t.start();
+    auto slow = t.session("rom", {{"MaxRecvDataSegmentLength", "262144"}});
+    // 48 reads of 256 KiB queued without reading a byte of the answers.
+    for (int i = 0; i < 48; ++i) {
+        RawPdu c;
+        c.bhs[0] = 0x01;
+        c.bhs[1] = 0x80 | 0x40 | 0x01;
+        c.set32(16, slow->next_itt());
+        c.set32(20, 128 * 2048);
+        c.set32(24, slow->take_cmd_sn());
+        auto cdb = read10(uint32_t(i) * 64 % (k_image_blocks - 128), 128);
+        std::memcpy(&c.bhs[32], cdb.data(), cdb.size());
+        ASSERT_TRUE(slow->send(c));
+    }
+    // Meanwhile another session on the same drive gets its answers.
+    auto quick = t.session();
+    for (int i = 0; i < 20; ++i) {
+        auto r = quick->command(read10(uint32_t(i) * 100, 16), 16 * 2048, true);
+        ASSERT_TRUE(r.completed) << "read " << i << " of the other session";
+        EXPECT_TRUE(r.data == t.image_blocks(uint32_t(i) * 100, 16));
+    }
+}
+
+namespace {
+
+// One libiscsi session reading random ranges and comparing them.
+bool libiscsi_reader(int port, const std::string& image, int seed, bool digest, std::string& error) {
+    iscsi_context* ctx = iscsi_create_context(("iqn.2026-11.org.discmaster.test:reader" + std::to_string(seed)).c_str());
+    if (!ctx) {
+        error = "no context";
+        return false;
+    }
+    iscsi_set_targetname(ctx, (std::string(target_prefix) + "rom").c_str());
+    iscsi_set_session_type(ctx, ISCSI_SESSION_NORMAL);
+    iscsi_set_header_digest(ctx, digest ? ISCSI_HEADER_DIGEST_CRC32C : ISCSI_HEADER_DIGEST_NONE);
+    bool ok = iscsi_full_connect_sync(ctx, ("127.0.0.1:" + std::to_string(port)).c_str(), 0) == 0;
+    if (!ok) error = std::string("login: ") + iscsi_get_error(ctx);
+    std::mt19937 rng{uint32_t(seed)};
+    for (int i = 0; ok && i < 24; ++i) {
+        uint32_t blocks = 1 + rng() % 64, lba = rng() % (k_image_blocks - blocks);
+        scsi_task* task = nullptr;
+        for (int attempt = 0; attempt < 3; ++attempt) {  // the first command may meet the power-on unit attention
+            task = iscsi_read10_sync(ctx, 0, lba, blocks * 2048, 2048, 0, 0, 0, 0, 0);
+            if (task && task->status == SCSI_STATUS_GOOD) break;
+            if (task) scsi_free_scsi_task(task);
+            task = nullptr;
+        }
+        if (!task || task->datain.size != int(blocks * 2048) ||
+            std::memcmp(task->datain.data, image.data() + size_t(lba) * 2048, blocks * 2048) != 0) {
+            error = "read " + std::to_string(i) + " at " + std::to_string(lba) + " did not match";
+            ok = false;
+        }
+        if (task) scsi_free_scsi_task(task);
+    }
+    if (iscsi_is_logged_in(ctx)) iscsi_logout_sync(ctx);
+    iscsi_destroy_context(ctx);
+    return ok;
+}
+
+}  // namespace
+
+TEST(IscsiTarget, sixty_four_sessions_read_while_one_writes) {
+    Target t;
+    t.start();
+    std::atomic<int> failures{0};
+    std::mutex m;
+    std::vector<std::string> errors;
+    std::vector<std::thread> readers;
+    for (int i = 0; i < 64; ++i)
+        readers.emplace_back([&, i] {
+            std::string err;
+            if (!libiscsi_reader(t.port(), t.image(), i, i % 2 == 0, err)) {
+                ++failures;
+                std::lock_guard lock(m);
+                errors.push_back("reader " + std::to_string(i) + ": " + err);
+            }
+        });
+    // The writer: 8 MiB onto the DVD+R in 64 KiB WRITE(10)s, then read back.
+    std::string werr;
+    bool wrote = [&] {
+        iscsi_context* ctx = iscsi_create_context("iqn.2026-11.org.discmaster.test:writer");
+        iscsi_set_targetname(ctx, (std::string(target_prefix) + "dvd").c_str());
+        iscsi_set_session_type(ctx, ISCSI_SESSION_NORMAL);
+        bool ok = iscsi_full_connect_sync(ctx, ("127.0.0.1:" + std::to_string(t.port())).c_str(), 0) == 0;
+        for (int i = 0; ok && i < 3; ++i)
+            if (auto* task = iscsi_testunitready_sync(ctx, 0)) scsi_free_scsi_task(task);
+        for (uint32_t lba = 0; ok && lba < k_image_blocks; lba += 32) {
+            std::vector<unsigned char> chunk(t.image().begin() + long(lba) * 2048, t.image().begin() + long(lba + 32) * 2048);
+            auto* task = iscsi_write10_sync(ctx, 0, lba, chunk.data(),
+                                            32 * 2048, 2048, 0, 0, 0, 0, 0);
+            ok = task && task->status == SCSI_STATUS_GOOD;
+            if (!ok) werr = "write at " + std::to_string(lba) + ": " + iscsi_get_error(ctx);
+            if (task) scsi_free_scsi_task(task);
+        }
+        if (auto* task = ok ? iscsi_synchronizecache10_sync(ctx, 0, 0, 0, 0, 0) : nullptr) {
+            ok = task->status == SCSI_STATUS_GOOD;
+            scsi_free_scsi_task(task);
+        }
+        for (uint32_t lba = 0; ok && lba < k_image_blocks; lba += 256) {
+            auto* task = iscsi_read10_sync(ctx, 0, lba, 256 * 2048, 2048, 0, 0, 0, 0, 0);
+            ok = task && task->status == SCSI_STATUS_GOOD &&
+                 std::memcmp(task->datain.data, t.image().data() + size_t(lba) * 2048, 256 * 2048) == 0;
+            if (!ok) werr = "read-back at " + std::to_string(lba) + " differs";
+            if (task) scsi_free_scsi_task(task);
+        }
+        if (iscsi_is_logged_in(ctx)) iscsi_logout_sync(ctx);
+        iscsi_destroy_context(ctx);
+        return ok;
+    }();
+    for (auto& r : readers) r.join();
+    EXPECT_TRUE(wrote) << werr << "\n" << t.log();
+    EXPECT_EQ(failures.load(), 0) << [&] {
+        std::string all;
+        for (const auto& e : errors) all += e + "\n";
+        return all;
+    }();
+    // Every session is gone once its initiator logged out.
+    for (int i = 0; i < 100 && !t.farm().status()["other_connections"].empty(); ++i) std::this_thread::sleep_for(20ms);
+    auto st = t.farm().status();
+    for (const auto& d : st["drives"]) EXPECT_TRUE(d["initiators"].empty()) << d.dump();
+    EXPECT_EQ(t.farm().drive("dvd")->check_medium_invariants(), "");
+}
