@@ -156,8 +156,10 @@ std::optional<CommandReply> Drive::write_faults(uint64_t lba, uint32_t blocks) {
         }
     }
     uint64_t after = m_fault_sectors + blocks;
+    uint64_t before = m_fault_sectors;
+    m_fault_sectors = after;  // each sector-count fault fires once, when the count is crossed
     for (const auto& f : m_faults.faults) {
-        if (after <= f.count || m_fault_sectors > f.count) continue;
+        if (after <= f.count || before > f.count) continue;
         switch (f.kind) {
         case FaultKind::underrun: return check(sense::loss_of_streaming);
         case FaultKind::remove:
@@ -173,7 +175,6 @@ std::optional<CommandReply> Drive::write_faults(uint64_t lba, uint32_t blocks) {
         default: break;
         }
     }
-    m_fault_sectors = after;
     return std::nullopt;
 }
 

@@ -70,6 +70,14 @@ Result<Reply> DiscRecorder::command(const scsi::Cdb& cdb, Direction dir, std::sp
             bool ua = s.key == scsi::SenseKey::unit_attention && (s.asc == 0x28 || s.asc == 0x29 || s.asc == 0x2A);
             bool busy = s.key == scsi::SenseKey::not_ready && s.asc == 0x04 &&
                         (s.ascq == 0x01 || s.ascq == 0x04 || s.ascq == 0x07 || s.ascq == 0x08);
+            // A reset, power loss or medium change in the middle of writing
+            // means what was written may be gone: a write is never retried
+            // after one (queries are: the attention only reports the change).
+            uint8_t op = cdb.b[0];
+            bool writing = op == scsi::op::write10 || op == scsi::op::write12 || op == scsi::op::synchronize_cache ||
+                           op == scsi::op::close_track_session || op == scsi::op::send_cue_sheet ||
+                           op == scsi::op::reserve_track;
+            if (ua && writing && s.asc != 0x2A) return r;
             if (ua && ++attentions <= 4) continue;
             if (busy && std::chrono::steady_clock::now() < deadline) {
                 std::this_thread::sleep_for(std::chrono::milliseconds(50));
