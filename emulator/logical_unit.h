@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 
 #include "mastering/scsi/sense.h"
@@ -42,6 +43,16 @@ public:
     // Implementations are thread-safe: they serialize commands internally.
     virtual CommandReply execute(NexusId nexus, std::span<const uint8_t> cdb,
                                  std::span<const std::byte> data_out, std::span<std::byte> data_in) = 0;
+
+    // Run the command now if the unit can answer it at once without waiting
+    // (a read from the page cache or a query, while no other command holds
+    // the unit); nullopt otherwise, and the caller uses execute() on a
+    // worker. Lets a transport skip two thread hand-offs on the hot path.
+    virtual std::optional<CommandReply> try_execute_now(NexusId nexus, std::span<const uint8_t> cdb,
+                                                        std::span<const std::byte> data_out, std::span<std::byte> data_in) {
+        (void)nexus, (void)cdb, (void)data_out, (void)data_in;
+        return std::nullopt;
+    }
 
     // A new I_T nexus (login): its first command sees POWER ON/RESET (6/29/00).
     virtual void nexus_opened(NexusId nexus) = 0;

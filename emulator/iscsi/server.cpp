@@ -171,16 +171,26 @@ private:
                 co_await m_wake.async_wait(asio::redirect_error(use_awaitable, ec));
                 continue;
             }
-            Out o = std::move(m_queue.front());
-            m_queue.pop_front();
+            // Everything queued goes out in one gathered write (up to 32 PDUs):
+            // a Data-In sequence and its response cost one system call.
+            std::vector<Out> batch;
+            std::vector<asio::const_buffer> bufs;
+            size_t bytes = 0;
+            while (!m_queue.empty() && batch.size() < 32) {
+                batch.push_back(std::move(m_queue.front()));
+                m_queue.pop_front();
+            }
+            for (const Out& o : batch) {
+                bufs.push_back(asio::buffer(o.head));
+                if (o.len) bufs.push_back(asio::buffer(o.payload->data() + o.off, o.len));
+                if (o.tail_len) bufs.push_back(asio::buffer(o.tail.data(), o.tail_len));
+                bytes += o.head.size() + o.len + o.tail_len;
+            }
             m_writing = true;
-            std::array<asio::const_buffer, 3> bufs = {asio::buffer(o.head),
-                                                      asio::buffer(o.payload ? o.payload->data() + o.off : nullptr, o.len),
-                                                      asio::buffer(o.tail.data(), o.tail_len)};
             error_code ec;
             co_await asio::async_write(m_sock, bufs, asio::redirect_error(use_awaitable, ec));
             m_writing = false;
-            m_queued -= o.head.size() + o.len + o.tail_len;
+            m_queued -= bytes;
             if (ec) {
                 shutdown("");
                 break;
@@ -628,6 +638,11 @@ private:
                 reply.status = sc::Status::check_condition;
                 reply.sense = {sc::SenseKey::illegal_request, 0x25, 0x00};  // logical unit not supported
             }
+        } else if (auto now = m_on_strand == 0 ? m_target->lu->try_execute_now(m_nexus, cdb, t.out, *data_in)
+                                                : std::nullopt) {
+            // Answered at once on this thread (none of this connection's
+            // commands waits on the worker, so the order is kept).
+            reply = *now;
         } else {
             // The device runs on its own strand of the worker pool.
             auto done = std::make_shared<asio::steady_timer>(m_sock.get_executor(), std::chrono::steady_clock::time_point::max());
@@ -636,12 +651,14 @@ private:
             NexusId nexus = m_nexus;
             auto out = std::make_shared<std::vector<std::byte>>(std::move(t.out));
             auto result = std::make_shared<CommandReply>();
+            ++m_on_strand;
             asio::post(*m_lu_strand, [=] {
                 *result = lu->execute(nexus, cdb, *out, *data_in);
                 asio::post(conn_ex, [done] { done->expires_at(std::chrono::steady_clock::time_point::min()); });
             });
             error_code ec;
             co_await done->async_wait(asio::redirect_error(use_awaitable, ec));
+            --m_on_strand;
             if (!m_open) co_return;
             reply = *result;
         }
@@ -851,6 +868,7 @@ private:
     const TargetInfo* m_target = nullptr;
     std::shared_ptr<asio::strand<asio::thread_pool::executor_type>> m_lu_strand;
     NexusId m_nexus = 0;
+    unsigned m_on_strand = 0;  // this connection's commands waiting on the worker strand
     uint32_t m_stat_sn = 0, m_exp_cmd_sn = 0;
     uint32_t m_next_ttt = 1;
     uint32_t m_ping_ttt = 0;

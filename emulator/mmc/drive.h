@@ -57,6 +57,8 @@ public:
     ~Drive() override;
 
     // LogicalUnit
+    std::optional<CommandReply> try_execute_now(NexusId nexus, std::span<const uint8_t> cdb,
+                                                std::span<const std::byte> data_out, std::span<std::byte> data_in) override;
     CommandReply execute(NexusId nexus, std::span<const uint8_t> cdb, std::span<const std::byte> data_out,
                          std::span<std::byte> data_in) override;
     void nexus_opened(NexusId nexus) override;
@@ -84,6 +86,8 @@ public:
     static std::optional<size_t> data_out_length(std::span<const uint8_t> cdb);
 
 private:
+    CommandReply execute_locked(NexusId nexus, std::span<const uint8_t> cdb, std::span<const std::byte> data_out,
+                                std::span<std::byte> data_in);
     friend struct Handlers;
     struct Ctx {
         NexusId nexus;
