@@ -7,6 +7,10 @@ if(DM_SANITIZE)
   # ("Cannot represent a difference across sections"): leave that one check out.
   if(CMAKE_CXX_COMPILER_ID MATCHES "Clang")
     add_compile_options(-fno-sanitize=function)
+    # -O1 and line tables only: what ASan recommends, and a third less build
+    # time on CI's two cores than -O2 -g (stack traces keep file:line).
+    set(CMAKE_CXX_FLAGS_RELWITHDEBINFO "-O1 -gline-tables-only -DNDEBUG")
+    set(CMAKE_C_FLAGS_RELWITHDEBINFO "-O1 -gline-tables-only -DNDEBUG")
   endif()
 endif()
 if(DM_FUZZ)

@@ -265,13 +265,18 @@ CommandReply Drive::execute_locked(NexusId nexus, std::span<const uint8_t> cdb, 
 void Drive::record(Ctx& c, const CommandReply& r, std::chrono::nanoseconds took) {
     ++m_seq;
     if (!m_tracing && m_trace_fd < 0) return;
-    std::string cdb_hex;
-    char b[8];
-    for (uint8_t v : c.cdb) {
-        std::snprintf(b, sizeof b, "%02x", v);
-        cdb_hex += b;
-    }
-    char line[512];
+    auto hex = [](const uint8_t* p, size_t n) {
+        static constexpr char digits[] = "0123456789abcdef";
+        std::string h;
+        for (size_t i = 0; i < n; ++i) h += {digits[p[i] >> 4], digits[p[i] & 15]};
+        return h;
+    };
+    std::string cdb_hex = hex(c.cdb.data(), c.cdb.size());
+    // Parameter lists (cue sheets, mode pages, ...) are worth seeing; written blocks are not.
+    std::string data_text;
+    if (!c.out.empty() && c.out.size() <= 256)
+        data_text = ",\"data\":\"" + hex(reinterpret_cast<const uint8_t*>(c.out.data()), c.out.size()) + "\"";
+    char line[1200];
     std::string sense_text = "";
     if (r.status == sc::Status::check_condition) {
         char s[32];
@@ -280,9 +285,9 @@ void Drive::record(Ctx& c, const CommandReply& r, std::chrono::nanoseconds took)
     }
     auto us = std::chrono::duration_cast<std::chrono::microseconds>(took).count();
     std::snprintf(line, sizeof line,
-                  "{\"seq\":%llu,\"nexus\":%llu,\"op\":\"%s\",\"cdb\":\"%s\",\"out\":%zu,\"in\":%zu,\"status\":%u%s,\"us\":%lld}",
+                  "{\"seq\":%llu,\"nexus\":%llu,\"op\":\"%s\",\"cdb\":\"%s\",\"out\":%zu%s,\"in\":%zu,\"status\":%u%s,\"us\":%lld}",
                   (unsigned long long)m_seq, (unsigned long long)c.nexus,
-                  std::string(sc::command_name(c.cdb)).c_str(), cdb_hex.c_str(), c.out.size(),
+                  std::string(sc::command_name(c.cdb)).c_str(), cdb_hex.c_str(), c.out.size(), data_text.c_str(),
                   r.data_in_length, unsigned(r.status), sense_text.c_str(), (long long)us);
     if (m_tracing) {
         m_trace.emplace_back(line);

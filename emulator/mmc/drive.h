@@ -135,6 +135,7 @@ private:
     // The cue sheet of a CD SAO write: where its data end.
     std::optional<int32_t> m_sao_leadout;
     int64_t m_sao_next = 0;  // the next block the SAO write must send (from the pre-gap on)
+    uint32_t m_sao_first_track = 0;  // the first track of the cue sheet being written
     void set_busy(const sc::Sense& s, std::chrono::milliseconds how_long);
     media::FaultPlan m_faults;
     uint64_t m_fault_sectors = 0;  // sectors written since the plan was set

@@ -145,7 +145,19 @@ CommandReply Handlers::read_track_information(Drive& d, Ctx& c) {
     uint8_t type = c.cdb[1] & 3;
     uint32_t number = sc::be32(&c.cdb[2]);
     if (type == 3) return Drive::check(sense::invalid_field_in_cdb);
-    auto t = track_information(d.model(), type, number);
+    std::optional<sc::TrackInformation> t;
+    if (d.m_sao_leadout && type == 1 && number == 0xFF) {
+        // Session at once, cue sheet sent: the track being written is the
+        // cue sheet's first, and the next address to write is where the
+        // initiator must go on (from the pre-gap, LBA -150, before any write).
+        t = track_information(d.model(), 1, d.m_sao_first_track);
+        if (t) {
+            t->nwa_valid = true;
+            t->next_writable = uint32_t(int32_t(d.m_sao_next));
+        }
+    } else {
+        t = track_information(d.model(), type, number);
+    }
     if (!t) return Drive::check(sense::invalid_field_in_cdb);
     return Drive::reply(c, sc::encode_track_information(*t), sc::be16(&c.cdb[7]));
 }

@@ -17,6 +17,17 @@ uint8_t track_mode(const DiscModel& m) {
     return 7;
 }
 
+// DVD-R/-RW tracks are written in packets: variable (incremental) packets on
+// sequential media, fixed 16-block packets on restricted overwrite, as real
+// drives report them (growisofs refuses a sequential track that claims fixed
+// packets).
+void dvd_minus_packets(const DiscModel& m, sc::TrackInformation& ti) {
+    if (m.medium != Profile::dvd_r && m.medium != Profile::dvd_rw && m.medium != Profile::dvd_r_dl) return;
+    ti.packet = true;
+    ti.fixed_packet = m.profile == Profile::dvd_rw_ro;
+    ti.packet_size = ti.fixed_packet ? 16 : 0;
+}
+
 sc::TrackInformation info_of(const DiscModel& m, const TrackRecord& t, uint32_t session) {
     sc::TrackInformation ti;
     ti.track = uint16_t(t.number);
@@ -34,11 +45,7 @@ sc::TrackInformation info_of(const DiscModel& m, const TrackRecord& t, uint32_t 
     if (!t.closed && t.reserved == 0) ti.size = ti.free_blocks + t.recorded;  // an incomplete track runs to the end
     ti.lra_valid = t.recorded > 0;
     ti.last_recorded = t.recorded ? t.start + t.recorded - 1 : 0;
-    if (m.medium == Profile::dvd_r || m.medium == Profile::dvd_rw || m.medium == Profile::dvd_r_dl) {
-        ti.packet = true;
-        ti.fixed_packet = true;
-        ti.packet_size = 16;
-    }
+    dvd_minus_packets(m, ti);
     return ti;
 }
 
@@ -55,11 +62,7 @@ sc::TrackInformation invisible_info(const DiscModel& m, uint32_t start) {
     ti.next_writable = start;
     ti.free_blocks = m.capacity > start ? m.capacity - start : 0;
     ti.size = ti.free_blocks;
-    if (m.medium == Profile::dvd_r || m.medium == Profile::dvd_rw || m.medium == Profile::dvd_r_dl) {
-        ti.packet = true;
-        ti.fixed_packet = true;
-        ti.packet_size = 16;
-    }
+    dvd_minus_packets(m, ti);
     return ti;
 }
 

@@ -220,6 +220,7 @@ CommandReply Handlers::send_cue_sheet(Drive& d, Ctx& c) {
     if (!leadout || starts.empty() || starts.front().second != int32_t(*inv) || *leadout <= starts.back().second)
         return Drive::check(sense::invalid_field_in_parameter_list);
     auto* s = m.open_session();
+    d.m_sao_first_track = m.track_count() + 1;
     for (size_t i = 0; i < starts.size(); ++i) {
         int32_t end = i + 1 < starts.size() ? starts[i + 1].second : *leadout;
         if (end <= starts[i].second || uint32_t(end) > m.capacity) return Drive::check(sense::invalid_field_in_parameter_list);

@@ -142,6 +142,11 @@ Session burn(Host& h, Client c, Profile p, const std::vector<Session>& done, uin
                            entry(0xAA, 1, int32_t(s.start + blocks))})
                 cue.insert(cue.end(), e.begin(), e.end());
             h.ok(sc::cdb::send_cue_sheet(uint32_t(cue.size())), std::span(reinterpret_cast<const std::byte*>(cue.data()), cue.size()));
+            // wodim asks where to write after the cue sheet: from the pre-gap.
+            auto after = h.track_info(1, 0xFF);
+            EXPECT_TRUE(after.nwa_valid);
+            EXPECT_EQ(int32_t(after.next_writable), int32_t(s.start) - 150);
+            EXPECT_EQ(after.track, ti.track) << "the cue sheet's first track is the one being written";
             // From the pre-gap on: 150 blocks of zeros, then the data.
             std::vector<std::byte> gap(size_t(150) * 2048);
             h.ok(sc::cdb::write12(uint32_t(int32_t(s.start) - 150), 150), gap);

@@ -1,0 +1,124 @@
+#!/bin/bash
+# The interop suite: real burning programs in a Linux guest against
+# master-drive, in one boot.
+#   tests/interop/run-suite.sh BUILD_DIR [OUT_DIR] [PROGRAM_REGEX]
+# 1. builds the guest (build-guest.sh, cached in BUILD_DIR/interop-guest);
+# 2. starts master-drive on 127.0.0.1 with a fresh blank disc for every
+#    runnable line of matrix.txt (one LUN each, up to 8 per SCSI target);
+# 3. boots the guest; scenarios.sh runs each scenario on its drive;
+# 4. stops master-drive with SIGTERM and checks every disc on the host:
+#    master-info counts the sessions the guest reported;
+# 5. writes OUT_DIR/interop.md (the table of docs/interop.md) and exits 1 if
+#    any runnable scenario failed.
+# Exit 77 (skipped) with a message when QEMU or the kernel package is missing.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+build=$(cd "${1:?usage: run-suite.sh BUILD_DIR [OUT_DIR] [PROGRAM_REGEX]}" && pwd)
+out=${2:-$build/interop}
+filter=${3:-.}
+limit=${DM_INTEROP_TIMEOUT:-840}
+for need in qemu-system-x86_64 busybox; do
+  command -v $need >/dev/null || { echo "interop: skipped: $need is not installed (scripts/install-deps.sh)"; exit 77; }
+done
+ls /boot/vmlinuz-* >/dev/null 2>&1 || { echo "interop: skipped: no kernel in /boot (linux-image-amd64)"; exit 77; }
+[ -x "$build/tools/master-drive" ] || { echo "interop: $build/tools/master-drive is not built" >&2; exit 2; }
+
+rm -rf "$out"; mkdir -p "$out/share" "$out/discs"
+"$here/build-guest.sh" "$build/interop-guest" "$build/tools/master-burn" "$build/tools/master-info" || exit 2
+
+# The runnable scenarios and their drives.
+drives=() runs=() skipped=()
+i=0
+while read -r program profile dash why; do
+  case $program in ''|'#'*) continue;; esac
+  [[ $program =~ $filter ]] || continue
+  if [ "$dash" = "-" ]; then skipped+=("$program $profile $why"); continue; fi
+  name=d$i
+  drives+=(--drive "$name=$profile:$out/discs/$program-$profile.vdisc")
+  runs+=("$program $profile $((i / 8)) $((i % 8)) $name")
+  i=$((i + 1))
+done <"$here/matrix.txt"
+[ $i -gt 0 ] || { echo "interop: no scenario matches $filter" >&2; exit 2; }
+
+"$build/tools/master-drive" serve --listen 127.0.0.1:0 --ready-file "$out/ready" --trace-dir "$out" --nop-interval 0 \
+  "${drives[@]}" 2>"$out/master-drive.log" &
+server=$!
+trap 'kill $server 2>/dev/null' EXIT
+for _ in $(seq 100); do [ -s "$out/ready" ] && break; sleep 0.1; done
+[ -s "$out/ready" ] || { echo "interop: master-drive did not start:"; cat "$out/master-drive.log"; exit 2; }
+portal=$(cat "$out/ready")
+urls=()
+for r in "${runs[@]}"; do set -- $r; urls+=("iscsi://$portal/iqn.2026-11.org.discmaster:$5/0"); done
+
+cp "$here/scenarios.sh" "$out/share/"
+{
+  # Two workers (the guest has two vCPUs): scenario k goes to worker k mod 2.
+  echo ". /scenario/scenarios.sh"
+  echo "make_data; mkdir -p /scenario/logs"
+  for w in 0 1; do
+    echo "("
+    k=0
+    for r in "${runs[@]}"; do
+      set -- $r
+      [ $((k % 2)) = $w ] && echo "  scenario $1 $2 $3 $4 >/scenario/logs/$1-$2.log 2>&1"
+      k=$((k + 1))
+    done
+    echo ") &"
+  done
+  echo "wait"
+  echo "exit 0"
+} >"$out/share/run.sh"
+echo "interop: $i scenarios in one guest ($(date +%T)); logs: $out/share/logs/"
+start=$SECONDS
+"$here/run-guest.sh" "$build/interop-guest" "$out/share" "$limit" "${urls[@]}"
+guest_rc=$?
+echo "interop: guest finished with status $guest_rc after $((SECONDS - start)) s"
+kill -TERM $server; wait $server; trap - EXIT
+
+# Host side: every disc, served again by nobody, read by master-info.
+failed=0
+declare -A verdict sessions detail
+while read -r program profile v n d; do
+  verdict["$program $profile"]=$v; sessions["$program $profile"]=$n; detail["$program $profile"]=$d
+done < <(cat "$out/share/results/"* 2>/dev/null)
+for r in "${runs[@]}"; do
+  set -- $r
+  key="$1 $2"
+  if [ -z "${verdict[$key]:-}" ]; then verdict[$key]=fail; detail[$key]="no result (guest status $guest_rc)"; fi
+  host_n=$("$build/tools/master-info" "$out/discs/$1-$2.vdisc" --json 2>/dev/null | grep -c '"number"' || true)
+  host_sessions=$("$build/tools/master-info" "$out/discs/$1-$2.vdisc" 2>/dev/null | sed -n 's/^sessions: *//p')
+  if [ "${verdict[$key]}" = pass ] && [ "$host_sessions" != "${sessions[$key]}" ] && [ "$1" != blank ]; then
+    case $2 in dvd+rw|bd-re|dvd-ram) ;;  # one physical session; the guest counted ISO 9660 sessions
+      *) verdict[$key]=fail; detail[$key]="the guest saw ${sessions[$key]} sessions, master-info on the host $host_sessions";;
+    esac
+  fi
+  [ "${verdict[$key]}" = pass ] || failed=$((failed + 1))
+done
+
+{
+  echo "| program | $(for p in cd-r cd-rw dvd-r dvd-rw dvd+r dvd+r-dl dvd+rw bd-r bd-re; do printf '%s | ' $p; done)"
+  echo "|---|$(for p in 1 2 3 4 5 6 7 8 9; do printf -- '---|'; done)"
+  for program in xorriso master-burn growisofs wodim-tao wodim-sao cdrdao blank; do
+    [[ $program =~ $filter ]] || continue
+    printf '| %s |' "$program"
+    for p in cd-r cd-rw dvd-r dvd-rw dvd+r dvd+r-dl dvd+rw bd-r bd-re; do
+      key="$program $p"
+      if [ -n "${verdict[$key]:-}" ]; then
+        printf ' %s |' "${verdict[$key]}"
+      elif printf '%s\n' "${skipped[@]}" | grep -q "^$key "; then
+        printf ' n/a |'
+      else
+        printf ' |'
+      fi
+    done
+    echo
+  done
+  echo
+  echo "n/a: the program cannot do this (matrix.txt gives the reason):"
+  for s in "${skipped[@]}"; do echo "- $s"; done
+} >"$out/interop.md"
+cat "$out/interop.md"
+for r in "${runs[@]}"; do set -- $r; key="$1 $2"
+  [ "${verdict[$key]}" = pass ] || echo "FAILED: $key: ${detail[$key]} (log: $out/share/logs/$1-$2.log)"; done
+echo "interop: $((i - failed)) of $i scenarios passed"
+[ $failed = 0 ]

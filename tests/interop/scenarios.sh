@@ -1,0 +1,182 @@
+# Interop scenarios, run by busybox sh inside the guest (sourced by run.sh,
+# which run-suite.sh writes: one line "scenario PROGRAM PROFILE TARGET LUN" per
+# matrix entry). Each scenario burns onto its own blank drive, checks what the
+# program and the guest kernel see, and writes one line to
+# /scenario/results/PROGRAM-PROFILE: "PROGRAM PROFILE pass|fail SESSIONS DETAIL".
+
+data=/tmp/data
+step() { echo "--- $*"; }
+
+# Three batches of files; the third session also removes docs/numbers.txt
+# where the program can remove (xorriso, master-burn). Expected trees as
+# md5sum listings: exp1, exp2, exp3 (with the removal), all3 (without).
+make_data() {
+  mkdir -p $data/s1/docs $data/s2/photos $data/s3/notes
+  echo "first session" >$data/s1/README.txt
+  seq 1 20000 >$data/s1/docs/numbers.txt
+  dd if=/dev/urandom of=$data/s2/photos/beach.raw bs=1k count=700 2>/dev/null
+  echo "second session: a newer README" >$data/s2/README.txt
+  echo "third session" >$data/s3/notes/today.txt
+  for k in 1 2 3; do
+    rm -rf $data/u$k; mkdir -p $data/u$k
+    for j in $(seq 1 $k); do cp -a $data/s$j/. $data/u$k/; done
+  done
+  listing $data/u1 >$data/exp1; listing $data/u2 >$data/exp2; listing $data/u3 >$data/all3
+  grep -v ' ./docs/numbers.txt$' $data/all3 >$data/exp3
+}
+listing() { (cd "$1" && find . -type f | sort | xargs md5sum); }
+
+# The guest's block device for SCSI target T, LUN L.
+device_for() { echo /dev/$(ls /sys/bus/scsi/devices/0:0:$1:$2/block/ 2>/dev/null | head -1); }
+
+# After a burn the kernel keeps the size it read at load time: eject and
+# load the tray as a user would, then mount.
+reload() { sg_start --eject "$1" >/dev/null 2>&1; sg_start --load "$1" >/dev/null 2>&1; sleep 1; }
+
+# mount_check DEV EXPECTED [SESSION]: the kernel's iso9660 view equals the listing.
+mount_check() {
+  local dev=$1 want=$2 opt=ro
+  [ -n "${3:-}" ] && opt=ro,session=$3
+  mkdir -p $work/mnt
+  mount -t iso9660 -o $opt "$dev" $work/mnt || { echo "mount -o $opt failed"; return 1; }
+  listing $work/mnt >$work/got
+  umount $work/mnt
+  if ! cmp -s $work/got "$want"; then
+    echo "mounted tree (-o $opt) differs from $(basename "$want"):"; diff "$want" $work/got | head -20; return 1
+  fi
+}
+
+# Sessions on the disc, as xorriso reads the TOC.
+toc_sessions() { xorriso -outdev "$1" -toc 2>&1 | tee $work/toc | grep -c '^ISO session'; }
+
+result() { mkdir -p /scenario/results; echo "$1 $2 $3 $4 $5" >"/scenario/results/$1-$2"; echo "=== RESULT $*"; }
+
+# Check after three sessions: the TOC lists 3, the kernel mounts the newest
+# tree and each older session with -o session=N.
+check_three() {
+  local dev=$1 last=$2 n want=3
+  # growisofs grows one session in place on overwritable media
+  case $program-$profile in growisofs-dvd+rw|growisofs-bd-re|growisofs-dvd-ram) want=1;; esac
+  reload "$dev"
+  n=$(toc_sessions "$dev")
+  [ "$n" = $want ] || { cat $work/toc; echo "xorriso -toc lists $n sessions, not $want"; return 1; }
+  mount_check "$dev" "$last" || return 1
+  # Older sessions (the kernel counts from 0; overwritable media have one physical session).
+  case $profile in dvd+rw|bd-re|dvd-ram) return 0;; esac
+  mount_check "$dev" $data/exp1 0 || return 1
+  mount_check "$dev" $data/exp2 1 || return 1
+}
+
+burn_xorriso() {
+  local dev=$1
+  xorriso -dev "$dev" -map $data/s1 / -close off -commit || return 1
+  xorriso -dev "$dev" -map $data/s2 / -close off -commit || return 1
+  xorriso -dev "$dev" -map $data/s3 / -rm /docs/numbers.txt -- -close off -commit || return 1
+  check_three "$dev" $data/exp3
+}
+
+burn_master_burn() {
+  local dev=$1
+  master-burn --drive "$dev" --from $data/s1 || return 1
+  master-burn --drive "$dev" --from $data/s2 || return 1
+  master-burn --drive "$dev" --from $data/s3 --remove docs/numbers.txt --verify || return 1
+  master-info "$dev"
+  check_three "$dev" $data/exp3
+}
+
+burn_growisofs() {
+  local dev=$1
+  growisofs -Z "$dev" -R -J $data/s1 || return 1
+  growisofs -M "$dev" -R -J $data/s2 || return 1
+  growisofs -M "$dev" -R -J $data/s3 || return 1
+  check_three "$dev" $data/all3
+}
+
+# wodim -multi with mkisofs -C/-M for the later sessions (TAO or SAO).
+burn_wodim() {
+  local dev=$1 mode=$2 k ms
+  for k in 1 2 3; do
+    if [ $k = 1 ]; then
+      genisoimage -quiet -R -J -o $work/s.iso $data/s1 || return 1
+    else
+      ms=$(wodim -msinfo dev="$dev" 2>/dev/null | tail -1)
+      echo "msinfo: $ms"
+      genisoimage -quiet -R -J -C "$ms" -M "$dev" -o $work/s.iso $data/s$k || return 1
+    fi
+    # wodim's SAO cue sheets for later sessions start again at track 1, LBA 0
+    # (a drive must refuse them): the first session is SAO, later ones TAO.
+    [ $k = 1 ] || mode=-tao
+    wodim -v $mode -multi dev="$dev" $work/s.iso || return 1
+    reload "$dev"
+  done
+  check_three "$dev" $data/all3
+}
+
+# cdrdao: session-at-once from a toc file, --multi; msinfo from cdrdao itself.
+burn_cdrdao() {
+  local dev=$1 k ms
+  for k in 1 2 3; do
+    if [ $k = 1 ]; then
+      genisoimage -quiet -R -J -o $work/s.iso $data/s1 || return 1
+    else
+      ms=$(cdrdao msinfo --device "$dev" 2>/dev/null | tail -1 | tr -d ' ')
+      echo "msinfo: $ms"
+      genisoimage -quiet -R -J -C "$ms" -M "$dev" -o $work/s.iso $data/s$k || return 1
+    fi
+    # a CD track lasts at least 4 seconds (300 blocks): pad the image as users do
+    [ "$(wc -c <$work/s.iso)" -ge 614400 ] || truncate -s 614400 $work/s.iso
+    printf 'CD_ROM_XA\nTRACK MODE2_FORM1\nDATAFILE "%s"\n' "$work/s.iso" >$work/s.toc  # multisession: XA
+    cdrdao write --device "$dev" --driver generic-mmc --multi -n $work/s.toc || return 1
+    reload "$dev"
+  done
+  check_three "$dev" $data/all3
+}
+
+# Rewritable media: burn, blank or format with the program people use for
+# that medium, then burn again and mount the new tree.
+burn_blank() {
+  local dev=$1
+  xorriso -dev "$dev" -map $data/s2 / -close off -commit || return 1
+  case $profile in
+    cd-rw) wodim -v blank=fast dev="$dev" || return 1;;
+    dvd-rw) xorriso -outdev "$dev" -blank fast || return 1;;
+    dvd+rw) dvd+rw-format -force "$dev" || return 1  # formatting keeps the data, as on a real disc:
+            xorriso -outdev "$dev" -blank as_needed || return 1;;  # blanking invalidates the file system
+    bd-re) xorriso -outdev "$dev" -format as_needed -blank as_needed || return 1;;
+  esac
+  reload "$dev"
+  xorriso -outdev "$dev" -toc 2>&1 | tail -4
+  xorriso -dev "$dev" -map $data/s1 / -close off -commit || return 1
+  reload "$dev"
+  mount_check "$dev" $data/exp1
+}
+
+# scenario PROGRAM PROFILE TARGET LUN (scenarios run two at a time: every
+# file a scenario makes is under its own $work)
+scenario() {
+  program=$1 profile=$2
+  work=/tmp/work-$1-$2
+  mkdir -p $work
+  local dev start n rc
+  dev=$(device_for "$3" "$4")
+  start=$(date +%s)
+  echo; echo "=== $program on $profile ($dev)"
+  [ -b "$dev" ] || { result "$program" "$profile" fail 0 "no block device for 0:0:$3:$4"; return; }
+  case $program in
+    xorriso) burn_xorriso "$dev";;
+    master-burn) burn_master_burn "$dev";;
+    growisofs) burn_growisofs "$dev";;
+    wodim-tao) burn_wodim "$dev" -tao;;
+    wodim-sao) burn_wodim "$dev" -sao;;
+    cdrdao) burn_cdrdao "$dev";;
+    blank) burn_blank "$dev";;
+    *) echo "unknown program $program"; false;;
+  esac
+  rc=$?
+  n=$(toc_sessions "$dev")
+  if [ $rc = 0 ]; then
+    result "$program" "$profile" pass "$n" "$(( $(date +%s) - start ))s"
+  else
+    result "$program" "$profile" fail "$n" "step failed after $(( $(date +%s) - start ))s"
+  fi
+}
