@@ -118,11 +118,12 @@ void Drive::reset(NexusId) {
     for (NexusId n : m_nexuses) m_ua[n] = {sense::power_on_reset};
 }
 
-std::optional<size_t> Drive::data_out_length(std::span<const uint8_t> cdb) {
+std::optional<size_t> Drive::data_out_length(std::span<const uint8_t> cdb) const {
     if (cdb.empty()) return std::nullopt;
+    size_t block = m_sao_leadout ? m_sao_block : 2048;
     switch (cdb[0]) {
-    case op::write10: return size_t(sc::be16(&cdb[7])) * 2048;
-    case op::write12: return size_t(sc::be32(&cdb[6])) * 2048;
+    case op::write10: return size_t(sc::be16(&cdb[7])) * block;
+    case op::write12: return size_t(sc::be32(&cdb[6])) * block;
     case op::verify10: return (cdb.size() > 8 && (cdb[1] & 0x02)) ? size_t(sc::be16(&cdb[7])) * 2048 : 0;  // BYTCHK
     case op::mode_select10:
     case op::send_opc:

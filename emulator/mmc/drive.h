@@ -83,7 +83,7 @@ public:
     std::string check_medium_invariants();
 
     // How many data-out bytes a CDB carries (for transports that need to know).
-    static std::optional<size_t> data_out_length(std::span<const uint8_t> cdb);
+    std::optional<size_t> data_out_length(std::span<const uint8_t> cdb) const;
 
 private:
     CommandReply execute_locked(NexusId nexus, std::span<const uint8_t> cdb, std::span<const std::byte> data_out,
@@ -136,6 +136,10 @@ private:
     std::optional<int32_t> m_sao_leadout;
     int64_t m_sao_next = 0;  // the next block the SAO write must send (from the pre-gap on)
     uint32_t m_sao_first_track = 0;  // the first track of the cue sheet being written
+    // The sector format the cue sheet announced: bytes per block sent, and
+    // where the 2048 user-data bytes sit in it (2048/0 for mode 1 data,
+    // 2336/8 for XA mode 2 form 1, 2352/16 or 2352/24 for raw sectors).
+    uint32_t m_sao_block = 2048, m_sao_user_offset = 0;
     void set_busy(const sc::Sense& s, std::chrono::milliseconds how_long);
     media::FaultPlan m_faults;
     uint64_t m_fault_sectors = 0;  // sectors written since the plan was set

@@ -157,6 +157,12 @@ CommandReply Handlers::read_track_information(Drive& d, Ctx& c) {
         }
     } else {
         t = track_information(d.model(), type, number);
+        // Session at once on CD: the initiator writes the pre-gap too, so the
+        // next writable address of the blank track is where its pre-gap starts
+        // (LBA -150 on a blank disc), as wodim and cdrdao expect.
+        bool sao = d.m_page05.write_type == 2 || d.m_page05.write_type == 3;
+        if (t && t->blank && t->nwa_valid && sao && d.model().is_cd())
+            t->next_writable = uint32_t(int32_t(t->next_writable) - 150);
     }
     if (!t) return Drive::check(sense::invalid_field_in_cdb);
     return Drive::reply(c, sc::encode_track_information(*t), sc::be16(&c.cdb[7]));

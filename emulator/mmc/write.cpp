@@ -37,10 +37,18 @@ CommandReply Handlers::write(Drive& d, Ctx& c) {
     int64_t lba = int32_t(sc::be32(&c.cdb[2]));  // SAO writes start in the pre-gap, at -150
     uint32_t n = twelve ? sc::be32(&c.cdb[6]) : sc::be16(&c.cdb[7]);
     if (n == 0) return Drive::good();
-    if (c.out.size() < size_t(n) * 2048) return Drive::check(sense::invalid_field_in_cdb);
+    uint32_t block = d.m_sao_leadout ? d.m_sao_block : 2048;
+    if (c.out.size() < size_t(n) * block) return Drive::check(sense::invalid_field_in_cdb);
     auto& m = d.model();
     if (m.rom || !mastering::media::is_writable(m.profile)) return Drive::check(sense::cannot_write_medium);
     auto data = c.out.first(size_t(n) * 2048);
+    std::vector<std::byte> user;  // the user data of larger (XA or raw) sectors
+    if (block != 2048) {
+        user.resize(size_t(n) * 2048);
+        for (uint32_t i = 0; i < n; ++i)
+            std::memcpy(user.data() + size_t(i) * 2048, c.out.data() + size_t(i) * block + d.m_sao_user_offset, 2048);
+        data = user;
+    }
 
     if (m.overwritable()) {
         if (!m.formatted) return Drive::check(sense::incompatible_medium);
@@ -207,6 +215,7 @@ CommandReply Handlers::send_cue_sheet(Drive& d, Ctx& c) {
     if (!inv || m.finalized) return Drive::check(sense::command_sequence_error);
     const auto* p = reinterpret_cast<const uint8_t*>(c.out.data());
     std::optional<int32_t> leadout, pregap;
+    std::optional<uint8_t> data_form;
     std::vector<std::pair<uint8_t, int32_t>> starts;  // (track number, index 1 LBA)
     for (size_t i = 0; i < len; i += 8) {
         const uint8_t* e = p + i;
@@ -214,13 +223,30 @@ CommandReply Handlers::send_cue_sheet(Drive& d, Ctx& c) {
         if (adr != 1) continue;  // MCN / ISRC entries
         int32_t lba = sc::msf_to_lba({e[5], e[6], e[7]});
         if (tno == 0xAA) leadout = lba;
-        else if (tno >= 1 && tno <= 99 && index == 1) starts.emplace_back(tno, lba);
+        else if (tno >= 1 && tno <= 99 && index == 1) {
+            starts.emplace_back(tno, lba);
+            if (!data_form) data_form = e[3];
+        }
         else if (tno >= 1 && tno <= 99 && index == 0 && !pregap) pregap = lba;
     }
     if (!leadout || starts.empty() || starts.front().second != int32_t(*inv) || *leadout <= starts.back().second)
         return Drive::check(sense::invalid_field_in_parameter_list);
+    // The sector format of the data (MMC "Data Form of Main Data"): mode 1
+    // user data, XA mode 2 form 1 with its sub-header, or raw sectors.
+    uint32_t block = 2048, offset = 0;
+    uint8_t mode = 1;
+    switch (data_form.value_or(0x10)) {
+    case 0x10: break;
+    case 0x11: block = 2352, offset = 16; break;
+    case 0x20: block = 2336, offset = 8, mode = 2; break;
+    case 0x21: block = 2352, offset = 24, mode = 2; break;
+    case 0x00: case 0x01: return Drive::check(sense::invalid_field_in_parameter_list);  // audio: not emulated
+    default: break;  // other codes (wodim sends FFh for mode 1 data): 2048-byte user data
+    }
     auto* s = m.open_session();
     d.m_sao_first_track = m.track_count() + 1;
+    d.m_sao_block = block;
+    d.m_sao_user_offset = offset;
     for (size_t i = 0; i < starts.size(); ++i) {
         int32_t end = i + 1 < starts.size() ? starts[i + 1].second : *leadout;
         if (end <= starts[i].second || uint32_t(end) > m.capacity) return Drive::check(sense::invalid_field_in_parameter_list);
@@ -228,6 +254,7 @@ CommandReply Handlers::send_cue_sheet(Drive& d, Ctx& c) {
         t.number = m.track_count() + 1;
         t.start = uint32_t(starts[i].second);
         t.reserved = uint32_t(end - starts[i].second);
+        t.data_mode = mode;
         s->tracks.push_back(t);
     }
     d.m_sao_leadout = *leadout;

@@ -130,7 +130,9 @@ Session burn(Host& h, Client c, Profile p, const std::vector<Session>& done, uin
             EXPECT_TRUE(h.mode_select_05(w).good());
             auto ti = h.track_info(1, 0xFF);
             EXPECT_TRUE(ti.nwa_valid);
-            s.start = ti.next_writable;
+            // In SAO mode the next writable address is where the pre-gap starts.
+            s.start = uint32_t(int32_t(ti.next_writable) + 150);
+            EXPECT_EQ(s.start, ti.start);
             // Cue sheet: pre-gap (index 0) 150 blocks before the data, data (index 1), lead-out.
             auto entry = [](uint8_t tno, uint8_t index, int32_t lba) {
                 sc::Msf m = sc::lba_to_msf(lba);
@@ -268,7 +270,9 @@ void verify(Host& h, Profile p, const std::vector<Session>& done, bool sao) {
         // session's end, 6,900 after later ones; a TAO track ends with 2
         // run-out blocks (a 300-block first session: wodim -msinfo "0,11702").
         uint32_t end = done.back().start + done.back().blocks + (sao ? 0 : 2);
-        EXPECT_EQ(inv.next_writable, end + (done.size() == 1 ? 11400 : 6900));
+        EXPECT_EQ(inv.start, end + (done.size() == 1 ? 11400 : 6900));
+        // In SAO mode the initiator writes the pre-gap: the next writable address is its start.
+        EXPECT_EQ(int32_t(inv.next_writable), int32_t(inv.start) - (sao ? 150 : 0));
     } else {
         EXPECT_FALSE(t2.has_value()) << "full TOC on DVD/BD: 5/24/00, which libburn expects";
     }
@@ -279,6 +283,7 @@ void finalize(Host& h, Profile p) {
     if (is_cd(p) || dvd_minus(p)) {
         sc::WriteParameters w = h.mode_sense_05();
         w.multisession = 0;
+        if (is_cd(p)) w.write_type = 1;  // the closing track goes track at once
         EXPECT_TRUE(h.mode_select_05(w).good());
         // An empty session cannot be closed: burn a last track to close with.
         auto ti = h.track_info(1, 0xFF);
@@ -350,3 +355,55 @@ TEST_P(ClientSequences, identify_burn_three_sessions_close) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllProfiles, ClientSequences, ::testing::ValuesIn(cases()), case_name);
+
+// cdrdao writes a CD_ROM_XA session at once: cue sheet data form 20h, and
+// every block (pre-gap included) as a 2336-byte XA sector (8-byte sub-header,
+// 2048 bytes of user data, 280 of EDC/ECC). The drive keeps the user data;
+// READ(10) returns it and the track reads as data mode 2.
+TEST(ClientSequences, cdrdao_xa_mode2_form1_session_at_once) {
+    Host h(Profile::cd_r);
+    h.settle();
+    sc::WriteParameters w;
+    w.write_type = 2;  // SAO
+    w.multisession = 3;
+    w.data_block_type = 10;
+    ASSERT_TRUE(h.mode_select_05(w).good());
+    auto entry = [](uint8_t tno, uint8_t index, uint8_t form, int32_t lba) {
+        sc::Msf m = sc::lba_to_msf(lba);
+        return std::vector<uint8_t>{0x41, tno, index, form, 0, m.m, m.s, m.f};
+    };
+    constexpr uint32_t blocks = 300;
+    std::vector<uint8_t> cue;
+    for (auto e : {entry(0, 0, 0x24, -150), entry(1, 0, 0x20, -150), entry(1, 1, 0x20, 0), entry(0xAA, 1, 0x24, blocks)})
+        cue.insert(cue.end(), e.begin(), e.end());
+    h.ok(sc::cdb::send_cue_sheet(uint32_t(cue.size())), std::span(reinterpret_cast<const std::byte*>(cue.data()), cue.size()));
+    EXPECT_EQ(int32_t(h.track_info(1, 0xFF).next_writable), -150);
+    // XA sectors: sub-header (form 1), user data = pattern(), EDC/ECC filler.
+    auto xa = [](int64_t lba, uint32_t n) {
+        std::vector<std::byte> out(size_t(n) * 2336, std::byte{0x5A});
+        auto user = pattern(lba, n);
+        for (uint32_t i = 0; i < n; ++i) {
+            std::byte* s = out.data() + size_t(i) * 2336;
+            std::memset(s, 0, 8);
+            s[2] = s[6] = std::byte{0x08};  // submode: data, form 1
+            std::memcpy(s + 8, user.data() + size_t(i) * 2048, 2048);
+        }
+        return out;
+    };
+    for (int64_t lba = -150; lba < int64_t(blocks); lba += 25)
+        h.ok(sc::cdb::write10(uint32_t(int32_t(lba)), 25), xa(lba, 25));
+    h.ok(sc::cdb::synchronize_cache());
+    EXPECT_TRUE(h.wait_ready());
+    EXPECT_TRUE(h.read_matches(0, blocks)) << "READ(10) returns the user data of the XA sectors";
+    auto t = h.track_info(1, 1);
+    EXPECT_EQ(t.data_mode, 2);
+    EXPECT_EQ(t.size, blocks);
+    // An audio cue sheet is refused: this recorder writes data discs.
+    Host audio(Profile::cd_r);
+    audio.settle();
+    ASSERT_TRUE(audio.mode_select_05(w).good());
+    std::vector<uint8_t> acue;
+    for (auto e : {entry(1, 1, 0x00, 0), entry(0xAA, 1, 0x01, blocks)}) acue.insert(acue.end(), e.begin(), e.end());
+    auto r = audio.cmd(sc::cdb::send_cue_sheet(uint32_t(acue.size())), std::span(reinterpret_cast<const std::byte*>(acue.data()), acue.size()));
+    EXPECT_FALSE(r.good());
+}
