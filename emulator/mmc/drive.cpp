@@ -121,15 +121,17 @@ void Drive::reset(NexusId) {
 std::optional<size_t> Drive::data_out_length(std::span<const uint8_t> cdb) const {
     if (cdb.empty()) return std::nullopt;
     size_t block = m_sao_leadout ? m_sao_block : 2048;
+    // A CDB shorter than its command is refused by execute(); it transfers nothing.
+    auto has = [&](size_t n) { return cdb.size() >= n; };
     switch (cdb[0]) {
-    case op::write10: return size_t(sc::be16(&cdb[7])) * block;
-    case op::write12: return size_t(sc::be32(&cdb[6])) * block;
-    case op::verify10: return (cdb.size() > 8 && (cdb[1] & 0x02)) ? size_t(sc::be16(&cdb[7])) * 2048 : 0;  // BYTCHK
+    case op::write10: return has(10) ? size_t(sc::be16(&cdb[7])) * block : 0;
+    case op::write12: return has(12) ? size_t(sc::be32(&cdb[6])) * block : 0;
+    case op::verify10: return (has(10) && (cdb[1] & 0x02)) ? size_t(sc::be16(&cdb[7])) * 2048 : 0;  // BYTCHK
     case op::mode_select10:
     case op::send_opc:
-        return sc::be16(&cdb[7]);
+        return has(10) ? sc::be16(&cdb[7]) : 0;
     case op::mode_select6: return cdb.size() > 4 ? cdb[4] : 0;
-    case op::send_cue_sheet: return sc::be24(&cdb[6]);
+    case op::send_cue_sheet: return has(10) ? sc::be24(&cdb[6]) : 0;
     case op::format_unit: return (cdb.size() > 1 && (cdb[1] & 0x10)) ? 12 : 0;
     case op::set_streaming: return cdb.size() > 10 ? sc::be16(&cdb[9]) : 0;
     case op::send_disc_structure: return cdb.size() > 9 ? sc::be16(&cdb[8]) : 0;
