@@ -1,5 +1,5 @@
 // master-burn --drive ADDRESS (--from DIR [--at PATH] [--remove PATH]... | --image FILE)
-//             [--close] [--verify] [--speed X] [--json]
+//             [--close] [--verify] [--speed X] [--write-mode tao|sao] [--json]
 #include <cstdio>
 
 #include <nlohmann/json.hpp>
@@ -42,7 +42,7 @@ void json_line(const nlohmann::json& j) {
 int main(int argc, char** argv) {
     CLI::App app{"Burn a new session onto a recorder: a real drive, a drive behind iSCSI, or the emulator",
                  "master-burn"};
-    std::string drive, from, at = "/", image_file, speed, fs, volume;
+    std::string drive, from, at = "/", image_file, speed, fs, volume, write_mode = "tao";
     std::vector<std::string> removes;
     bool close = false, verify = false, json = false, include_base = false;
     app.add_option("--drive", drive, "/dev/srN, /dev/sgN, iscsi://[user%secret@]host[:port]/IQN/LUN or emu:PATH")->required();
@@ -55,6 +55,8 @@ int main(int argc, char** argv) {
     app.add_flag("--close", close, "close the disc: no further sessions");
     app.add_flag("--verify", verify, "read the session back and compare");
     app.add_option("--speed", speed, "write speed: max (default), 4x, or kB/s");
+    app.add_option("--write-mode", write_mode, "CD: tao (track at once, default) or sao (session at once, cue sheet)")
+        ->check(CLI::IsMember({"tao", "sao"}));
     app.add_option("--fs", fs, "file systems (default: the medium's): iso9660,joliet,rockridge");
     app.add_option("--volume-name", volume, "volume name (default: the imported one, or DISCMASTER)");
     app.add_flag("--json", json, "progress and result as JSON lines");
@@ -82,6 +84,7 @@ int main(int argc, char** argv) {
         burn::WriteOptions o;
         o.close_disc = close;
         o.verify = verify;
+        o.session_at_once = write_mode == "sao";
         auto sp = parse_speed(speed, m->profile);
         if (!sp.ok()) return fail(sp.error());
         o.speed_kbs = *sp;

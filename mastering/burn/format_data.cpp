@@ -1,7 +1,9 @@
 #include "mastering/burn/format_data.h"
 
+#include <array>
 #include <chrono>
 #include <cstring>
+#include <thread>
 
 #include "mastering/image/image_file.h"
 
@@ -151,7 +153,10 @@ Result<MediaInfo> DiscFormatData::media() {
         if (r.good()) {
             auto ti = DM_TRY(scsi::decode_track_information(r.data));
             if (ti.nwa_valid) {
-                m.next_writable = ti.next_writable;
+                // The blank track's start is where the next session's data
+                // begins; a CD drive left in session-at-once mode reports its
+                // pre-gap (150 blocks earlier) as the next writable address.
+                m.next_writable = ti.blank && is_cd(m.profile) ? ti.start : ti.next_writable;
                 m.free_blocks = ti.free_blocks;
             }
         }
@@ -183,6 +188,42 @@ Result<uint32_t> DiscFormatData::next_session_start() {
     }
     if (!m.next_writable) return make_error(Errc::device, m_rec.address() + ": the drive reports no writable address");
     return *m.next_writable;
+}
+
+// Session at once on CD: a cue sheet with the lead-in, the track's pre-gap
+// (index 0, 150 blocks before the data), its data (index 1) and the lead-out;
+// then the initiator writes from the pre-gap on. Mode 1 data, 2048 bytes.
+Status DiscFormatData::send_cue_sheet(uint32_t start, uint32_t blocks) {
+    std::vector<std::byte> tib(48);
+    auto r = DM_TRY(m_rec.must(scsi::cdb::read_track_information(1, 0xFF, 48), Direction::in, tib));
+    auto ti = DM_TRY(scsi::decode_track_information(r.data));
+    auto entry = [](uint8_t tno, uint8_t index, uint8_t form, int32_t lba) {
+        scsi::Msf m = scsi::lba_to_msf(lba);
+        return std::array<uint8_t, 8>{0x41, tno, index, form, 0, m.m, m.s, m.f};
+    };
+    uint8_t tno = uint8_t(ti.track);
+    std::vector<uint8_t> cue = {0x41, 0x00, 0x00, 0x14, 0, 0, 0, 0};  // lead-in
+    for (const auto& e : {entry(tno, 0, 0x10, int32_t(start) - 150), entry(tno, 1, 0x10, int32_t(start)),
+                          entry(0xAA, 1, 0x14, int32_t(start + blocks))})
+        cue.insert(cue.end(), e.begin(), e.end());
+    DM_TRY(m_rec.must(scsi::cdb::send_cue_sheet(uint32_t(cue.size())), Direction::out,
+                      std::span(reinterpret_cast<std::byte*>(cue.data()), cue.size())));
+    // The pre-gap: 150 blocks of zeros before the data.
+    std::vector<std::byte> gap(size_t(30) * 2048);
+    for (int32_t lba = int32_t(start) - 150; lba < int32_t(start); lba += 30)
+        DM_TRY(m_rec.must(scsi::cdb::write10(uint32_t(lba), 30), Direction::out, gap));
+    return {};
+}
+
+Status DiscFormatData::wait_until_ready() {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(10);
+    for (;;) {
+        auto r = DM_TRY(m_rec.command(scsi::cdb::test_unit_ready()));
+        if (r.good()) return {};
+        if (std::chrono::steady_clock::now() > deadline)
+            return make_error(Errc::device, m_rec.address() + ": the drive did not finish the session within 10 minutes");
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
 }
 
 Status DiscFormatData::close_incomplete_session(const MediaInfo& m) {
@@ -244,7 +285,7 @@ Result<WriteResult> DiscFormatData::write_blocks(const MediaInfo& m, uint32_t st
         w.multisession = o.close_disc ? 0 : 3;
         w.bufe = true;
         if (is_cd(p)) {
-            w.write_type = 1;  // TAO
+            w.write_type = o.session_at_once ? 2 : 1;  // SAO or TAO
         } else {
             w.write_type = 0;  // incremental
             w.ls_v = true;
@@ -266,6 +307,8 @@ Result<WriteResult> DiscFormatData::write_blocks(const MediaInfo& m, uint32_t st
 
     // A CD track is at least 300 blocks (4 seconds): short sessions are padded.
     uint32_t total = is_cd(p) && !m.overwritable ? std::max<uint32_t>(blocks, 300) : blocks;
+    bool sao = o.session_at_once && is_cd(p) && !m.overwritable;
+    if (sao) DM_TRY(send_cue_sheet(start, total));
     std::vector<std::byte> buf(size_t(k_unit) * 2048);
     auto t0 = std::chrono::steady_clock::now();
     WriteProgress prog;
@@ -301,6 +344,7 @@ Result<WriteResult> DiscFormatData::write_blocks(const MediaInfo& m, uint32_t st
         }
     }
     DM_TRY(m_rec.must(scsi::cdb::synchronize_cache(), Direction::none, {}, std::chrono::minutes(10)));
+    if (sao) DM_TRY(wait_until_ready());  // the drive writes the lead-out and closes the session itself
     WriteResult res;
     res.start = start;
     res.blocks = total;
@@ -323,7 +367,7 @@ Result<WriteResult> DiscFormatData::write_blocks(const MediaInfo& m, uint32_t st
                     DM_TRY(m_rec.must(scsi::cdb::close_track_session(1, ti->track), Direction::none, {},
                                       std::chrono::minutes(10)));
         }
-        DM_TRY(m_rec.must(scsi::cdb::close_track_session(2, 0), Direction::none, {}, std::chrono::minutes(10)));
+        if (!sao) DM_TRY(m_rec.must(scsi::cdb::close_track_session(2, 0), Direction::none, {}, std::chrono::minutes(10)));
         if (o.close_disc && !is_cd(p) && !dvd_minus(p))
             DM_TRY(m_rec.must(scsi::cdb::close_track_session(p == Profile::bd_r ? 6 : 5, 0), Direction::none, {},
                               std::chrono::minutes(10)));

@@ -47,6 +47,9 @@ struct WriteOptions {
     bool close_disc = false;  // finalize: no further sessions
     bool verify = false;      // read the session back and compare
     uint16_t speed_kbs = 0;   // 0: the drive's maximum
+    // CD: write the session at once (cue sheet, pre-gap written by us)
+    // instead of track at once. Other media ignore it.
+    bool session_at_once = false;
     std::function<void(const WriteProgress&)> progress;
     std::atomic<bool>* cancel = nullptr;
 };
@@ -72,6 +75,8 @@ public:
     Result<WriteResult> write_image(media::SectorSource& image, const WriteOptions& o);
 
 private:
+    Status send_cue_sheet(uint32_t start, uint32_t blocks);
+    Status wait_until_ready();
     Status prepare_overwritable(const MediaInfo& m);
     Status close_incomplete_session(const MediaInfo& m);
     Result<WriteResult> write_blocks(const MediaInfo& m, uint32_t start, uint32_t blocks,

@@ -106,7 +106,7 @@ done
 {
   echo "| program | $(for p in cd-r cd-rw dvd-r dvd-rw dvd+r dvd+r-dl dvd+rw bd-r bd-re; do printf '%s | ' $p; done)"
   echo "|---|$(for p in 1 2 3 4 5 6 7 8 9; do printf -- '---|'; done)"
-  for program in xorriso master-burn growisofs wodim-tao wodim-sao cdrdao blank; do
+  for program in xorriso master-burn master-burn-sao growisofs wodim-tao wodim-sao cdrdao blank; do
     [[ $program =~ $filter ]] || continue
     printf '| %s |' "$program"
     for p in cd-r cd-rw dvd-r dvd-rw dvd+r dvd+r-dl dvd+rw bd-r bd-re; do

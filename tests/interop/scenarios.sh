@@ -76,10 +76,10 @@ burn_xorriso() {
 }
 
 burn_master_burn() {
-  local dev=$1
-  master-burn --drive "$dev" --from $data/s1 || return 1
-  master-burn --drive "$dev" --from $data/s2 || return 1
-  master-burn --drive "$dev" --from $data/s3 --remove docs/numbers.txt --verify || return 1
+  local dev=$1; shift
+  master-burn --drive "$dev" --from $data/s1 "$@" || return 1
+  master-burn --drive "$dev" --from $data/s2 "$@" || return 1
+  master-burn --drive "$dev" --from $data/s3 --remove docs/numbers.txt --verify "$@" || return 1
   master-info "$dev"
   check_three "$dev" $data/exp3
 }
@@ -165,6 +165,7 @@ scenario() {
   case $program in
     xorriso) burn_xorriso "$dev";;
     master-burn) burn_master_burn "$dev";;
+    master-burn-sao) burn_master_burn "$dev" --write-mode sao;;
     growisofs) burn_growisofs "$dev";;
     wodim-tao) burn_wodim "$dev" -tao;;
     wodim-sao) burn_wodim "$dev" -sao;;

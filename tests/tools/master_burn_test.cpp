@@ -146,6 +146,37 @@ INSTANTIATE_TEST_SUITE_P(EveryRecordableProfile, ThirdPartyMasterBurn, ::testing
                              return n;
                          });
 
+// CD session at once: master-burn sends a cue sheet and writes the pre-gap;
+// three sessions in process and over iSCSI, each read back by xorriso.
+TEST(ThirdPartyMasterBurnSao, three_cd_sessions_written_session_at_once) {
+    DM_REQUIRE_PROGRAM("xorriso");
+    for (const std::string profile : {"cd-r", "cd-rw"}) {
+        Days days;
+        TempDir discs{"burn-sao"};
+        fs::path local = discs / "local.vdisc";
+        ASSERT_EQ(run({tool("master-image"), "create", local.string(), "--media", profile}).exit_code, 0);
+        MasterDrive server({"burner=" + profile + ":" + (discs / "remote.vdisc").string()});
+        ASSERT_TRUE(server.running()) << server.error();
+        for (int k = 1; k <= 3; ++k) {
+            auto args = days.burn_args(k);
+            args.insert(args.end(), {"--write-mode", "sao", "--verify"});
+            auto a = burn("emu:" + local.string(), args);
+            ASSERT_EQ(a.exit_code, 0) << profile << " burn " << k << ": " << a.err;
+            check_sessions("emu:" + local.string(), local / "data.img", days, k, profile + " SAO (emu:)");
+            auto b = burn(server.url("burner"), args);
+            ASSERT_EQ(b.exit_code, 0) << profile << " burn " << k << " over iSCSI: " << b.err;
+            check_sessions(server.url("burner"), discs / "remote.vdisc/data.img", days, k, profile + " SAO (iSCSI)");
+        }
+        // The trace shows the cue sheet and the pre-gap written from LBA -150 of the first session.
+        auto tr = server.ctl({"trace", "burner"});
+        EXPECT_NE(tr.out.find("SEND CUE SHEET"), std::string::npos) << tr.out.substr(0, 2000);
+        // A later TAO burn on the same drive still lands after the last session.
+        auto tao = burn(server.url("burner"), {"--from", days.day(3).string()});
+        EXPECT_EQ(tao.exit_code, 0) << tao.err;
+        EXPECT_EQ(info(server.url("burner"))["sessions"].size(), 4u);
+    }
+}
+
 // A third-party target: tgtd emulates a DVD+R on an empty backing file.
 TEST(ThirdPartyMasterBurnTgt, burns_onto_tgtds_dvd_plus_r_and_reads_back) {
     DM_REQUIRE_PROGRAM("tgtd");
@@ -311,4 +342,27 @@ TEST(MasterBurn, json_progress_and_result) {
     int size = info("emu:" + disc.string())["sessions"][0]["size"].get<int>();
     EXPECT_GE(size, last.value("blocks", 0)) << "the session holds what was written (BD-R pads to a 32-block cluster)";
     EXPECT_LT(size, last.value("blocks", 0) + 32) << last.dump();
+}
+
+// Write speed selection reaches the drive: SET STREAMING on DVD (4x = 5540 kB/s
+// in the write-speed field), SET CD SPEED on CD (16x = 2822 kB/s); a bad
+// speed is refused before anything is written.
+TEST(MasterBurn, write_speed_reaches_the_drive) {
+    TempDir dir{"burn-speed"};
+    write_file(dir / "a/x.txt", "x\n");
+    MasterDrive server({"dvd=dvd+r:" + (dir / "dvd.vdisc").string(), "cd=cd-r:" + (dir / "cd.vdisc").string()});
+    ASSERT_TRUE(server.running()) << server.error();
+    ASSERT_EQ(burn(server.url("dvd"), {"--from", (dir / "a").string(), "--speed", "4x"}).exit_code, 0);
+    auto dvd = server.ctl({"trace", "dvd"}).out;
+    auto at = dvd.find("\"op\":\"SET STREAMING\"");
+    ASSERT_NE(at, std::string::npos) << dvd.substr(0, 3000);
+    auto line = dvd.substr(at, dvd.find('\n', at) - at);
+    EXPECT_NE(line.find("000015a4"), std::string::npos) << "5540 kB/s in the performance descriptor: " << line;
+    ASSERT_EQ(burn(server.url("cd"), {"--from", (dir / "a").string(), "--speed", "16x"}).exit_code, 0);
+    auto cd = server.ctl({"trace", "cd"}).out;
+    EXPECT_NE(cd.find("\"op\":\"SET CD SPEED\",\"cdb\":\"bb00ffff0b06"), std::string::npos) << "2822 kB/s = 0B06h\n"
+                                                                                           << cd.substr(0, 3000);
+    auto bad = burn(server.url("cd"), {"--from", (dir / "a").string(), "--speed", "fast"});
+    EXPECT_EQ(bad.exit_code, 1);
+    EXPECT_NE(bad.err.find("--speed"), std::string::npos) << bad.err;
 }

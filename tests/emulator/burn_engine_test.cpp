@@ -1,0 +1,129 @@
+// Issue 5: the burn engine's object model on the in-process emulator (emu:):
+// DiscMaster's list of recorders, DiscRecorder's identity, profiles, tray and
+// lock, exclusive use, and a burn cancelled half-way that the next burn
+// appends after.
+#include <gtest/gtest.h>
+
+#include <atomic>
+
+#include "emulator/media/vdisc.h"
+#include "emulator/mmc/drive.h"
+#include "mastering/burn/burn_tree.h"
+#include "mastering/burn/recorder.h"
+#include "mastering/scsi/mmc.h"
+#include "tests/support/support.h"
+
+using namespace dmtest;
+using namespace mastering;
+using media::Profile;
+
+namespace {
+
+struct Emu {
+    TempDir dir{"burn-engine"};
+    std::string path;
+    explicit Emu(Profile p) {
+        emulator::mmc::register_emu_transport();
+        path = (dir / "disc.vdisc").string();
+        auto d = emulator::media::VirtualDisc::create_blank(path, p);
+        if (!d.ok()) throw std::runtime_error(d.error().message);
+    }
+    std::string address() const { return "emu:" + path; }
+};
+
+}  // namespace
+
+TEST(BurnEngine, disc_master_lists_the_recorders_it_is_given) {
+    Emu e(Profile::dvd_plus_r);
+    auto list = burn::list_recorders({e.address(), "emu:" + (e.dir / "missing.vdisc").string()});
+    auto it = std::find_if(list.begin(), list.end(), [&](const auto& r) { return r.address == e.address(); });
+    ASSERT_NE(it, list.end()) << "the emulated recorder is listed";
+    EXPECT_EQ(it->vendor, "DISCMSTR");
+    EXPECT_FALSE(it->product.empty());
+    EXPECT_EQ(it->current, Profile::dvd_plus_r);
+    EXPECT_EQ(std::count_if(list.begin(), list.end(), [](const auto& r) { return r.address.find("missing") != std::string::npos; }), 0)
+        << "an address that does not answer is left out";
+}
+
+TEST(BurnEngine, recorder_identity_profiles_tray_and_lock) {
+    Emu e(Profile::bd_re);
+    auto rec = burn::DiscRecorder::open(e.address());
+    ASSERT_TRUE(rec.ok()) << rec.error().message;
+    auto& r = **rec;
+    EXPECT_EQ(r.vendor(), "DISCMSTR");
+    EXPECT_FALSE(r.product().empty());
+    EXPECT_FALSE(r.revision().empty());
+    auto profiles = r.supported_profiles();
+    for (Profile p : {Profile::cd_r, Profile::dvd_plus_r, Profile::dvd_rw, Profile::bd_r, Profile::bd_re})
+        EXPECT_NE(std::find(profiles.begin(), profiles.end(), p), profiles.end()) << media::profile_name(p);
+    auto cur = r.current_profile();
+    ASSERT_TRUE(cur.ok()) << cur.error().message;
+    EXPECT_EQ(*cur, Profile::bd_re);
+    // Locked, the tray stays shut (a bare START STOP UNIT eject is refused:
+    // medium removal prevented); eject() releases our own lock and opens it.
+    ASSERT_TRUE(r.lock(true).ok());
+    auto refused = r.command(scsi::cdb::start_stop_unit(true, false));
+    ASSERT_TRUE(refused.ok());
+    ASSERT_FALSE(refused->good()) << "eject while removal is prevented";
+    ASSERT_TRUE(refused->sense.has_value());
+    EXPECT_EQ(refused->sense->asc, 0x53);
+    EXPECT_EQ(refused->sense->ascq, 0x02);
+    ASSERT_TRUE(r.eject().ok());
+    auto none = r.current_profile();
+    EXPECT_TRUE(!none.ok() || *none == Profile::none) << "no medium with the tray open";
+    ASSERT_TRUE(r.load().ok());
+    ASSERT_TRUE(r.wait_ready().ok());
+    auto back = r.current_profile();
+    ASSERT_TRUE(back.ok());
+    EXPECT_EQ(*back, Profile::bd_re);
+}
+
+TEST(BurnEngine, exclusive_use_of_a_disc) {
+    Emu e(Profile::cd_r);
+    auto first = burn::DiscRecorder::open(e.address(), true);
+    ASSERT_TRUE(first.ok()) << first.error().message;
+    auto second = burn::DiscRecorder::open(e.address(), true);
+    ASSERT_FALSE(second.ok()) << "a disc is in one drive at a time";
+    EXPECT_NE(second.error().message.find("another drive"), std::string::npos) << second.error().message;
+}
+
+TEST(BurnEngine, a_cancelled_burn_keeps_earlier_sessions_and_the_next_burn_appends) {
+    Emu e(Profile::dvd_plus_r);
+    write_file(e.dir / "one/a.txt", "first\n");
+    write_random_file(e.dir / "two/big.bin", 24 << 20, 8);
+    write_file(e.dir / "three/c.txt", "third\n");
+    auto rec = burn::DiscRecorder::open(e.address());
+    ASSERT_TRUE(rec.ok()) << rec.error().message;
+    burn::BurnRequest req;
+    req.from = (e.dir / "one").string();
+    auto first = burn::burn_tree(**rec, req);
+    ASSERT_TRUE(first.ok()) << first.error().message;
+
+    std::atomic<bool> cancel{false};
+    int updates = 0;
+    req.from = (e.dir / "two").string();
+    req.write.cancel = &cancel;
+    req.write.progress = [&](const burn::WriteProgress& p) {
+        ++updates;
+        EXPECT_LE(p.sectors, p.sectors_total);
+        if (p.sectors > 0) cancel = true;  // after the first chunk
+    };
+    auto cancelled = burn::burn_tree(**rec, req);
+    ASSERT_FALSE(cancelled.ok());
+    EXPECT_EQ(cancelled.error().code, Errc::cancelled) << cancelled.error().message;
+    EXPECT_NE(cancelled.error().message.find("earlier sessions are intact"), std::string::npos) << cancelled.error().message;
+    EXPECT_GT(updates, 0);
+
+    req.from = (e.dir / "three").string();
+    req.write = {};
+    req.write.verify = true;
+    auto next = burn::burn_tree(**rec, req);
+    ASSERT_TRUE(next.ok()) << next.error().message;
+    EXPECT_TRUE(next->result.verified);
+    burn::DiscFormatData f(**rec);
+    auto m = f.media();
+    ASSERT_TRUE(m.ok());
+    // Session 1, the interrupted one (closed by the next burn), and the new one.
+    EXPECT_EQ(m->toc.sessions.size(), 3u);
+    EXPECT_EQ(m->toc.sessions.front().start, 0u);
+}
