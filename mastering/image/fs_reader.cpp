@@ -1,5 +1,7 @@
 #include "mastering/image/fs_reader.h"
 
+#include <sys/stat.h>
+
 #include <array>
 
 #include "mastering/iso9660/reader.h"
@@ -59,6 +61,23 @@ Result<std::unique_ptr<FileSystemReader>> open_file_system(media::SectorSource& 
     }
     if (fs == FsType::udf) return make_error(Errc::unsupported, "reading UDF is not supported yet");
     return iso9660::open_reader(medium, *vs, fs);
+}
+
+}  // namespace mastering::image
+
+namespace mastering::image {
+
+uint32_t posix_type_bits(NodeType t) {
+    switch (t) {
+    case NodeType::file: return S_IFREG;
+    case NodeType::directory: return S_IFDIR;
+    case NodeType::symlink: return S_IFLNK;
+    case NodeType::char_device: return S_IFCHR;
+    case NodeType::block_device: return S_IFBLK;
+    case NodeType::fifo: return S_IFIFO;
+    case NodeType::socket: return S_IFSOCK;
+    }
+    return S_IFREG;
 }
 
 }  // namespace mastering::image

@@ -28,6 +28,8 @@ std::optional<FsType> fs_from_name(std::string_view name);
 std::string fs_mask_names(FsMask m);                // "iso9660,rockridge,joliet"
 
 enum class NodeType : uint8_t { file, directory, symlink, char_device, block_device, fifo, socket };
+// The S_IFMT bits of a node type (S_IFREG, S_IFDIR, ...).
+uint32_t posix_type_bits(NodeType t);
 
 struct Timestamp {
     int64_t sec = 0;

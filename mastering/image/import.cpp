@@ -12,19 +12,6 @@ namespace mastering::image {
 
 namespace {
 
-uint32_t type_bits(NodeType t) {
-    switch (t) {
-    case NodeType::file: return S_IFREG;
-    case NodeType::directory: return S_IFDIR;
-    case NodeType::symlink: return S_IFLNK;
-    case NodeType::char_device: return S_IFCHR;
-    case NodeType::block_device: return S_IFBLK;
-    case NodeType::fifo: return S_IFIFO;
-    case NodeType::socket: return S_IFSOCK;
-    }
-    return S_IFREG;
-}
-
 constexpr size_t k_max_depth = 4096;
 
 }  // namespace
@@ -68,7 +55,7 @@ Status import_tree(Tree& tree, FileSystemReader& reader, std::shared_ptr<media::
                     continue;
                 }
             }
-            uint32_t mode = type_bits(a.type) | (a.mode & 07777);
+            uint32_t mode = posix_type_bits(a.type) | (a.mode & 07777);
             Node* n = bulk ? tree.append_unsorted(dir, e.name, mode) : tree.add(dir, e.name, mode);
             n->uid = a.uid;
             n->gid = a.gid;

@@ -317,7 +317,7 @@ std::map<std::string, Entry> scan_tree(const fs::path& root, const TreeOptions& 
     std::error_code ec;
     for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::recursive_directory_iterator();
          it.increment(ec))
-        add(it->path(), fs::relative(it->path(), root).string());
+        add(it->path(), it->path().lexically_relative(root).string());  // not fs::relative: it resolves symlinks
     return out;
 }
 

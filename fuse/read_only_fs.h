@@ -1,0 +1,67 @@
+// A read-only FUSE file system (libfuse3 low-level API) over one file system
+// reader of one session (mastering/image/fs_reader.h): stable inode numbers
+// from the reader's node ids (hard links share one inode through their file
+// id), directory listings cached with a bounded size and looked up by name in
+// constant time, file reads straight from the extents, xattrs for what the
+// view records beyond POSIX. Reader errors become EIO with a log line.
+#pragma once
+
+#include <list>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "mastering/image/fs_reader.h"
+
+namespace dmfuse {
+
+struct MountOptions {
+    std::string mountpoint;
+    std::vector<std::string> fuse_options;  // "-o" options (allow_other, uid=, ...)
+    bool foreground = false;
+    bool single_thread = false;
+    size_t dir_cache_entries = 1 << 20;      // cached directory entries in all (bounded memory)
+};
+
+class ReadOnlyFs {
+public:
+    explicit ReadOnlyFs(std::unique_ptr<mastering::image::FileSystemReader> reader, std::string fsname);
+    // Mounts and serves until unmounted (fusermount3 -u, SIGTERM, SIGINT).
+    // Returns the process exit status.
+    int run(const MountOptions& options);
+
+    // The operations, callable without a kernel (tests) and from the FUSE callbacks.
+    struct Node {
+        mastering::image::NodeAttr attr;
+        uint64_t parent = 1;
+    };
+    static constexpr uint64_t root_ino = 1;
+    mastering::Result<uint64_t> lookup(uint64_t parent, const std::string& name);
+    mastering::Result<Node> node(uint64_t ino);
+    mastering::Result<std::vector<std::pair<std::string, uint64_t>>> children(uint64_t dir);
+    mastering::Result<size_t> read(uint64_t ino, uint64_t offset, std::span<std::byte> out);
+    const std::string& fsname() const { return m_fsname; }
+
+private:
+    struct Listing {
+        std::vector<std::pair<std::string, uint64_t>> entries;  // name, inode, on-disc order
+        std::unordered_map<std::string, size_t> by_name;
+        std::list<uint64_t>::iterator lru;
+    };
+    uint64_t inode_for(const mastering::image::NodeAttr& attr, uint64_t parent);
+    mastering::Result<std::shared_ptr<Listing>> listing(uint64_t dir);
+
+    std::unique_ptr<mastering::image::FileSystemReader> m_reader;
+    std::string m_fsname;
+    std::mutex m_mutex;  // the reader and the tables
+    std::vector<Node> m_nodes;  // inode - 1
+    std::unordered_map<uint64_t, uint64_t> m_by_key;  // node key -> inode
+    std::unordered_map<uint64_t, std::shared_ptr<Listing>> m_listings;
+    std::list<uint64_t> m_lru;  // directory inodes, most recent first
+    size_t m_cached_entries = 0;
+    size_t m_cache_limit = 1 << 20;
+};
+
+}  // namespace dmfuse

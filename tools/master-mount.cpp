@@ -1,0 +1,60 @@
+// master-mount SOURCE MOUNTPOINT [--session N] [--fs iso9660|joliet|rockridge|udf|auto] [-f] [-o OPT]...
+// master-mount SOURCE --list
+// One session of an image file, a virtual disc or a drive, in one of its file
+// systems, as a read-only FUSE file system (fuse/read_only_fs.h).
+#include <cstdio>
+
+#include "fuse/read_only_fs.h"
+#include "mastering/image/inspect.h"
+#include "tools/common/cli.h"
+#include "tools/common/source.h"
+
+using namespace mastering;
+
+int main(int argc, char** argv) {
+    CLI::App app{"Mount one session of an image, a virtual disc or a drive, read-only, through FUSE", "master-mount"};
+    std::string source, mountpoint, fs_name = "auto";
+    int session = 0;
+    bool foreground = false, list = false, single = false;
+    std::vector<std::string> options;
+    app.add_option("SOURCE", source, "image file, NAME.vdisc, or drive address (/dev/srN, iscsi://..., emu:PATH)")->required();
+    app.add_option("MOUNTPOINT", mountpoint, "an empty directory");
+    app.add_option("--session", session, "session number, 1 = the first (default: the newest)");
+    app.add_option("--fs", fs_name, "iso9660, joliet, rockridge, udf or auto (the most advanced present)")
+        ->check(CLI::IsMember({"auto", "iso9660", "joliet", "rockridge", "udf"}));
+    app.add_flag("-f,--foreground", foreground, "stay in the foreground");
+    app.add_flag("-s,--single-thread", single, "serve requests on one thread");
+    app.add_option("-o", options, "FUSE mount options (allow_other, uid=N, gid=N, umask=M, ...); repeatable");
+    app.add_flag("--list", list, "print the sessions and their file systems instead of mounting");
+    return tools::run_main(app, argc, argv, [&]() -> int {
+        const char* prog = "master-mount";
+        auto medium = tools::open_source(source);
+        if (!medium.ok()) return tools::report(prog, medium.error());
+        if (list) {
+            auto report = image::inspect_medium(**medium);
+            if (!report.ok()) return tools::report(prog, report.error());
+            std::printf("%s", image::to_text(*report).c_str());
+            return tools::exit_ok;
+        }
+        if (mountpoint.empty()) return tools::report(prog, make_error(Errc::invalid_argument, "give a MOUNTPOINT (or --list)"));
+        auto toc = (*medium)->toc();
+        if (!toc.ok()) return tools::report(prog, toc.error());
+        if (toc->sessions.empty()) return tools::report(prog, make_error(Errc::not_found, source + ": the disc has no session"));
+        if (session < 0 || size_t(session) > toc->sessions.size())
+            return tools::report(prog, make_error(Errc::invalid_argument, source + " has " + std::to_string(toc->sessions.size()) +
+                                                                              " session(s), not " + std::to_string(session)));
+        const auto& s = session ? toc->sessions[size_t(session - 1)] : toc->sessions.back();
+        auto fs = fs_name == "auto" ? image::FsType::none : *image::fs_from_name(fs_name);
+        auto reader = image::open_file_system(**medium, s.start, fs);
+        if (!reader.ok()) return tools::report(prog, reader.error());
+        dmfuse::MountOptions o;
+        o.mountpoint = mountpoint;
+        o.fuse_options = options;
+        o.foreground = foreground;
+        o.single_thread = single;
+        dmfuse::ReadOnlyFs mount(std::move(*reader), source);
+        int rc = mount.run(o);
+        if (rc != 0) std::fprintf(stderr, "master-mount: cannot mount %s on %s\n", source.c_str(), mountpoint.c_str());
+        return rc;
+    });
+}
