@@ -7,7 +7,8 @@
 #    runnable line of matrix.txt (one LUN each, up to 8 per SCSI target);
 # 3. boots the guest; scenarios.sh runs each scenario on its drive;
 # 4. stops master-drive with SIGTERM and checks every disc on the host:
-#    master-info counts the sessions the guest reported;
+#    master-info counts the sessions the guest reported, and master-mount
+#    shows the newest session with the files the guest kernel saw;
 # 5. writes OUT_DIR/interop.md (the table of docs/interop.md) and exits 1 if
 #    any runnable scenario failed.
 # Exit 77 (skipped) with a message when QEMU or the kernel package is missing.
@@ -78,7 +79,8 @@ echo "interop: guest finished with status $guest_rc after $((SECONDS - start)) s
 kill -TERM $server; wait $server; trap - EXIT
 
 # Host side: every disc, served again by nobody, read by master-info.
-failed=0
+failed=0 mounted=0
+fuse=; [ -w /dev/fuse ] && command -v fusermount3 >/dev/null && fuse=yes
 declare -A verdict sessions detail
 while read -r program profile v n d; do
   verdict["$program $profile"]=$v; sessions["$program $profile"]=$n; detail["$program $profile"]=$d
@@ -93,6 +95,23 @@ for r in "${runs[@]}"; do
     case $2 in dvd+rw|bd-re|dvd-ram) ;;  # one physical session; the guest counted ISO 9660 sessions
       *) verdict[$key]=fail; detail[$key]="the guest saw ${sessions[$key]} sessions, master-info on the host $host_sessions";;
     esac
+  fi
+  # After the guest powered off: master-mount on the host shows the newest
+  # session with the files the guest kernel saw (where FUSE is available).
+  if [ "${verdict[$key]}" = pass ] && [ -n "$fuse" ] && [ -f "$out/share/expected/$1-$2" ]; then
+    mnt=$out/mnt-$1-$2; mkdir -p "$mnt"
+    "$build/tools/master-mount" "$out/discs/$1-$2.vdisc" "$mnt" 2>>"$out/master-mount.log"
+    if mountpoint -q "$mnt"; then
+      (cd "$mnt" && find . -type f | LC_ALL=C sort | xargs -r md5sum) >"$mnt.listing"
+      fusermount3 -u "$mnt"
+      if ! cmp -s "$mnt.listing" "$out/share/expected/$1-$2"; then
+        verdict[$key]=fail; detail[$key]="master-mount on the host shows other files than the guest kernel"
+      else
+        mounted=$((mounted + 1))
+      fi
+    else
+      verdict[$key]=fail; detail[$key]="master-mount on the host failed (see $out/master-mount.log)"
+    fi
   fi
   if [ -n "${xfail[$key]:-}" ]; then
     if [ "${verdict[$key]}" = pass ]; then
@@ -135,5 +154,7 @@ for r in "${runs[@]}"; do set -- $r; key="$1 $2"
   if [ -n "${xfail[$key]:-}" ] && [ "${verdict[$key]}" != pass ]; then echo "known failure: $key (log: $out/share/logs/$1-$2.log)"
   elif [ -n "${xfail[$key]:-}" ] || [ "${verdict[$key]}" != pass ]; then echo "FAILED: $key: ${detail[$key]} (log: $out/share/logs/$1-$2.log)"; fi
 done
+if [ -n "$fuse" ]; then echo "interop: master-mount on the host read the newest session of $mounted discs as the guest kernel did"
+else echo "interop: no /dev/fuse: the host-side master-mount check was skipped"; fi
 echo "interop: $failed unexpected result(s) in $i scenarios"
 [ $failed = 0 ]

@@ -44,6 +44,7 @@ mount_check() {
   if ! cmp -s $work/got "$want"; then
     echo "mounted tree (-o $opt) differs from $(basename "$want"):"; diff "$want" $work/got | head -20; return 1
   fi
+  [ -n "${3:-}" ] || newest=$want  # what the newest session holds, for the host's master-mount check
 }
 
 # Sessions on the disc, as xorriso reads the TOC.
@@ -154,7 +155,7 @@ burn_blank() {
 # scenario PROGRAM PROFILE TARGET LUN (scenarios run two at a time: every
 # file a scenario makes is under its own $work)
 scenario() {
-  program=$1 profile=$2
+  program=$1 profile=$2 newest=
   work=/tmp/work-$1-$2
   mkdir -p $work
   local dev start n rc
@@ -175,6 +176,9 @@ scenario() {
   esac
   rc=$?
   n=$(toc_sessions "$dev")
+  if [ $rc = 0 ] && [ -n "${newest:-}" ]; then
+    mkdir -p /scenario/expected; cp "$newest" "/scenario/expected/$program-$profile"
+  fi
   if [ $rc = 0 ]; then
     result "$program" "$profile" pass "$n" "$(( $(date +%s) - start ))s"
   else
