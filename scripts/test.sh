@@ -20,9 +20,10 @@ scripts/build.sh release
 # The interop guest mostly waits (burns, tray reloads, TCG): it runs beside the
 # rest of the suite and is collected at the end.
 step "interop suite started in the background (log: build/interop.log)"
-ctest --test-dir build --output-on-failure --timeout 1000 -L interop >build/interop.log 2>&1 &
+# In its own process group, so that an early exit stops the guest and the drive too.
+setsid ctest --test-dir build --output-on-failure --timeout 1000 -L interop >build/interop.log 2>&1 &
 interop=$!
-trap 'kill $interop 2>/dev/null || true' EXIT
+trap 'kill -- -$interop 2>/dev/null || true' EXIT
 
 step "tests (release)"
 ctest --test-dir build --output-on-failure -j "$(nproc)" --timeout 900 -LE interop
