@@ -28,6 +28,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/libiscsi_session.h"
 #include "tests/support/master_drive.h"
 #include "tests/support/support.h"
 #include "tests/support/tgtd.h"
@@ -53,27 +54,8 @@ double median(std::vector<double> v) {
 // One logged-in libiscsi session; sequential I/O with `depth` commands in flight.
 class Initiator {
 public:
-    explicit Initiator(const std::string& url) {
-        m_ctx = iscsi_create_context("iqn.2026-11.org.discmaster.bench:initiator");
-        iscsi_url* u = iscsi_parse_full_url(m_ctx, url.c_str());
-        if (!u) throw std::runtime_error("bad URL " + url + ": " + iscsi_get_error(m_ctx));
-        iscsi_set_targetname(m_ctx, u->target);
-        iscsi_set_session_type(m_ctx, ISCSI_SESSION_NORMAL);
-        iscsi_set_header_digest(m_ctx, ISCSI_HEADER_DIGEST_NONE);
-        m_lun = u->lun;
-        bool ok = iscsi_full_connect_sync(m_ctx, u->portal, u->lun) == 0;
-        iscsi_destroy_url(u);
-        if (!ok) throw std::runtime_error("cannot log in to " + url + ": " + iscsi_get_error(m_ctx));
-        for (int i = 0; i < 6; ++i) {  // past unit attentions
-            scsi_task* t = iscsi_testunitready_sync(m_ctx, m_lun);
-            bool good = t && t->status == SCSI_STATUS_GOOD;
-            if (t) scsi_free_scsi_task(t);
-            if (good) break;
-        }
-    }
-    ~Initiator() {
-        iscsi_logout_sync(m_ctx);
-        iscsi_destroy_context(m_ctx);
+    explicit Initiator(const std::string& url) : m_session(url, options()), m_ctx(m_session.ctx()), m_lun(m_session.lun()) {
+        if (!m_session) throw std::runtime_error(m_session.error());
     }
 
     // Sequential transfers of `chunk` bytes over `total` bytes from LBA 0.
@@ -140,6 +122,13 @@ private:
         ++m_inflight;
     }
 
+    static LibiscsiSession::Options options() {
+        LibiscsiSession::Options o;
+        o.initiator = "iqn.2026-11.org.discmaster.bench:initiator";
+        o.header_digest = ISCSI_HEADER_DIGEST_NONE;
+        return o;
+    }
+    LibiscsiSession m_session;
     iscsi_context* m_ctx = nullptr;
     int m_lun = 0;
     bool m_write = false;

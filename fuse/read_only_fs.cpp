@@ -111,7 +111,8 @@ void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_fil
     std::vector<char> buf(size);
     size_t used = 0;
     // Offsets: 1 = ".", 2 = "..", 3 + i = entry i.
-    for (off_t i = off; i < off_t(kids->size()) + 2; ++i) {
+    const auto& entries = **kids;
+    for (off_t i = off; i < off_t(entries.size()) + 2; ++i) {
         struct stat st {};
         std::string name;
         if (i == 0) {
@@ -119,11 +120,10 @@ void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_fil
         } else if (i == 1) {
             name = "..", st.st_ino = parent, st.st_mode = S_IFDIR;
         } else {
-            const auto& [n, child] = (*kids)[size_t(i - 2)];
-            name = n;
-            st.st_ino = child;
-            auto c = fs.node(child);
-            st.st_mode = c.ok() ? mastering::image::posix_type_bits(c->attr.type) : S_IFREG;
+            const auto& child = entries[size_t(i - 2)];
+            name = child.name;
+            st.st_ino = child.ino;
+            st.st_mode = mastering::image::posix_type_bits(child.type);
         }
         size_t need = fuse_add_direntry(req, buf.data() + used, size - used, name.c_str(), &st, i + 1);
         if (need > size - used) break;
@@ -213,17 +213,17 @@ Result<std::shared_ptr<ReadOnlyFs::Listing>> ReadOnlyFs::listing(uint64_t dir) {
     if (attr.type != NodeType::directory) return make_error(Errc::invalid_argument, "not a directory");
     auto entries = DM_TRY(m_reader->list(attr));
     auto l = std::make_shared<Listing>();
-    l->entries.reserve(entries.size());
+    l->entries->reserve(entries.size());
     for (auto& e : entries) {
         uint64_t ino = inode_for(e.attr, dir);
-        if (l->by_name.emplace(e.name, l->entries.size()).second) l->entries.emplace_back(e.name, ino);
+        if (l->by_name.emplace(e.name, l->entries->size()).second) l->entries->push_back({e.name, ino, e.attr.type});
     }
     // Bounded cache: drop the least recently used listings (their inodes stay valid).
-    m_cached_entries += l->entries.size();
+    m_cached_entries += l->entries->size();
     while (m_cached_entries > m_cache_limit && !m_lru.empty()) {
         uint64_t victim = m_lru.back();
         m_lru.pop_back();
-        m_cached_entries -= m_listings[victim]->entries.size();
+        m_cached_entries -= m_listings[victim]->entries->size();
         m_listings.erase(victim);
     }
     m_lru.push_front(dir);
@@ -237,7 +237,7 @@ Result<uint64_t> ReadOnlyFs::lookup(uint64_t parent, const std::string& name) {
     auto l = DM_TRY(listing(parent));
     auto it = l->by_name.find(name);
     if (it == l->by_name.end()) return make_error(Errc::not_found, name + ": no such entry");
-    return l->entries[it->second].second;
+    return (*l->entries)[it->second].ino;
 }
 
 Result<ReadOnlyFs::Node> ReadOnlyFs::node(uint64_t ino) {
@@ -246,10 +246,10 @@ Result<ReadOnlyFs::Node> ReadOnlyFs::node(uint64_t ino) {
     return m_nodes[ino - 1];
 }
 
-Result<std::vector<std::pair<std::string, uint64_t>>> ReadOnlyFs::children(uint64_t dir) {
+Result<std::shared_ptr<const ReadOnlyFs::Children>> ReadOnlyFs::children(uint64_t dir) {
     std::lock_guard lock(m_mutex);
     auto l = DM_TRY(listing(dir));
-    return l->entries;
+    return std::shared_ptr<const Children>(l->entries);
 }
 
 Result<size_t> ReadOnlyFs::read(uint64_t ino, uint64_t offset, std::span<std::byte> out) {

@@ -40,13 +40,21 @@ public:
     static constexpr uint64_t root_ino = 1;
     mastering::Result<uint64_t> lookup(uint64_t parent, const std::string& name);
     mastering::Result<Node> node(uint64_t ino);
-    mastering::Result<std::vector<std::pair<std::string, uint64_t>>> children(uint64_t dir);
+    struct Child {
+        std::string name;
+        uint64_t ino;
+        mastering::image::NodeType type;
+    };
+    using Children = std::vector<Child>;
+    // The entries of a directory in on-disc order; shared with the cache, not
+    // copied, so that a big directory read in many readdir calls costs O(n).
+    mastering::Result<std::shared_ptr<const Children>> children(uint64_t dir);
     mastering::Result<size_t> read(uint64_t ino, uint64_t offset, std::span<std::byte> out);
     const std::string& fsname() const { return m_fsname; }
 
 private:
     struct Listing {
-        std::vector<std::pair<std::string, uint64_t>> entries;  // name, inode, on-disc order
+        std::shared_ptr<Children> entries = std::make_shared<Children>();  // on-disc order
         std::unordered_map<std::string, size_t> by_name;
         std::list<uint64_t>::iterator lru;
     };

@@ -139,8 +139,9 @@ Result<std::unique_ptr<VirtualDisc>> VirtualDisc::create_from_image(const std::s
 
 Profile VirtualDisc::family_for_image(uint64_t bytes) {
     uint64_t blocks = (bytes + k_block - 1) / k_block;
-    if (blocks <= 360000) return Profile::cd_rom;      // 80-minute CD
-    if (blocks <= 4173824) return Profile::dvd_rom;    // DVD±R DL
+    namespace mm = mastering::media;
+    if (blocks <= mm::profile_info(Profile::cd_r).capacity_blocks) return Profile::cd_rom;               // 80-minute CD
+    if (blocks <= mm::profile_info(Profile::dvd_plus_r_dl).capacity_blocks) return Profile::dvd_rom;     // DVD+R DL
     return Profile::bd_rom;
 }
 

@@ -3,7 +3,6 @@
 #include <array>
 #include <chrono>
 #include <cstring>
-#include <thread>
 
 #include "mastering/image/image_file.h"
 
@@ -215,17 +214,6 @@ Status DiscFormatData::send_cue_sheet(uint32_t start, uint32_t blocks) {
     return {};
 }
 
-Status DiscFormatData::wait_until_ready() {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(10);
-    for (;;) {
-        auto r = DM_TRY(m_rec.command(scsi::cdb::test_unit_ready()));
-        if (r.good()) return {};
-        if (std::chrono::steady_clock::now() > deadline)
-            return make_error(Errc::device, m_rec.address() + ": the drive did not finish the session within 10 minutes");
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-}
-
 Status DiscFormatData::close_incomplete_session(const MediaInfo& m) {
     // An interrupted burn left an open track: close it as libburn does before appending.
     if (is_cd(m.profile) || dvd_minus(m.profile)) {
@@ -344,7 +332,7 @@ Result<WriteResult> DiscFormatData::write_blocks(const MediaInfo& m, uint32_t st
         }
     }
     DM_TRY(m_rec.must(scsi::cdb::synchronize_cache(), Direction::none, {}, std::chrono::minutes(10)));
-    if (sao) DM_TRY(wait_until_ready());  // the drive writes the lead-out and closes the session itself
+    if (sao) DM_TRY(m_rec.wait_ready());  // the drive writes the lead-out and closes the session itself
     WriteResult res;
     res.start = start;
     res.blocks = total;

@@ -76,7 +76,6 @@ public:
 
 private:
     Status send_cue_sheet(uint32_t start, uint32_t blocks);
-    Status wait_until_ready();
     Status prepare_overwritable(const MediaInfo& m);
     Status close_incomplete_session(const MediaInfo& m);
     Result<WriteResult> write_blocks(const MediaInfo& m, uint32_t start, uint32_t blocks,

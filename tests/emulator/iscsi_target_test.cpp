@@ -14,6 +14,7 @@
 #include "emulator/iscsi/crc32c.h"
 #include "emulator/iscsi/drive_farm.h"
 #include "tests/emulator/iscsi_host.h"
+#include "tests/support/libiscsi_session.h"
 #include "tests/support/support.h"
 
 using namespace dmtest;
@@ -550,35 +551,23 @@ namespace {
 
 // One libiscsi session reading random ranges and comparing them.
 bool libiscsi_reader(int port, const std::string& image, int seed, bool digest, std::string& error) {
-    iscsi_context* ctx = iscsi_create_context(("iqn.2026-11.org.discmaster.test:reader" + std::to_string(seed)).c_str());
-    if (!ctx) {
-        error = "no context";
-        return false;
-    }
-    iscsi_set_targetname(ctx, (std::string(target_prefix) + "rom").c_str());
-    iscsi_set_session_type(ctx, ISCSI_SESSION_NORMAL);
-    iscsi_set_header_digest(ctx, digest ? ISCSI_HEADER_DIGEST_CRC32C : ISCSI_HEADER_DIGEST_NONE);
-    bool ok = iscsi_full_connect_sync(ctx, ("127.0.0.1:" + std::to_string(port)).c_str(), 0) == 0;
-    if (!ok) error = std::string("login: ") + iscsi_get_error(ctx);
+    LibiscsiSession::Options o;
+    o.initiator = "iqn.2026-11.org.discmaster.test:reader" + std::to_string(seed);
+    o.header_digest = digest ? ISCSI_HEADER_DIGEST_CRC32C : ISCSI_HEADER_DIGEST_NONE;
+    LibiscsiSession s(local_iscsi_url(port, std::string(target_prefix) + "rom"), o);
+    bool ok = bool(s);
+    if (!ok) error = s.error();
     std::mt19937 rng{uint32_t(seed)};
     for (int i = 0; ok && i < 24; ++i) {
         uint32_t blocks = 1 + rng() % 64, lba = rng() % (k_image_blocks - blocks);
-        scsi_task* task = nullptr;
-        for (int attempt = 0; attempt < 3; ++attempt) {  // the first command may meet the power-on unit attention
-            task = iscsi_read10_sync(ctx, 0, lba, blocks * 2048, 2048, 0, 0, 0, 0, 0);
-            if (task && task->status == SCSI_STATUS_GOOD) break;
-            if (task) scsi_free_scsi_task(task);
-            task = nullptr;
-        }
-        if (!task || task->datain.size != int(blocks * 2048) ||
+        scsi_task* task = iscsi_read10_sync(s.ctx(), 0, lba, blocks * 2048, 2048, 0, 0, 0, 0, 0);
+        if (!task || task->status != SCSI_STATUS_GOOD || task->datain.size != int(blocks * 2048) ||
             std::memcmp(task->datain.data, image.data() + size_t(lba) * 2048, blocks * 2048) != 0) {
             error = "read " + std::to_string(i) + " at " + std::to_string(lba) + " did not match";
             ok = false;
         }
         if (task) scsi_free_scsi_task(task);
     }
-    if (iscsi_is_logged_in(ctx)) iscsi_logout_sync(ctx);
-    iscsi_destroy_context(ctx);
     return ok;
 }
 
@@ -603,12 +592,12 @@ TEST(IscsiTarget, sixty_four_sessions_read_while_one_writes) {
     // The writer: 8 MiB onto the DVD+R in 64 KiB WRITE(10)s, then read back.
     std::string werr;
     bool wrote = [&] {
-        iscsi_context* ctx = iscsi_create_context("iqn.2026-11.org.discmaster.test:writer");
-        iscsi_set_targetname(ctx, (std::string(target_prefix) + "dvd").c_str());
-        iscsi_set_session_type(ctx, ISCSI_SESSION_NORMAL);
-        bool ok = iscsi_full_connect_sync(ctx, ("127.0.0.1:" + std::to_string(t.port())).c_str(), 0) == 0;
-        for (int i = 0; ok && i < 3; ++i)
-            if (auto* task = iscsi_testunitready_sync(ctx, 0)) scsi_free_scsi_task(task);
+        LibiscsiSession::Options o;
+        o.initiator = "iqn.2026-11.org.discmaster.test:writer";
+        LibiscsiSession s(local_iscsi_url(t.port(), std::string(target_prefix) + "dvd"), o);
+        iscsi_context* ctx = s.ctx();
+        bool ok = bool(s);
+        if (!ok) werr = s.error();
         for (uint32_t lba = 0; ok && lba < k_image_blocks; lba += 32) {
             std::vector<unsigned char> chunk(t.image().begin() + long(lba) * 2048, t.image().begin() + long(lba + 32) * 2048);
             auto* task = iscsi_write10_sync(ctx, 0, lba, chunk.data(),
@@ -628,8 +617,6 @@ TEST(IscsiTarget, sixty_four_sessions_read_while_one_writes) {
             if (!ok) werr = "read-back at " + std::to_string(lba) + " differs";
             if (task) scsi_free_scsi_task(task);
         }
-        if (iscsi_is_logged_in(ctx)) iscsi_logout_sync(ctx);
-        iscsi_destroy_context(ctx);
         return ok;
     }();
     for (auto& r : readers) r.join();

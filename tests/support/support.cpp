@@ -63,6 +63,13 @@ bool allow_missing_tools() {
     return v && std::string(v) == "1";
 }
 
+RunResult osirrox_extract(const std::string& image, const fs::path& out, std::optional<uint64_t> sbsector) {
+    std::vector<std::string> a = {"osirrox", "-osirrox", "sparse=1m", "-hardlinks", "on"};
+    if (sbsector) a.insert(a.end(), {"-load", "sbsector", std::to_string(*sbsector)});
+    a.insert(a.end(), {"-indev", image, "-extract", "/", out.string()});
+    return run(a);
+}
+
 std::string tool(const std::string& name) { return std::string(DM_TOOLS_DIR) + "/" + name; }
 
 namespace {

@@ -72,6 +72,11 @@ private:
     fs::path m_log;
 };
 
+// osirrox (xorriso) extracts the tree of one session of an image (the
+// session starting at `sbsector`; nullopt: the newest) into `out`, holes kept,
+// hard links restored: the third-party reader the mastering tests judge by.
+RunResult osirrox_extract(const std::string& image, const fs::path& out, std::optional<uint64_t> sbsector = {});
+
 // Absolute path of one of our tools (master-image, ...), from the build tree.
 std::string tool(const std::string& name);
 // Path of a program in PATH, or nullopt.

@@ -80,8 +80,7 @@ json info(const std::string& source) {
 std::string xorriso_tree_diff(const fs::path& data_img, uint64_t start, const std::map<std::string, Entry>& expected,
                               const fs::path& out) {
     fs::remove_all(out);
-    auto r = run({"xorriso", "-osirrox", "on", "-load", "sbsector", std::to_string(start), "-indev", data_img.string(),
-                  "-extract", "/", out.string()});
+    auto r = osirrox_extract(data_img.string(), out, start);
     if (r.exit_code != 0) return "xorriso failed: " + r.err;
     return diff_trees(expected, scan_tree(out, Days::options()), Days::options());
 }
@@ -217,9 +216,6 @@ protected:
         return r.exit_code == 0 ? json::parse(r.out) : json{{"error", r.err}};
     }
     uint64_t next_writable() { return info(server.url("burner"))["media"]["next_writable"].get<uint64_t>(); }
-    static std::string one_line(const std::string& s) {
-        return s.substr(0, s.find_last_not_of('\n') + 1);
-    }
 
     Days days;
     TempDir discs{"burn-faults"};

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "emulator/iscsi/login.h"
+#include "tests/support/libiscsi_session.h"
 #include "tests/support/master_drive.h"
 #include "tests/support/support.h"
 
@@ -52,41 +53,13 @@ CuResult parse_cunit(const std::string& out) {
     return {};
 }
 
-// A logged-in libiscsi session (the test's own initiator) that stays open.
-struct Session {
-    iscsi_context* ctx = nullptr;
-    explicit Session(const std::string& url, const std::string& initiator = "iqn.2026-11.org.discmaster.test:holder") {
-        ctx = iscsi_create_context(initiator.c_str());
-        iscsi_url* u = iscsi_parse_full_url(ctx, url.c_str());
-        if (!u) return;
-        iscsi_set_targetname(ctx, u->target);
-        iscsi_set_session_type(ctx, ISCSI_SESSION_NORMAL);
-        iscsi_set_header_digest(ctx, ISCSI_HEADER_DIGEST_NONE_CRC32C);
-        if (iscsi_full_connect_sync(ctx, u->portal, u->lun) != 0) {
-            iscsi_destroy_url(u);
-            iscsi_destroy_context(ctx);
-            ctx = nullptr;
-            return;
-        }
-        iscsi_destroy_url(u);
-        for (int i = 0; i < 4; ++i) {  // past the power-on unit attention
-            scsi_task* t = iscsi_testunitready_sync(ctx, 0);
-            bool good = t && t->status == SCSI_STATUS_GOOD;
-            if (t) scsi_free_scsi_task(t);
-            if (good) break;
-        }
-    }
-    // The target is gone: close without a logout (libiscsi would retry it forever).
-    void abandon() { logged_in = false; }
-    bool logged_in = true;
-    ~Session() {
-        if (ctx) {
-            if (logged_in) iscsi_logout_sync(ctx);
-            iscsi_destroy_context(ctx);
-        }
-    }
-    explicit operator bool() const { return ctx != nullptr; }
-};
+// The test's own initiator, a libiscsi session that stays open.
+using Session = LibiscsiSession;
+LibiscsiSession::Options as(const std::string& initiator) {
+    LibiscsiSession::Options o;
+    o.initiator = initiator;
+    return o;
+}
 
 #define REQUIRE_LIBISCSI_TOOLS()                 \
     do {                                         \
@@ -199,8 +172,8 @@ TEST(ThirdPartyMasterDrive, ctl_status_insert_eject_fault_and_trace) {
     Farm f;
     ASSERT_TRUE(f.drive->running()) << f.drive->error();
     {
-        Session s(f.drive->url("dvd"), "iqn.2026-11.org.discmaster.test:watcher");
-        ASSERT_TRUE(s) << f.drive->log();
+        Session s(f.drive->url("dvd"), as("iqn.2026-11.org.discmaster.test:watcher"));
+        ASSERT_TRUE(s) << s.error() << f.drive->log();
         auto st = f.drive->ctl({"status"});
         ASSERT_EQ(st.exit_code, 0) << st.err;
         EXPECT_NE(st.out.find("rom  (iqn.2026-11.org.discmaster:rom)"), std::string::npos) << st.out;
@@ -264,11 +237,11 @@ TEST(ThirdPartyMasterDrive, sigterm_keeps_every_acknowledged_write) {
     std::string payload = read_file(f.dir / "payload");
     {
         Session s(f.drive->url("dvd"));
-        ASSERT_TRUE(s) << f.drive->log();
+        ASSERT_TRUE(s) << s.error() << f.drive->log();
         for (uint32_t lba = 0; lba < 64; lba += 16) {
-            scsi_task* t = iscsi_write10_sync(s.ctx, 0, lba, reinterpret_cast<unsigned char*>(payload.data()) + lba * 2048,
+            scsi_task* t = iscsi_write10_sync(s.ctx(), 0, lba, reinterpret_cast<unsigned char*>(payload.data()) + lba * 2048,
                                               16 * 2048, 2048, 0, 0, 0, 0, 0);
-            ASSERT_TRUE(t && t->status == SCSI_STATUS_GOOD) << "WRITE(10) at " << lba << ": " << iscsi_get_error(s.ctx);
+            ASSERT_TRUE(t && t->status == SCSI_STATUS_GOOD) << "WRITE(10) at " << lba << ": " << iscsi_get_error(s.ctx());
             scsi_free_scsi_task(t);
         }
         // No SYNCHRONIZE CACHE: the initiator stays logged in while the server is stopped.
@@ -285,8 +258,8 @@ TEST(ThirdPartyMasterDrive, sigterm_keeps_every_acknowledged_write) {
     ASSERT_TRUE(again.running()) << again.error();
     Session s(again.url("dvd"));
     ASSERT_TRUE(s);
-    scsi_task* t = iscsi_read10_sync(s.ctx, 0, 0, 64 * 2048, 2048, 0, 0, 0, 0, 0);
-    ASSERT_TRUE(t && t->status == SCSI_STATUS_GOOD) << iscsi_get_error(s.ctx);
+    scsi_task* t = iscsi_read10_sync(s.ctx(), 0, 0, 64 * 2048, 2048, 0, 0, 0, 0, 0);
+    ASSERT_TRUE(t && t->status == SCSI_STATUS_GOOD) << iscsi_get_error(s.ctx());
     ASSERT_EQ(t->datain.size, int(payload.size()));
     EXPECT_EQ(std::memcmp(t->datain.data, payload.data(), payload.size()), 0);
     scsi_free_scsi_task(t);

@@ -18,13 +18,6 @@ RunResult tool(const std::string& name, std::vector<std::string> args) {
     return run(args);
 }
 
-// osirrox extraction of one session (nullopt: the newest), holes kept, hard links restored.
-RunResult extract(const std::string& image, const fs::path& out, std::optional<uint32_t> sbsector = {}) {
-    std::vector<std::string> a = {"osirrox", "-osirrox", "sparse=1m", "-hardlinks", "on"};
-    if (sbsector) a.insert(a.end(), {"-load", "sbsector", std::to_string(*sbsector)});
-    a.insert(a.end(), {"-indev", image, "-extract", "/", out.string()});
-    return run(a);
-}
 
 // (start, size) of every session in xorriso's emulated TOC.
 std::vector<std::pair<uint32_t, uint32_t>> xorriso_toc(const std::string& image, const std::string& extra = "") {
@@ -113,13 +106,13 @@ TEST_F(ThirdPartyMasterImage, acceptance_tree_three_sessions) {
 
     // osirrox: the newest session is the expected tree (contents, symlinks,
     // modes, hard links); the first session by its start equals the first tree.
-    r = extract(img, dir / "out3");
+    r = osirrox_extract(img, dir / "out3");
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(diff_trees(scan_tree(e3, full_compare()), scan_tree(dir / "out3", full_compare()), full_compare()), "");
-    r = extract(img, dir / "out1", toc[0].first);
+    r = osirrox_extract(img, dir / "out1", toc[0].first);
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(diff_trees(scan_tree(e1, full_compare()), scan_tree(dir / "out1", full_compare()), full_compare()), "");
-    r = extract(img, dir / "out2", toc[1].first);
+    r = osirrox_extract(img, dir / "out2", toc[1].first);
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(diff_trees(scan_tree(e2), scan_tree(dir / "out2")), "");
 
@@ -224,7 +217,7 @@ TEST_F(ThirdPartyMasterImage, xorriso_appends_to_our_image) {
     write_file(s3 / "again.txt", "ours again\n");
     ASSERT_EQ(tool("master-image", {"append", img, "--from", s3.string()}).exit_code, 0);
     ASSERT_EQ(xorriso_toc(img).size(), 3u);
-    auto r = extract(img, dir / "out");
+    auto r = osirrox_extract(img, dir / "out");
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(read_file(dir / "out" / "ours.txt"), "mastered by discmaster\n");
     EXPECT_EQ(read_file(dir / "out" / "x" / "theirs.txt"), "added by xorriso\n");
@@ -245,7 +238,7 @@ TEST_F(ThirdPartyMasterImage, we_append_to_xorriso_multisession_image) {
     auto toc = xorriso_toc(img);
     ASSERT_EQ(toc.size(), 3u);
     EXPECT_EQ(our_session_starts(img), (std::vector<uint32_t>{toc[0].first, toc[1].first, toc[2].first}));
-    r = extract(img, dir / "out");
+    r = osirrox_extract(img, dir / "out");
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(read_file(dir / "out" / "s1" / "one.txt"), "1\n");
     EXPECT_EQ(read_file(dir / "out" / "s2" / "two.txt"), "2\n");
@@ -274,7 +267,7 @@ TEST_F(ThirdPartyMasterImage, we_import_and_append_to_genisoimage_multisession) 
     // We import the newest session (genisoimage merged session 1 into it) and append.
     auto r = tool("master-image", {"append", img, "--from", s3.string()});
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    r = extract(img, dir / "out");
+    r = osirrox_extract(img, dir / "out");
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(read_file(dir / "out" / "one.txt"), "1\n");
     EXPECT_EQ(read_file(dir / "out" / "two.txt"), "2\n");
@@ -301,7 +294,7 @@ TEST_F(ThirdPartyMasterImage, interchange_levels_and_iso9660_1999) {
         }
         // Rock Ridge still gives the real names at every level.
         auto out = dir / ("x" + std::to_string(level));
-        ASSERT_EQ(extract(img, out).exit_code, 0);
+        ASSERT_EQ(osirrox_extract(img, out).exit_code, 0);
         EXPECT_EQ(diff_trees(scan_tree(src), scan_tree(out)), "");
         if (level == 4) {
             auto d = run({"isoinfo", "-d", "-i", img});
