@@ -1,7 +1,7 @@
 // Issue 5: the burn engine's object model on the in-process emulator (emu:):
 // DiscMaster's list of recorders, DiscRecorder's identity, profiles, tray and
 // lock, exclusive use, and a burn cancelled half-way that the next burn
-// appends after.
+// appends after (judged by xorriso too).
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -87,7 +87,8 @@ TEST(BurnEngine, exclusive_use_of_a_disc) {
     EXPECT_NE(second.error().message.find("another drive"), std::string::npos) << second.error().message;
 }
 
-TEST(BurnEngine, a_cancelled_burn_keeps_earlier_sessions_and_the_next_burn_appends) {
+TEST(ThirdPartyBurnEngine, a_cancelled_burn_keeps_earlier_sessions_and_the_next_burn_appends) {
+    DM_REQUIRE_PROGRAM("osirrox");
     Emu e(Profile::dvd_plus_r);
     write_file(e.dir / "one/a.txt", "first\n");
     write_random_file(e.dir / "two/big.bin", 24 << 20, 8);
@@ -126,4 +127,15 @@ TEST(BurnEngine, a_cancelled_burn_keeps_earlier_sessions_and_the_next_burn_appen
     // Session 1, the interrupted one (closed by the next burn), and the new one.
     EXPECT_EQ(m->toc.sessions.size(), 3u);
     EXPECT_EQ(m->toc.sessions.front().start, 0u);
+    // xorriso reads the first session and the new one from the disc's data:
+    // the first as burned, the new one with the first session's files and its own.
+    TreeOptions o;
+    o.modes = false;
+    std::string data = e.path + "/data.img";
+    ASSERT_EQ(osirrox_extract(data, e.dir / "x1", 0).exit_code, 0);
+    EXPECT_EQ(diff_trees(scan_tree(e.dir / "one", o), scan_tree(e.dir / "x1", o), o), "");
+    fs::copy(e.dir / "one", e.dir / "want", fs::copy_options::recursive);
+    fs::copy(e.dir / "three", e.dir / "want", fs::copy_options::recursive);
+    ASSERT_EQ(osirrox_extract(data, e.dir / "x3", m->toc.sessions.back().start).exit_code, 0);
+    EXPECT_EQ(diff_trees(scan_tree(e.dir / "want", o), scan_tree(e.dir / "x3", o), o), "");
 }
