@@ -21,7 +21,7 @@ scripts/build.sh release
 # rest of the suite and is collected at the end.
 step "interop suite started in the background (log: build/interop.log)"
 # In its own process group, so that an early exit stops the guest and the drive too.
-setsid ctest --test-dir build --output-on-failure --timeout 1000 -L interop >build/interop.log 2>&1 &
+setsid ctest --test-dir build --verbose --timeout 1000 -L interop >build/interop.log 2>&1 &
 interop=$!
 trap 'kill -- -$interop 2>/dev/null || true' EXIT
 
