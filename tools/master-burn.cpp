@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "mastering/burn/burn_tree.h"
+#include "mastering/udf/descriptors.h"
 #include "tools/common/cli.h"
 
 using namespace mastering;
@@ -42,7 +43,7 @@ void json_line(const nlohmann::json& j) {
 int main(int argc, char** argv) {
     CLI::App app{"Burn a new session onto a recorder: a real drive, a drive behind iSCSI, or the emulator",
                  "master-burn"};
-    std::string drive, from, at = "/", image_file, speed, fs, volume, write_mode = "tao";
+    std::string drive, from, at = "/", image_file, speed, fs, volume, write_mode = "tao", udf_revision;
     std::vector<std::string> removes;
     bool close = false, verify = false, json = false, include_base = false;
     app.add_option("--drive", drive, "/dev/srN, /dev/sgN, iscsi://[user%secret@]host[:port]/IQN/LUN or emu:PATH")->required();
@@ -57,7 +58,8 @@ int main(int argc, char** argv) {
     app.add_option("--speed", speed, "write speed: max (default), 4x, or kB/s");
     app.add_option("--write-mode", write_mode, "CD: tao (track at once, default) or sao (session at once, cue sheet)")
         ->check(CLI::IsMember({"tao", "sao"}));
-    app.add_option("--fs", fs, "file systems (default: the medium's): iso9660,joliet,rockridge");
+    app.add_option("--fs", fs, "file systems (default: the medium's, or the imported session's): iso9660,joliet,rockridge,udf");
+    app.add_option("--udf-revision", udf_revision, "UDF revision 1.02, 1.50, 2.01 or 2.50 (adds udf to --fs)");
     app.add_option("--volume-name", volume, "volume name (default: the imported one, or DISCMASTER)");
     app.add_flag("--json", json, "progress and result as JSON lines");
     return tools::run_main(app, argc, argv, [&]() -> int {
@@ -117,6 +119,11 @@ int main(int argc, char** argv) {
                     mask |= image::mask(*t);
                 }
                 req.file_systems = mask;
+            }
+            if (!udf_revision.empty()) {
+                auto rev = udf::revision_from_text(udf_revision);
+                if (!rev) return fail(make_error(Errc::invalid_argument, "unknown UDF revision \"" + udf_revision + "\" (1.02, 1.50, 2.01, 2.50)"));
+                req.udf_revision = *rev;
             }
             r = burn::burn_tree(**rec, req);
         }

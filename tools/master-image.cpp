@@ -5,6 +5,7 @@
 #include "mastering/burn/burn_tree.h"
 #include "mastering/image/file_system_image.h"
 #include "mastering/image/image_file.h"
+#include "mastering/udf/descriptors.h"
 #include "tools/common/cli.h"
 #include "tools/common/source.h"
 
@@ -125,8 +126,12 @@ int main(int argc, char** argv) {
             if (from.empty()) return tools::report(prog, make_error(Errc::invalid_argument, "--from DIR is required"));
             auto mask = parse_fs(fs);
             if (!mask.ok()) return tools::report(prog, mask.error());
-            if (image::has(*mask, image::FsType::udf) || !udf_revision.empty())
-                return tools::report(prog, make_error(Errc::unsupported, "UDF images are not supported yet"));
+            if (!udf_revision.empty()) {
+                auto rev = udf::revision_from_text(udf_revision);
+                if (!rev) return tools::report(prog, make_error(Errc::invalid_argument, "unknown UDF revision \"" + udf_revision + "\" (1.02, 1.50, 2.01, 2.50)"));
+                if (auto s = img.set_udf_revision(*rev); !s.ok()) return tools::report(prog, s.error());
+                if (!image::has(*mask, image::FsType::udf)) *mask |= image::mask(image::FsType::udf);
+            }
             if (auto s = img.set_file_systems(*mask); !s.ok()) return tools::report(prog, s.error());
             if (auto s = img.set_iso_level(level); !s.ok()) return tools::report(prog, s.error());
             if (!volume.empty())
@@ -152,6 +157,9 @@ int main(int argc, char** argv) {
         auto toc = (*medium)->toc();
         if (!toc.ok()) return tools::report(prog, toc.error());
         if (const auto* last = toc->last_session()) {
+            // The new session carries the file systems of the one it continues.
+            if (auto present = img.identify_file_systems(**medium, last->start); present.ok())
+                (void)img.set_file_systems(*present);
             auto fs_type = img.import_file_system(*medium, last->start);
             if (!fs_type.ok()) return tools::report(prog, fs_type.error().with_context(image_path + ": cannot import the last session"));
         }

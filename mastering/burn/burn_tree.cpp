@@ -18,6 +18,10 @@ Result<BurnReport> burn_tree(DiscRecorder& rec, const BurnRequest& req) {
     image::FileSystemImage img;
     img.choose_defaults_for_media(m.profile);
     if (req.file_systems) DM_TRY(img.set_file_systems(*req.file_systems));
+    if (req.udf_revision) {
+        DM_TRY(img.set_udf_revision(*req.udf_revision));
+        DM_TRY(img.set_file_systems(img.file_systems() | image::mask(image::FsType::udf)));
+    }
     if (!req.volume_name.empty()) DM_TRY(img.set_volume_name(req.volume_name));
 
     // The start first: it may close a session an interrupted burn left open.

@@ -18,6 +18,7 @@ struct BurnRequest {
     bool include_base = false;
     std::vector<std::string> remove;     // image paths removed from the imported tree
     std::optional<image::FsMask> file_systems;  // default: the medium's defaults
+    std::optional<uint16_t> udf_revision;       // adds UDF with this revision
     std::string volume_name;
     WriteOptions write;
 };

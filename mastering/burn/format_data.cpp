@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "mastering/image/image_file.h"
+#include "mastering/udf/descriptors.h"
 
 namespace mastering::burn {
 
@@ -252,7 +253,8 @@ Status DiscFormatData::prepare_overwritable(const MediaInfo& m) {
 
 Result<WriteResult> DiscFormatData::write_blocks(const MediaInfo& m, uint32_t start, uint32_t blocks,
                                                  const std::function<Status(uint64_t, std::span<std::byte>)>& produce,
-                                                 const std::vector<std::byte>* superblock, const WriteOptions& o) {
+                                                 const std::vector<std::byte>* superblock, const WriteOptions& o,
+                                                 const std::vector<std::byte>* anchor256) {
     Profile p = m.profile;
     if (m.overwritable) DM_TRY(prepare_overwritable(m));
     if (o.speed_kbs) {
@@ -342,6 +344,11 @@ Result<WriteResult> DiscFormatData::write_blocks(const MediaInfo& m, uint32_t st
             std::vector<std::byte> sb = *superblock;
             for (uint32_t b = 0; b < 32; b += 16)
                 DM_TRY(m_rec.must(scsi::cdb::write10(b, 16), Direction::out, std::span(sb.data() + size_t(b) * 2048, 16 * 2048)));
+            if (anchor256) {
+                // UDF: block 256 points at the newest session, as LBA 0-31 do for ISO 9660.
+                std::vector<std::byte> a = *anchor256;
+                DM_TRY(m_rec.must(scsi::cdb::write10(256, 1), Direction::out, a));
+            }
             DM_TRY(m_rec.must(scsi::cdb::synchronize_cache(), Direction::none, {}, std::chrono::minutes(10)));
         }
         if (p == Profile::dvd_plus_rw) (void)m_rec.command(scsi::cdb::close_track_session(2, 0), Direction::none, {}, std::chrono::minutes(10));
@@ -390,15 +397,27 @@ Result<WriteResult> DiscFormatData::write(image::ImageStream& stream, const Writ
     if (need > m.free_blocks)
         return make_error(Errc::no_space, m_rec.address() + ": not enough space: the session needs " + std::to_string(need) +
                                               " blocks, the disc has " + std::to_string(m.free_blocks) + " free");
-    std::vector<std::byte> sb;
-    if (m.overwritable) sb = stream.superblock(start + stream.block_count());
+    std::vector<std::byte> sb, anchor;
+    if (m.overwritable) {
+        sb = stream.superblock(start + stream.block_count());
+        // A UDF anchor at block 256 from an earlier session is pointed at this one.
+        anchor = stream.udf_image_anchor();
+        if (!anchor.empty() && start > 256) {
+            std::vector<std::byte> old(2048);
+            auto r = m_rec.command(scsi::cdb::read10(256, 1), Direction::in, old);
+            auto t = r.ok() && r->good() ? udf::check_tag(old, 256) : Result<udf::Tag>(make_error(Errc::not_found, ""));
+            if (!t.ok() || t->id != uint16_t(udf::TagId::anchor)) anchor.clear();
+        } else {
+            anchor.clear();  // a first session carries its own
+        }
+    }
     auto res = DM_TRY(write_blocks(m, start, stream.block_count(),
                                    [&](uint64_t off, std::span<std::byte> out) -> Status {
                                        size_t n = DM_TRY(stream.read_at(off, out));
                                        if (n != out.size()) return make_error(Errc::internal, "the image stream ended early");
                                        return {};
                                    },
-                                   m.overwritable ? &sb : nullptr, o));
+                                   m.overwritable ? &sb : nullptr, o, anchor.empty() ? nullptr : &anchor));
     res.session_number = uint32_t(m.toc.sessions.size() + 1);
     return res;
 }

@@ -80,7 +80,8 @@ private:
     Status close_incomplete_session(const MediaInfo& m);
     Result<WriteResult> write_blocks(const MediaInfo& m, uint32_t start, uint32_t blocks,
                                      const std::function<Status(uint64_t offset, std::span<std::byte>)>& produce,
-                                     const std::vector<std::byte>* superblock, const WriteOptions& o);
+                                     const std::vector<std::byte>* superblock, const WriteOptions& o,
+                                     const std::vector<std::byte>* anchor256 = nullptr);
     DiscRecorder& m_rec;
 };
 

@@ -20,6 +20,8 @@ void civil_from_days(int64_t z, int& y, unsigned& m, unsigned& d) {
     m = mp < 10 ? mp + 3 : mp - 9;
     y = int(yy + (m <= 2));
 }
+}  // namespace
+
 int64_t days_from_civil(int y, unsigned m, unsigned d) {
     y -= m <= 2;
     const int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -28,10 +30,6 @@ int64_t days_from_civil(int y, unsigned m, unsigned d) {
     const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     return era * 146097 + int64_t(doe) - 719468;
 }
-struct Civil {
-    int year;
-    unsigned month, day, hour, minute, second;
-};
 Civil to_civil(int64_t t) {
     int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400;
     int64_t rem = t - days * 86400;
@@ -42,7 +40,6 @@ Civil to_civil(int64_t t) {
     c.second = unsigned(rem % 60);
     return c;
 }
-}  // namespace
 
 void encode_date7(int64_t t, std::byte* out) {
     Civil c = to_civil(t);

@@ -10,6 +10,14 @@
 
 namespace mastering::codec {
 
+// Proleptic Gregorian calendar in UTC (shared with UDF timestamps).
+struct Civil {
+    int year;
+    unsigned month, day, hour, minute, second;
+};
+Civil to_civil(int64_t unix_seconds);
+int64_t days_from_civil(int y, unsigned m, unsigned d);
+
 // Seconds since the epoch <-> 7-byte recording date and time.
 void encode_date7(int64_t unix_seconds, std::byte* out);
 // nullopt-like: all-zero dates decode to 0.

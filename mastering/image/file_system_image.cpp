@@ -5,6 +5,7 @@
 #include <ctime>
 
 #include "mastering/image/session_layout.h"
+#include "mastering/udf/reader.h"
 
 namespace mastering::image {
 
@@ -26,6 +27,13 @@ Status FileSystemImage::set_file_systems(FsMask m) {
 Status FileSystemImage::set_iso_level(int level) {
     if (level < 1 || level > 4) return make_error(Errc::invalid_argument, "ISO 9660 level must be 1, 2, 3 or 4");
     m_options.iso_level = level;
+    return {};
+}
+
+Status FileSystemImage::set_udf_revision(uint16_t revision) {
+    if (revision != 0x0102 && revision != 0x0150 && revision != 0x0200 && revision != 0x0201 && revision != 0x0250)
+        return make_error(Errc::unsupported, "UDF revision must be 1.02, 1.50, 2.00, 2.01 or 2.50");
+    m_options.udf_revision = revision;
     return {};
 }
 
@@ -54,6 +62,13 @@ Result<FsType> FileSystemImage::import_specific_file_system(std::shared_ptr<medi
     auto reader = DM_TRY(open_file_system(*medium, session_start, fs));
     DM_TRY(import_tree(*m_tree, *reader, medium));
     m_imported = reader->type();
+    // The new session keeps the file systems of the one it continues (IMAPI2
+    // refuses to drop them), and its UDF revision.
+    if (auto present = image::identify_file_systems(*medium, session_start); present.ok()) {
+        m_options.file_systems |= *present;
+        if (has(*present, FsType::udf))
+            if (auto u = udf::read_summary(*medium, session_start); u.ok()) (void)set_udf_revision(u->revision);
+    }
     std::string vol = reader->volume_id();
     if (!vol.empty() && vol.size() <= 32) m_options.volume_name = vol;
     return m_imported;

@@ -26,6 +26,9 @@ public:
     Status set_file_systems(FsMask m);
     int iso_level() const { return m_options.iso_level; }
     Status set_iso_level(int level);  // 1, 2, 3, or 4 (ISO 9660:1999)
+    // UDF revision as recorded (0x0102, 0x0150, 0x0200, 0x0201, 0x0250).
+    uint16_t udf_revision() const { return m_options.udf_revision; }
+    Status set_udf_revision(uint16_t revision);
     const std::string& volume_name() const { return m_options.volume_name; }
     Status set_volume_name(std::string name);
     // File systems and free blocks suited to a medium (IMAPI2 ChooseImageDefaultsForMediaType).

@@ -5,6 +5,7 @@
 #include <array>
 
 #include "mastering/iso9660/reader.h"
+#include "mastering/udf/reader.h"
 
 namespace mastering::image {
 
@@ -38,9 +39,11 @@ std::string fs_mask_names(FsMask m) {
 Result<FsMask> identify_file_systems(media::SectorSource& medium, uint64_t session_start) {
     auto vs = iso9660::read_volume_set(medium, session_start);
     if (!vs.ok()) {
-        if (vs.error().code == Errc::not_found)
+        if (vs.error().code == Errc::not_found) {
+            if (udf::has_recognition_sequence(medium, session_start)) return mask(FsType::udf);
             return make_error(Errc::not_found, "no file system found in the session at block " +
                                                    std::to_string(session_start));
+        }
         return vs.error();
     }
     FsMask m = mask(FsType::iso9660);
@@ -53,13 +56,28 @@ Result<FsMask> identify_file_systems(media::SectorSource& medium, uint64_t sessi
 Result<std::unique_ptr<FileSystemReader>> open_file_system(media::SectorSource& medium, uint64_t session_start,
                                                             FsType fs) {
     auto vs = iso9660::read_volume_set(medium, session_start);
-    if (!vs.ok()) return vs.error();
+    if (!vs.ok()) {
+        // A UDF-only session (mkudffs, master-image --fs udf).
+        if (vs.error().code == Errc::not_found && (fs == FsType::none || fs == FsType::udf) &&
+            udf::has_recognition_sequence(medium, session_start))
+            return udf::open_reader(medium, session_start);
+        return vs.error();
+    }
     if (fs == FsType::none) {
-        // The most advanced file system we can read: Rock Ridge keeps POSIX
-        // attributes and long names, Joliet long names, ISO 9660 the rest.
+        // IMAPI2's order: UDF over Joliet over ISO 9660; Rock Ridge (POSIX
+        // attributes, long names) ranks with UDF's richness above Joliet. A
+        // bridge whose UDF cannot be read falls back to its ISO 9660 views.
+        if (vs->udf_vrs) {
+            auto r = udf::open_reader(medium, session_start);
+            if (r.ok()) return r;
+        }
         fs = vs->rock_ridge ? FsType::rockridge : vs->joliet ? FsType::joliet : FsType::iso9660;
     }
-    if (fs == FsType::udf) return make_error(Errc::unsupported, "reading UDF is not supported yet");
+    if (fs == FsType::udf) {
+        if (!vs->udf_vrs)
+            return make_error(Errc::not_found, "the session at block " + std::to_string(session_start) + " holds no UDF");
+        return udf::open_reader(medium, session_start);
+    }
     return iso9660::open_reader(medium, *vs, fs);
 }
 

@@ -88,8 +88,8 @@ public:
 // Which file systems the session starting at `session_start` holds.
 Result<FsMask> identify_file_systems(media::SectorSource& medium, uint64_t session_start);
 // A reader for one file system of that session. `fs` = none: the most
-// advanced present (UDF > Joliet... as IMAPI2 orders them; Rock Ridge is
-// preferred over plain ISO 9660 and Joliet when present).
+// advanced present, as IMAPI2 orders them: UDF, then Rock Ridge (over plain
+// ISO 9660 and Joliet), then Joliet, then ISO 9660.
 Result<std::unique_ptr<FileSystemReader>> open_file_system(media::SectorSource& medium, uint64_t session_start,
                                                             FsType fs = FsType::none);
 

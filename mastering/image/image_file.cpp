@@ -8,6 +8,8 @@
 #include <cstring>
 
 #include "mastering/iso9660/structures.h"
+#include "mastering/udf/descriptors.h"
+#include "mastering/udf/reader.h"
 
 namespace mastering::image {
 
@@ -24,6 +26,14 @@ std::optional<iso9660::VolumeDescriptor> pvd_at(media::SectorSource& m, uint64_t
     auto vd = iso9660::decode_volume_descriptor(b);
     if (!vd.ok() || vd->volume_space_size == 0) return std::nullopt;
     return std::move(*vd);
+}
+
+// The size of the session starting at `start`: its PVD's volume space size,
+// or for a UDF-only session the end of its partition.
+std::optional<uint32_t> session_size_at(media::SectorSource& m, uint64_t start) {
+    if (auto pvd = pvd_at(m, start)) return pvd->volume_space_size;
+    if (start + 16 >= m.block_count()) return std::nullopt;
+    return udf::session_blocks(m, start);
 }
 
 media::Session make_session(uint32_t number, uint32_t start, uint32_t size) {
@@ -66,40 +76,54 @@ WriteReport report_of(const ImageStream& s) {
 Result<media::Toc> emulate_toc(media::SectorSource& m) {
     media::Toc toc;
     toc.profile = media::Profile::none;
-    auto head = pvd_at(m, 0);
+    auto head = session_size_at(m, 0);
     if (!head) {
         if (m.block_count() == 0) {
             toc.state = media::DiscState::blank;
             toc.next_writable = first_session_lba;
             return toc;
         }
-        return make_error(Errc::corrupt, m.describe() + ": no ISO 9660 primary volume descriptor at block 16 (not an ISO image, or truncated)");
+        return make_error(Errc::corrupt, m.describe() + ": no ISO 9660 primary volume descriptor and no UDF at block 16 "
+                                                        "(not a disc image, or truncated)");
     }
     uint64_t blocks = m.block_count();
-    if (auto first = pvd_at(m, first_session_lba)) {
+    if (auto first = session_size_at(m, first_session_lba)) {
         // The chain of sessions from LBA 32, up to the total size of the copy.
-        uint64_t total = std::min<uint64_t>(head->volume_space_size, blocks);
+        uint64_t total = std::min<uint64_t>(*head, blocks);
         uint32_t start = first_session_lba;
-        uint32_t size = first->volume_space_size;
+        uint32_t size = *first;
         while (true) {
             toc.sessions.push_back(make_session(uint32_t(toc.sessions.size() + 1), start, size));
             uint64_t end = uint64_t(start) + size;
             if (end >= total) break;
             uint32_t next = round_up(end, session_alignment);
-            auto pvd = pvd_at(m, next);
-            if (!pvd) {
+            auto next_size = session_size_at(m, next);
+            if (!next_size) {
                 next = round_up(end, 16);  // growisofs aligns to 16 blocks
-                pvd = pvd_at(m, next);
+                next_size = session_size_at(m, next);
             }
-            if (!pvd) break;
+            if (!next_size) break;
             start = next;
-            size = pvd->volume_space_size;
+            size = *next_size;
+            if (toc.sessions.size() > 10000) return make_error(Errc::corrupt, m.describe() + ": endless session chain");
+        }
+    } else if (!pvd_at(m, 0)) {
+        // A UDF volume from block 0 (mkudffs), and the sessions appended
+        // after it, each on a 32-block boundary.
+        uint32_t start = 0, size = *head;
+        while (true) {
+            toc.sessions.push_back(make_session(uint32_t(toc.sessions.size() + 1), start, size));
+            uint32_t next = round_up(uint64_t(start) + size, session_alignment);
+            auto next_size = session_size_at(m, next);
+            if (!next_size) break;
+            start = next;
+            size = *next_size;
             if (toc.sessions.size() > 10000) return make_error(Errc::corrupt, m.describe() + ": endless session chain");
         }
     } else {
         // One session at 0; later ones (genisoimage -C, put together with dd)
         // are found by their descriptors after each session's end.
-        uint32_t start = 0, size = head->volume_space_size;
+        uint32_t start = 0, size = *head;
         std::vector<std::byte> buf(64 * size_t(iso9660::block_size));
         while (true) {
             toc.sessions.push_back(make_session(uint32_t(toc.sessions.size() + 1), start, size));
@@ -222,8 +246,19 @@ Result<WriteReport> append_session(FileSystemImage& img, const std::string& path
         ::close(fd);
         return e;
     }
+    // Block 256: a UDF anchor there (written by the first session) is
+    // pointed at the newest session's UDF, as LBA 0-31 are for ISO 9660.
+    constexpr uint64_t k_anchor_byte = 256ull * block_bytes;
+    std::vector<std::byte> old_anchor(block_bytes);
+    bool has_anchor = !first_at_zero && k_anchor_byte + block_bytes <= start_byte &&
+                      ::pread(fd, old_anchor.data(), block_bytes, off_t(k_anchor_byte)) == ssize_t(block_bytes);
+    if (has_anchor) {
+        auto t = udf::check_tag(old_anchor, 256);
+        has_anchor = t.ok() && t->id == uint16_t(udf::TagId::anchor);
+    }
     auto restore = [&](Error e) -> Result<WriteReport> {
         bool ok = write_all(fd, head.data(), size_t(got_head), 0).ok();
+        if (has_anchor) ok = write_all(fd, old_anchor.data(), block_bytes, k_anchor_byte).ok() && ok;
         if (tail_len) ok = write_all(fd, tail.data(), size_t(got_tail), start_byte).ok() && ok;
         if (::ftruncate(fd, off_t(original_size)) != 0) ok = false;
         ::fsync(fd);
@@ -258,6 +293,8 @@ Result<WriteReport> append_session(FileSystemImage& img, const std::string& path
     if (auto s = (*stream)->write_to(fd, start_byte); !s.ok()) return restore(s.error());
     if (::fsync(fd) != 0) return restore(os_error("cannot sync " + path));
     if (auto s = write_all(fd, sb.data() + head_from, head_to - head_from, head_from); !s.ok()) return restore(s.error());
+    if (auto anchor = (*stream)->udf_image_anchor(); has_anchor && !anchor.empty())
+        if (auto s = write_all(fd, anchor.data(), anchor.size(), k_anchor_byte); !s.ok()) return restore(s.error());
     if (::fsync(fd) != 0) return restore(os_error("cannot sync " + path));
     ::close(fd);
     return report_of(**stream);

@@ -2,6 +2,9 @@
 
 #include <cstdio>
 
+#include "mastering/udf/descriptors.h"
+#include "mastering/udf/reader.h"
+
 namespace mastering::image {
 
 Result<MediumReport> inspect_medium(media::Medium& medium) {
@@ -19,6 +22,17 @@ Result<MediumReport> inspect_medium(media::Medium& medium) {
             if (auto iso = open_file_system(medium, s.start, FsType::iso9660); iso.ok()) sr.volume_id = (*iso)->volume_id();
             if (has(*fs, FsType::joliet))
                 if (auto j = open_file_system(medium, s.start, FsType::joliet); j.ok()) sr.joliet_volume_id = (*j)->volume_id();
+            if (has(*fs, FsType::udf)) {
+                if (auto u = udf::read_summary(medium, s.start); u.ok()) {
+                    sr.udf_revision = udf::revision_text(u->revision);
+                    sr.udf_volume_id = u->logical_volume;
+                    sr.udf_partition = u->partition_kind;
+                    sr.udf_files = u->files;
+                    sr.udf_directories = u->directories;
+                } else {
+                    sr.problem = u.error().message;
+                }
+            }
         }
         r.sessions.push_back(std::move(sr));
     }
@@ -58,6 +72,12 @@ nlohmann::json to_json(const MediumReport& r) {
         js["file_systems"] = fs;
         if (!s.volume_id.empty()) js["volume_id"] = s.volume_id;
         if (!s.joliet_volume_id.empty()) js["joliet_volume_id"] = s.joliet_volume_id;
+        if (!s.udf_revision.empty()) {
+            json u = {{"revision", s.udf_revision}, {"volume_id", s.udf_volume_id}, {"partition", s.udf_partition}};
+            if (s.udf_files) u["files"] = *s.udf_files;
+            if (s.udf_directories) u["directories"] = *s.udf_directories;
+            js["udf"] = u;
+        }
         if (!s.problem.empty()) js["problem"] = s.problem;
         sessions.push_back(std::move(js));
     }
@@ -89,6 +109,7 @@ std::string to_text(const MediumReport& r) {
                       s.file_systems ? fs_mask_names(s.file_systems).c_str() : "none");
         out += line;
         if (!s.volume_id.empty()) out += ", volume \"" + s.volume_id + "\"";
+        if (!s.udf_revision.empty()) out += ", UDF " + s.udf_revision + " \"" + s.udf_volume_id + "\" (" + s.udf_partition + ")";
         if (!s.problem.empty()) out += " (" + s.problem + ")";
         out += "\n";
     }

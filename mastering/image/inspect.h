@@ -2,6 +2,7 @@
 // for every session, the file systems it holds and their volume identifiers.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,10 @@ struct SessionReport {
     FsMask file_systems = 0;
     std::string volume_id;          // ISO 9660 PVD
     std::string joliet_volume_id;
+    std::string udf_revision;       // "2.01"
+    std::string udf_volume_id;      // logical volume identifier
+    std::string udf_partition;      // "physical", "metadata", "virtual", "sparable"
+    std::optional<uint32_t> udf_files, udf_directories;
     std::string problem;            // why the file systems could not be read, if so
 };
 

@@ -34,6 +34,7 @@ struct LayoutOptions {
     int64_t now = 0;                 // volume creation time (seconds)
     uint64_t max_blocks = 0;         // the session must end before this LBA (0: no limit)
     bool dedup = true;               // store identical contents once
+    uint16_t udf_revision = 0x0201;  // when UDF is among the file systems
 };
 
 class Part;

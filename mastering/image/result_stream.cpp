@@ -50,7 +50,16 @@ void ImageStream::set_progress(ProgressFn fn) { m_layout->ctx.progress = std::mo
 void ImageStream::cancel() { m_layout->ctx.cancelled = true; }
 
 std::vector<std::byte> ImageStream::superblock(uint32_t total_blocks) const {
-    return m_layout->descriptors->superblock(total_blocks);
+    if (m_layout->descriptors) return m_layout->descriptors->superblock(total_blocks);
+    // UDF only: the recognition sequence at 16.
+    std::vector<std::byte> out(32 * size_t(block_bytes), std::byte{0});
+    for (uint32_t i = 0; i < 3; ++i)
+        udf::UdfPart::vrs_block(i, m_layout->udf->revision(), out.data() + size_t(16 + i) * block_bytes);
+    return out;
+}
+
+std::vector<std::byte> ImageStream::udf_image_anchor() const {
+    return m_layout->udf ? m_layout->udf->image_anchor() : std::vector<std::byte>{};
 }
 
 void ImageStream::account(uint64_t blocks) {

@@ -3,9 +3,10 @@
 namespace mastering::image {
 
 Result<std::unique_ptr<SessionLayout>> lay_out(std::shared_ptr<Tree> tree, const LayoutOptions& o) {
-    if (has(o.file_systems, FsType::udf)) return make_error(Errc::unsupported, "writing UDF is not supported yet");
-    if (!has(o.file_systems, FsType::iso9660))
-        return make_error(Errc::invalid_argument, "ISO 9660 must be among the file systems (Rock Ridge and Joliet extend it)");
+    bool iso = has(o.file_systems, FsType::iso9660), udf = has(o.file_systems, FsType::udf);
+    if (!iso && !udf) return make_error(Errc::invalid_argument, "no file system to write (ISO 9660 or UDF)");
+    if (!iso && (has(o.file_systems, FsType::rockridge) || has(o.file_systems, FsType::joliet)))
+        return make_error(Errc::invalid_argument, "Rock Ridge and Joliet extend ISO 9660: add iso9660");
     if (o.iso_level < 1 || o.iso_level > 4)
         return make_error(Errc::invalid_argument, "ISO 9660 level must be 1, 2, 3 or 4 (4 = ISO 9660:1999)");
     auto s = std::make_unique<SessionLayout>();
@@ -17,35 +18,51 @@ Result<std::unique_ptr<SessionLayout>> lay_out(std::shared_ptr<Tree> tree, const
     s->data = std::make_unique<FileDataPart>(*tree, s->ctx);
     DM_TRY(s->data->prepare(o.dedup));
 
-    iso9660::HierarchyOptions primary{iso9660::HierarchyKind::primary,
-                                      o.iso_level == 1 ? iso9660::NamePolicy::level1 : iso9660::NamePolicy::level2,
-                                      has(o.file_systems, FsType::rockridge), o.iso_level >= 3, o.now};
-    s->primary = std::make_unique<iso9660::HierarchyPart>(*tree, *s->data, primary);
-    if (o.iso_level == 4) {
-        iso9660::HierarchyOptions h{iso9660::HierarchyKind::iso1999, iso9660::NamePolicy::relaxed, false, true, o.now};
-        s->iso1999 = std::make_unique<iso9660::HierarchyPart>(*tree, *s->data, h);
+    if (udf) {
+        udf::UdfOptions u;
+        u.revision = o.udf_revision;
+        u.volume_name = o.volume_name;
+        u.now = o.now;
+        u.own_vrs = !iso;
+        s->udf = std::make_unique<udf::UdfPart>(*tree, *s->data, u);
     }
-    if (has(o.file_systems, FsType::joliet)) {
-        iso9660::HierarchyOptions h{iso9660::HierarchyKind::joliet, iso9660::NamePolicy::level2, false, true, o.now};
-        s->joliet = std::make_unique<iso9660::HierarchyPart>(*tree, *s->data, h);
+    if (iso) {
+        iso9660::HierarchyOptions primary{iso9660::HierarchyKind::primary,
+                                          o.iso_level == 1 ? iso9660::NamePolicy::level1 : iso9660::NamePolicy::level2,
+                                          has(o.file_systems, FsType::rockridge), o.iso_level >= 3, o.now};
+        s->primary = std::make_unique<iso9660::HierarchyPart>(*tree, *s->data, primary);
+        if (o.iso_level == 4) {
+            iso9660::HierarchyOptions h{iso9660::HierarchyKind::iso1999, iso9660::NamePolicy::relaxed, false, true, o.now};
+            s->iso1999 = std::make_unique<iso9660::HierarchyPart>(*tree, *s->data, h);
+        }
+        if (has(o.file_systems, FsType::joliet)) {
+            iso9660::HierarchyOptions h{iso9660::HierarchyKind::joliet, iso9660::NamePolicy::level2, false, true, o.now};
+            s->joliet = std::make_unique<iso9660::HierarchyPart>(*tree, *s->data, h);
+        }
+        iso9660::VolumeInfo info;
+        info.volume_name = o.volume_name;
+        info.now = o.now;
+        s->descriptors = std::make_unique<iso9660::DescriptorPart>(info, s->primary.get(), s->iso1999.get(), s->joliet.get());
+        if (udf)
+            for (uint32_t i = 0; i < 3; ++i)
+                s->descriptors->append_after_terminator(
+                    [i, rev = o.udf_revision](std::byte* b) { udf::UdfPart::vrs_block(i, rev, b); });
+        DM_TRY(s->descriptors->layout(a));
     }
-    iso9660::VolumeInfo info;
-    info.volume_name = o.volume_name;
-    info.now = o.now;
-    s->descriptors = std::make_unique<iso9660::DescriptorPart>(info, s->primary.get(), s->iso1999.get(), s->joliet.get());
-
-    DM_TRY(s->descriptors->layout(a));
-    DM_TRY(s->primary->layout(a));
+    if (s->udf) DM_TRY(s->udf->layout_head(a));
+    if (s->primary) DM_TRY(s->primary->layout(a));
     if (s->iso1999) DM_TRY(s->iso1999->layout(a));
     if (s->joliet) DM_TRY(s->joliet->layout(a));
+    if (s->udf) DM_TRY(s->udf->layout_entries(a));
     s->data->layout(a);
+    if (s->udf) DM_TRY(s->udf->layout_tail(a));
     s->end = a.end();
     uint32_t blocks = s->end - s->start;
     if (o.max_blocks && s->end > o.max_blocks)
         return make_error(Errc::no_space, "the session needs " + std::to_string(blocks) + " blocks but only " +
                                               std::to_string(o.max_blocks > s->start ? o.max_blocks - s->start : 0) +
                                               " are free on the medium");
-    s->descriptors->set_session_blocks(blocks);
+    if (s->descriptors) s->descriptors->set_session_blocks(blocks);
     s->ctx.sectors_total = blocks;
     return s;
 }

@@ -8,6 +8,7 @@
 #include "mastering/image/layout.h"
 #include "mastering/iso9660/descriptor_part.h"
 #include "mastering/iso9660/hierarchy.h"
+#include "mastering/udf/writer.h"
 
 namespace mastering::image {
 
@@ -16,7 +17,8 @@ struct SessionLayout {
     EmitContext ctx;
     std::unique_ptr<FileDataPart> data;
     std::unique_ptr<iso9660::HierarchyPart> primary, iso1999, joliet;
-    std::unique_ptr<iso9660::DescriptorPart> descriptors;
+    std::unique_ptr<iso9660::DescriptorPart> descriptors;  // nullptr: a UDF-only session
+    std::unique_ptr<udf::UdfPart> udf;
     std::unique_ptr<Allocator> allocator;
     uint32_t start = 0, end = 0;
 };

@@ -1,0 +1,237 @@
+#include "mastering/udf/descriptors.h"
+
+#include <array>
+#include <cstring>
+
+#include "mastering/codec/iso_date.h"
+#include "mastering/codec/text.h"
+
+namespace mastering::udf {
+
+using codec::load_le16;
+using codec::load_le32;
+using codec::store_le16;
+using codec::store_le32;
+using codec::u8;
+
+std::optional<uint16_t> revision_from_text(std::string_view s) {
+    static constexpr std::pair<std::string_view, uint16_t> k[] = {
+        {"1.02", rev102}, {"1.50", rev150}, {"2.00", rev200}, {"2.01", rev201}, {"2.50", rev250}, {"2.60", rev260}};
+    for (auto& [t, v] : k)
+        if (t == s) return v;
+    return std::nullopt;
+}
+
+std::string revision_text(uint16_t rev) {
+    char b[16];
+    std::snprintf(b, sizeof b, "%x.%02x", rev >> 8, rev & 0xFF);
+    return b;
+}
+
+namespace {
+constexpr std::array<uint16_t, 256> make_crc_table() {
+    std::array<uint16_t, 256> t{};
+    for (unsigned i = 0; i < 256; ++i) {
+        uint16_t c = uint16_t(i << 8);
+        for (int k = 0; k < 8; ++k) c = uint16_t((c & 0x8000) ? (c << 1) ^ 0x1021 : c << 1);
+        t[i] = c;
+    }
+    return t;
+}
+constexpr auto k_crc_table = make_crc_table();
+}  // namespace
+
+uint16_t crc_itu(const std::byte* p, size_t n) {
+    uint16_t crc = 0;
+    for (size_t i = 0; i < n; ++i) crc = uint16_t((crc << 8) ^ k_crc_table[((crc >> 8) ^ u8(p[i])) & 0xFF]);
+    return crc;
+}
+
+namespace {
+uint8_t tag_checksum(const std::byte* d) {
+    unsigned sum = 0;
+    for (int i = 0; i < 16; ++i)
+        if (i != 4) sum += u8(d[i]);
+    return uint8_t(sum);
+}
+}  // namespace
+
+void finish_tag(std::byte* d, TagId id, uint16_t version, uint32_t location, size_t crc_length, uint16_t serial) {
+    store_le16(d, uint16_t(id));
+    store_le16(d + 2, version);
+    d[5] = std::byte{0};
+    store_le16(d + 6, serial);
+    store_le16(d + 8, crc_itu(d + 16, crc_length));
+    store_le16(d + 10, uint16_t(crc_length));
+    store_le32(d + 12, location);
+    d[4] = std::byte(tag_checksum(d));
+}
+
+Result<Tag> check_tag(std::span<const std::byte> d, std::optional<uint32_t> expected_location) {
+    if (d.size() < 16) return make_error(Errc::corrupt, "UDF descriptor tag is truncated");
+    Tag t;
+    t.id = load_le16(d.data());
+    t.version = load_le16(d.data() + 2);
+    t.serial = load_le16(d.data() + 6);
+    t.crc = load_le16(d.data() + 8);
+    t.crc_length = load_le16(d.data() + 10);
+    t.location = load_le32(d.data() + 12);
+    if (t.id == 0 || tag_checksum(d.data()) != u8(d[4]))
+        return make_error(Errc::corrupt, "UDF descriptor tag checksum mismatch (tag " + std::to_string(t.id) + ")");
+    if (t.version != 2 && t.version != 3)
+        return make_error(Errc::corrupt, "UDF descriptor version " + std::to_string(t.version) + " is unknown");
+    if (expected_location && t.location != *expected_location)
+        return make_error(Errc::corrupt, "UDF descriptor " + std::to_string(t.id) + " records location " +
+                                             std::to_string(t.location) + " but sits at " +
+                                             std::to_string(*expected_location));
+    if (size_t(t.crc_length) + 16 <= d.size() && crc_itu(d.data() + 16, t.crc_length) != t.crc)
+        return make_error(Errc::corrupt, "UDF descriptor " + std::to_string(t.id) + " at " +
+                                             std::to_string(t.location) + ": CRC mismatch");
+    return t;
+}
+
+void store_regid(std::byte* p, std::string_view ident, std::span<const uint8_t> suffix, uint8_t flags) {
+    std::memset(p, 0, 32);
+    p[0] = std::byte(flags);
+    std::memcpy(p + 1, ident.data(), std::min<size_t>(ident.size(), 23));
+    for (size_t i = 0; i < suffix.size() && i < 8; ++i) p[24 + i] = std::byte(suffix[i]);
+}
+
+std::string load_regid(const std::byte* p) {
+    std::string s(reinterpret_cast<const char*>(p + 1), 23);
+    while (!s.empty() && (s.back() == '\0' || s.back() == ' ')) s.pop_back();
+    return s;
+}
+
+namespace {
+constexpr uint8_t k_os_class_unix = 4, k_os_linux = 5;
+}
+
+void store_udf_regid(std::byte* p, std::string_view ident, uint16_t revision) {
+    const uint8_t suffix[4] = {uint8_t(revision), uint8_t(revision >> 8), k_os_class_unix, k_os_linux};
+    store_regid(p, ident, suffix);
+}
+
+void store_domain_regid(std::byte* p, uint16_t revision) {
+    const uint8_t suffix[3] = {uint8_t(revision), uint8_t(revision >> 8), 0};
+    store_regid(p, domain_ident, suffix);
+}
+
+void store_impl_regid(std::byte* p) {
+    const uint8_t suffix[2] = {k_os_class_unix, k_os_linux};
+    store_regid(p, "*discmaster", suffix);
+}
+
+void store_charspec(std::byte* p) {
+    std::memset(p, 0, 64);
+    static constexpr std::string_view osta = "OSTA Compressed Unicode";
+    std::memcpy(p + 1, osta.data(), osta.size());
+}
+
+std::string encode_cs0(std::string_view utf8, size_t max_bytes) {
+    std::u32string cps = codec::utf8_to_u32(utf8);
+    bool wide = false;
+    for (char32_t c : cps)
+        if (c > 0xFF) wide = true;
+    std::string out(1, char(wide ? 16 : 8));
+    for (char32_t c : cps) {
+        if (wide) {
+            if (out.size() + 2 > max_bytes) break;
+            char32_t u = c > 0xFFFF ? U'_' : c;
+            out.push_back(char(u >> 8));
+            out.push_back(char(u & 0xFF));
+        } else {
+            if (out.size() + 1 > max_bytes) break;
+            out.push_back(char(c));
+        }
+    }
+    return out;
+}
+
+std::string decode_cs0(const std::byte* p, size_t n) {
+    if (n == 0) return {};
+    uint8_t comp = u8(p[0]);
+    std::u32string cps;
+    if (comp == 8 || comp == 254) {
+        for (size_t i = 1; i < n; ++i) cps.push_back(char32_t(u8(p[i])));
+    } else if (comp == 16 || comp == 255) {
+        for (size_t i = 1; i + 1 < n; i += 2) cps.push_back(char32_t((u8(p[i]) << 8) | u8(p[i + 1])));
+    } else {
+        return {};
+    }
+    return codec::u32_to_utf8(cps);
+}
+
+void store_dstring(std::byte* p, size_t width, std::string_view utf8) {
+    std::memset(p, 0, width);
+    if (utf8.empty()) return;
+    std::string cs0 = encode_cs0(utf8, width - 1);
+    std::memcpy(p, cs0.data(), cs0.size());
+    p[width - 1] = std::byte(cs0.size());
+}
+
+std::string load_dstring(const std::byte* p, size_t width) {
+    size_t n = u8(p[width - 1]);
+    if (n == 0 || n > width - 1) return {};
+    return decode_cs0(p, n);
+}
+
+void store_timestamp(std::byte* p, int64_t t, uint32_t nsec) {
+    codec::Civil c = codec::to_civil(t);
+    if (c.year < 1 || c.year > 9999) c = {c.year < 1 ? 1 : 9999, 1, 1, 0, 0, 0};
+    store_le16(p, uint16_t(0x1000));  // type 1 (local time), offset 0 minutes: UTC
+    store_le16(p + 2, uint16_t(c.year));
+    p[4] = std::byte(c.month);
+    p[5] = std::byte(c.day);
+    p[6] = std::byte(c.hour);
+    p[7] = std::byte(c.minute);
+    p[8] = std::byte(c.second);
+    uint32_t us = nsec / 1000;
+    p[9] = std::byte(us / 10000);
+    p[10] = std::byte(us / 100 % 100);
+    p[11] = std::byte(us % 100);
+}
+
+std::pair<int64_t, uint32_t> load_timestamp(const std::byte* p) {
+    uint16_t tz = load_le16(p);
+    int year = int16_t(load_le16(p + 2));
+    unsigned month = u8(p[4]), day = u8(p[5]);
+    if (month < 1 || month > 12 || day < 1 || day > 31 || year < 1) return {0, 0};
+    unsigned hour = std::min(23u, unsigned(u8(p[6]))), minute = std::min(59u, unsigned(u8(p[7])));
+    unsigned second = std::min(60u, unsigned(u8(p[8])));
+    int64_t t = codec::days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
+    if ((tz >> 12) == 1) {
+        int offset = tz & 0x0FFF;
+        if (offset & 0x800) offset -= 0x1000;  // 12-bit two's complement
+        if (offset >= -1440 && offset <= 1440) t -= int64_t(offset) * 60;
+    }
+    uint32_t us = std::min(99u, unsigned(u8(p[9]))) * 10000 + std::min(99u, unsigned(u8(p[10]))) * 100 +
+                  std::min(99u, unsigned(u8(p[11])));
+    return {t, us * 1000};
+}
+
+void store_extent_ad(std::byte* p, uint32_t length, uint32_t location) {
+    store_le32(p, length);
+    store_le32(p + 4, location);
+}
+
+void store_long_ad(std::byte* p, const LongAd& ad) {
+    std::memset(p, 0, 16);
+    store_le32(p, (ad.length & 0x3FFFFFFFu) | (uint32_t(ad.type) << 30));
+    store_le32(p + 4, ad.block);
+    store_le16(p + 8, ad.partition);
+    store_le32(p + 12, ad.unique_id);
+}
+
+LongAd load_long_ad(const std::byte* p) {
+    LongAd ad;
+    uint32_t l = load_le32(p);
+    ad.length = l & 0x3FFFFFFFu;
+    ad.type = uint8_t(l >> 30);
+    ad.block = load_le32(p + 4);
+    ad.partition = load_le16(p + 8);
+    ad.unique_id = load_le32(p + 12);
+    return ad;
+}
+
+}  // namespace mastering::udf

@@ -1,0 +1,103 @@
+// The UDF writer part (ECMA-167 / OSTA UDF 1.02, 1.50, 2.01, 2.50): the
+// volume recognition sequence, anchors at session start + 256 and at the
+// session's last block, main and reserve volume descriptor sequences, the
+// logical volume integrity descriptor, and the file set: file set descriptor,
+// (extended) file entries and directories of file identifiers. File entries
+// point at the same data extents as the ISO 9660 and Joliet trees (the
+// bridge). One physical partition, read-only access type as IMAPI2 records
+// it, from the lowest block a file entry refers to (in an appended session:
+// the oldest kept file, so earlier sessions' files stay addressable) up to
+// the volume descriptor sequences, which follow it; the closing anchor is
+// the session's last block. UDF 2.50 puts every directory and file entry
+// into a metadata partition (metadata file and its mirror).
+//
+// Layout order: layout_head() before the ISO hierarchies (it takes the fixed
+// anchor blocks), layout_entries() after them and before the file data (the
+// entries follow block start + 256, as genisoimage places them, so that a
+// first session's partition holds nothing but UDF's own), layout_tail()
+// after everything else.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "mastering/image/layout.h"
+
+namespace mastering::udf {
+
+struct UdfOptions {
+    uint16_t revision = 0x0201;
+    std::string volume_name;
+    int64_t now = 0;
+    bool own_vrs = false;  // no ISO 9660 descriptors: write BEA01/NSR/TEA01 at start + 16 ourselves
+};
+
+class UdfPart final : public image::Part {
+public:
+    UdfPart(image::Tree& tree, const image::FileData& data, UdfOptions o);
+    std::string_view name() const override { return "UDF"; }
+
+    // The volume recognition sequence (3 blocks) after the ISO 9660 terminator.
+    static void vrs_block(uint32_t index, uint16_t revision, std::byte* block);
+
+    Status layout_head(image::Allocator& a);
+    Status layout_entries(image::Allocator& a);
+    Status layout_tail(image::Allocator& a);
+    Status emit(uint64_t tag, uint32_t first, std::span<std::byte> out) override;
+
+    // The anchor for absolute block 256 of a plain image file (where readers
+    // without a TOC look first): it points at this session's descriptors.
+    std::vector<std::byte> image_anchor() const;
+    // Our own VRS for images without ISO 9660 (the LBA 16 copy of an image file).
+    bool own_vrs() const { return m_opt.own_vrs; }
+    uint16_t revision() const { return m_opt.revision; }
+
+private:
+    struct Item {
+        const image::Node* node;  // nullptr: the file set descriptor (and its terminator)
+        uint32_t block;           // first block, relative to the metadata area
+        uint32_t blocks;
+    };
+    enum Tag : uint64_t {
+        t_anchor_session, t_anchor_image, t_anchor_end, t_main_vds, t_reserve_vds, t_integrity, t_meta, t_mirror,
+        t_meta_fe, t_mirror_fe, t_vrs, t_pad,
+    };
+    bool metadata_partition() const { return m_opt.revision >= 0x0250; }
+    uint16_t desc_version() const { return m_opt.revision >= 0x0200 ? 3 : 2; }
+    bool extended_entries() const { return m_opt.revision >= 0x0200; }
+    uint16_t meta_ref() const { return metadata_partition() ? 1 : 0; }
+    // Logical block (in the metadata partition, or the physical one) of a
+    // block of the metadata area.
+    uint32_t meta_lbn(uint32_t rel) const { return metadata_partition() ? rel : m_meta_start - m_part_start + rel; }
+    bool include(const image::Node* n) const;
+    uint64_t unique_id(const image::Node* n) const;
+    // The file identifiers of a directory's children (CS0, unique within it).
+    std::vector<std::string> child_names(const image::Node* dir) const;
+    uint32_t directory_bytes(const image::Node* dir) const;
+    Status build_directory(const image::Node* dir, uint32_t first_lbn, std::vector<std::byte>& out) const;
+    Status fill_entry(const image::Node* n, uint32_t lbn, std::byte* block) const;
+    void fill_system_entry(uint64_t tag, std::byte* block) const;
+    void fill_vds(uint32_t base, uint32_t index, std::byte* block) const;
+    void fill_anchor(uint32_t location, std::byte* block) const;
+    void fill_integrity(uint32_t index, std::byte* block) const;
+    void fill_file_set(uint32_t index, std::byte* block) const;
+    Status fill_meta(uint32_t rel, std::byte* block);
+
+    image::Tree& m_tree;
+    const image::FileData& m_data;
+    UdfOptions m_opt;
+    std::vector<Item> m_items;               // the metadata area in block order
+    std::vector<uint32_t> m_entry_of_ino;    // node ino -> relative block of its entry
+    std::vector<uint16_t> m_links_of_ino;    // names of each file (hard links)
+    uint32_t m_meta_start = 0, m_meta_blocks = 0, m_mirror_start = 0;
+    uint32_t m_meta_fe = 0, m_mirror_fe = 0;
+    uint32_t m_session_start = 0, m_main_vds = 0, m_reserve_vds = 0, m_integrity = 0;
+    uint32_t m_end_anchor = 0;
+    uint32_t m_part_start = 0, m_part_blocks = 0;
+    uint64_t m_files = 0, m_dirs = 0, m_max_ino = 0;
+    // Emission cache: the last directory built.
+    const image::Node* m_cache_dir = nullptr;
+    std::vector<std::byte> m_cache;
+};
+
+}  // namespace mastering::udf
