@@ -22,6 +22,29 @@ if [ -x "$build/tools/master-image" ]; then
   "$build/tools/master-image" create "$d/master-image-level1.iso" --from "$tmp/t2" --iso-level 1 --fs iso9660 >/dev/null
 fi
 
+# udf_reader: mkudffs volumes (plain, VAT, sparable), master-image UDF of
+# every revision, a bridge, and an appended session.
+d=$out/udf_reader; mkdir -p "$d"
+if command -v mkudffs >/dev/null; then
+  for spec in "hd 2.01" "cdr 1.50" "bdr 2.50" "cdrw 1.50" "dvdrw 2.01"; do
+    set -- $spec
+    truncate -s 2M "$d/mkudffs-$1-$2.udf"
+    mkudffs --media-type="$1" --udfrev="$2" "$d/mkudffs-$1-$2.udf" >/dev/null 2>&1 || rm -f "$d/mkudffs-$1-$2.udf"
+  done
+fi
+if [ -x "$build/tools/master-image" ]; then
+  for rev in 1.02 1.50 2.01 2.50; do
+    "$build/tools/master-image" create "$d/master-image-udf-$rev.udf" --from "$tmp/t" --fs udf --udf-revision $rev >/dev/null
+  done
+  "$build/tools/master-image" create "$tmp/b.iso" --from "$tmp/t" --fs iso9660,joliet,udf >/dev/null
+  "$build/tools/master-image" append "$tmp/b.iso" --from "$tmp/t2" >/dev/null
+  cp "$tmp/b.iso" "$d/master-image-bridge-2-sessions.iso"
+fi
+# As sparse inputs: the UDF structures lie beyond the fuzzer's input size limit.
+if [ -x "$build/tests/dm-sparse-seed" ]; then
+  for f in "$d"/*; do "$build/tests/dm-sparse-seed" "$f" "$f.dmsp" && rm -f "$f"; done
+fi
+
 # iscsi_pdu: one byte of digest flags, then Login Requests as an initiator
 # sends them: security stage offering CHAP and None, then operational keys.
 d=$out/iscsi_pdu; mkdir -p "$d"

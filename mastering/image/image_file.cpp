@@ -247,10 +247,12 @@ Result<WriteReport> append_session(FileSystemImage& img, const std::string& path
         return e;
     }
     // Block 256: a UDF anchor there (written by the first session) is
-    // pointed at the newest session's UDF, as LBA 0-31 are for ISO 9660.
+    // pointed at the newest session's UDF, as LBA 0-31 are for ISO 9660, and
+    // as IMAPI2 does on rewritable discs. A UDF volume from block 0 (mkudffs)
+    // then reads as one growing session: its own empty file set is replaced.
     constexpr uint64_t k_anchor_byte = 256ull * block_bytes;
     std::vector<std::byte> old_anchor(block_bytes);
-    bool has_anchor = !first_at_zero && k_anchor_byte + block_bytes <= start_byte &&
+    bool has_anchor = k_anchor_byte + block_bytes <= start_byte &&
                       ::pread(fd, old_anchor.data(), block_bytes, off_t(k_anchor_byte)) == ssize_t(block_bytes);
     if (has_anchor) {
         auto t = udf::check_tag(old_anchor, 256);

@@ -136,10 +136,22 @@ std::string encode_cs0(std::string_view utf8, size_t max_bytes) {
     std::string out(1, char(wide ? 16 : 8));
     for (char32_t c : cps) {
         if (wide) {
-            if (out.size() + 2 > max_bytes) break;
-            char32_t u = c > 0xFFFF ? U'_' : c;
-            out.push_back(char(u >> 8));
-            out.push_back(char(u & 0xFF));
+            // UTF-16 big-endian: characters beyond the BMP as surrogate pairs
+            // (as Windows and Linux write and read them).
+            char16_t units[2];
+            size_t n = 1;
+            if (c > 0xFFFF && c <= 0x10FFFF) {
+                units[0] = char16_t(0xD800 + ((c - 0x10000) >> 10));
+                units[1] = char16_t(0xDC00 + ((c - 0x10000) & 0x3FF));
+                n = 2;
+            } else {
+                units[0] = c > 0xFFFF ? u'_' : char16_t(c);
+            }
+            if (out.size() + 2 * n > max_bytes) break;
+            for (size_t k = 0; k < n; ++k) {
+                out.push_back(char(units[k] >> 8));
+                out.push_back(char(units[k] & 0xFF));
+            }
         } else {
             if (out.size() + 1 > max_bytes) break;
             out.push_back(char(c));
@@ -155,7 +167,17 @@ std::string decode_cs0(const std::byte* p, size_t n) {
     if (comp == 8 || comp == 254) {
         for (size_t i = 1; i < n; ++i) cps.push_back(char32_t(u8(p[i])));
     } else if (comp == 16 || comp == 255) {
-        for (size_t i = 1; i + 1 < n; i += 2) cps.push_back(char32_t((u8(p[i]) << 8) | u8(p[i + 1])));
+        for (size_t i = 1; i + 1 < n; i += 2) {
+            char32_t c = char32_t((u8(p[i]) << 8) | u8(p[i + 1]));
+            if (c >= 0xD800 && c < 0xDC00 && i + 3 < n) {
+                char32_t lo = char32_t((u8(p[i + 2]) << 8) | u8(p[i + 3]));
+                if (lo >= 0xDC00 && lo < 0xE000) {
+                    c = 0x10000 + ((c - 0xD800) << 10) + (lo - 0xDC00);
+                    i += 2;
+                }
+            }
+            cps.push_back(c);
+        }
     } else {
         return {};
     }

@@ -409,10 +409,31 @@ private:
         }
     }
 
+    // The last block that holds anything: an image of a write-once disc may
+    // end in zeros (or unwritten blocks) after its last recorded block.
+    uint64_t last_recorded() {
+        uint64_t n = m_m.block_count();
+        constexpr uint64_t chunk = 64, limit = 1u << 17;
+        std::vector<std::byte> buf(chunk * block_size);
+        for (uint64_t end = n; end > 0 && n - end < limit;) {
+            uint64_t from = end > chunk ? end - chunk : 0;
+            auto span = std::span(buf.data(), size_t(end - from) * block_size);
+            if (m_m.read_blocks(from, span).ok()) {
+                for (uint64_t l = end; l > from; --l) {
+                    const std::byte* b = buf.data() + (l - 1 - from) * block_size;
+                    for (size_t i = 0; i < block_size; ++i)
+                        if (b[i] != std::byte{0}) return l - 1;
+                }
+            }
+            end = from;
+        }
+        return n ? n - 1 : 0;
+    }
+
     // The VAT: at the last recorded block (or shortly before it).
     Status read_vat(uint16_t base, Map& map) {
         const Map& phys = m_maps[base];
-        uint64_t n = m_m.block_count();
+        uint64_t n = last_recorded() + 1;
         for (uint64_t back = 0; back < 32 && back < n; ++back) {
             uint64_t l = n - 1 - back;
             if (l < phys.start) break;
@@ -635,6 +656,8 @@ public:
             std::string name = decode_cs0(p + 38 + l_iu, l_fi);
             off += size;
             if (chars & 0x0C) continue;  // deleted, or the parent
+            // UDF 1.50 system file of sparable volumes (hidden in the root): not user data.
+            if ((chars & 0x01) && name == "Non-Allocatable Space") continue;
             if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos || name.find('\0') != std::string::npos)
                 continue;
             auto ce = m_vol.read_entry(child);

@@ -222,11 +222,15 @@ Status UdfPart::layout_tail(image::Allocator& a) {
                                                      " for one UDF file entry");
     }
     // The partition: from the lowest block an entry refers to, up to here.
-    uint64_t low = metadata_partition() ? m_meta_fe : m_meta_start;
+    // Data kept from an earlier session may lie lowest: then the partition
+    // starts one block earlier, as no file's data may sit at logical block 0
+    // (libudfread reads block 0 as "no data").
+    uint64_t own = metadata_partition() ? m_meta_fe : m_meta_start, low = own;
     for (const auto& it : m_items)
         if (it.node && it.node->is_file())
             for (const auto& e : m_data.placement(*it.node))
                 if (!e.sparse) low = std::min<uint64_t>(low, e.lba);
+    if (low < own && low > 0) --low;
     m_part_start = uint32_t(low);
     uint32_t end = a.end();
     m_part_blocks = end - m_part_start;

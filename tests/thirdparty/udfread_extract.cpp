@@ -2,8 +2,9 @@
 // (VideoLAN's, Debian libudfread-dev). It never uses our code.
 //
 //   dm-udfread extract IMAGE OUTDIR   directories and regular files into OUTDIR
-//                                     (zero blocks become holes); other entries
-//                                     are listed on stdout as "other PATH"
+//                                     (zero blocks become holes; names beyond
+//                                     the BMP mended, see join_surrogates); other
+//                                     entries are listed on stdout as "other PATH"
 //   dm-udfread lba IMAGE PATH         the first block of PATH on the medium
 //   dm-udfread volume IMAGE           the volume identifier
 //
@@ -27,6 +28,29 @@ bool all_zero(const char* p, size_t n) {
     for (size_t i = 0; i < n; ++i)
         if (p[i]) return false;
     return true;
+}
+
+// libudfread 1.1.2 turns a UTF-16 surrogate pair (a character beyond the
+// BMP, as Windows and Linux record it) into two 3-byte sequences (CESU-8):
+// join them, so that extracted names are the UTF-8 a POSIX system uses.
+std::string join_surrogates(const std::string& s) {
+    std::string out;
+    for (size_t i = 0; i < s.size();) {
+        auto u = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+        if (i + 5 < s.size() && u(i) == 0xED && (u(i + 1) & 0xF0) == 0xA0 && u(i + 3) == 0xED && (u(i + 4) & 0xF0) == 0xB0) {
+            unsigned hi = 0xD000 | ((u(i + 1) & 0x3F) << 6) | (u(i + 2) & 0x3F);
+            unsigned lo = 0xD000 | ((u(i + 4) & 0x3F) << 6) | (u(i + 5) & 0x3F);
+            unsigned c = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+            out += char(0xF0 | (c >> 18));
+            out += char(0x80 | ((c >> 12) & 0x3F));
+            out += char(0x80 | ((c >> 6) & 0x3F));
+            out += char(0x80 | (c & 0x3F));
+            i += 6;
+        } else {
+            out += s[i++];
+        }
+    }
+    return out;
 }
 
 bool extract_file(udfread* udf, const std::string& path, const std::string& out) {
@@ -76,7 +100,7 @@ bool extract_dir(udfread* udf, const std::string& path, const std::string& out) 
     while (ok && udfread_readdir(d, &ent)) {
         std::string name = ent.d_name;
         if (name == "." || name == "..") continue;
-        std::string p = path + "/" + name, o = out + "/" + name;
+        std::string p = path + "/" + name, o = out + "/" + join_surrogates(name);
         if (ent.d_type == UDF_DT_DIR) {
             if (::mkdir(o.c_str(), 0755) != 0) ok = false;
             else ok = extract_dir(udf, p, o);
