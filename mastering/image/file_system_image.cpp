@@ -46,6 +46,9 @@ Status FileSystemImage::set_volume_name(std::string name) {
 
 void FileSystemImage::choose_defaults_for_media(media::Profile profile) {
     const auto& info = media::profile_info(profile);
+    // Sequential media (CD-R/RW, DVD±R, DVD-RW, BD-R) never rewrite a block:
+    // UDF goes through a virtual allocation table there.
+    m_options.udf_vat = media::is_sequential(profile);
     m_free_blocks = info.capacity_blocks > m_options.session_start ? info.capacity_blocks - m_options.session_start : 0;
 }
 
@@ -67,7 +70,12 @@ Result<FsType> FileSystemImage::import_specific_file_system(std::shared_ptr<medi
     if (auto present = image::identify_file_systems(*medium, session_start); present.ok()) {
         m_options.file_systems |= *present;
         if (has(*present, FsType::udf))
-            if (auto u = udf::read_summary(*medium, session_start); u.ok()) (void)set_udf_revision(u->revision);
+            if (auto u = udf::read_summary(*medium, session_start); u.ok()) {
+                (void)set_udf_revision(u->revision);
+                // A VAT disc keeps one partition across its sessions.
+                if (u->partition_kind == "virtual" && m_options.udf_vat)
+                    m_options.udf_partition_start = u->partition_start;
+            }
     }
     std::string vol = reader->volume_id();
     if (!vol.empty() && vol.size() <= 32) m_options.volume_name = vol;

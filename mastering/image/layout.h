@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -35,6 +36,8 @@ struct LayoutOptions {
     uint64_t max_blocks = 0;         // the session must end before this LBA (0: no limit)
     bool dedup = true;               // store identical contents once
     uint16_t udf_revision = 0x0201;  // when UDF is among the file systems
+    bool udf_vat = false;            // sequential media: UDF through a virtual allocation table
+    std::optional<uint32_t> udf_partition_start;  // a VAT disc's partition (from its first session)
 };
 
 class Part;

@@ -24,6 +24,9 @@ Result<std::unique_ptr<SessionLayout>> lay_out(std::shared_ptr<Tree> tree, const
         u.volume_name = o.volume_name;
         u.now = o.now;
         u.own_vrs = !iso;
+        u.vat = o.udf_vat;
+        u.medium_end = o.max_blocks;
+        u.partition_start = o.udf_partition_start;
         s->udf = std::make_unique<udf::UdfPart>(*tree, *s->data, u);
     }
     if (iso) {

@@ -69,6 +69,7 @@ public:
     explicit Volume(media::SectorSource& m) : m_m(m) {}
 
     Status open(uint64_t session_start) {
+        m_start = session_start;
         DM_TRY(find_anchor(session_start));
         auto st = read_vds(m_main);
         if (!st.ok()) {
@@ -409,10 +410,9 @@ private:
         }
     }
 
-    // The last block that holds anything: an image of a write-once disc may
-    // end in zeros (or unwritten blocks) after its last recorded block.
-    uint64_t last_recorded() {
-        uint64_t n = m_m.block_count();
+    // The last block before `n` that holds anything: an image of a write-once
+    // disc may end in zeros (or unwritten blocks) after its last recorded block.
+    uint64_t last_recorded(uint64_t n) {
         constexpr uint64_t chunk = 64, limit = 1u << 17;
         std::vector<std::byte> buf(chunk * block_size);
         for (uint64_t end = n; end > 0 && n - end < limit;) {
@@ -430,10 +430,22 @@ private:
         return n ? n - 1 : 0;
     }
 
-    // The VAT: at the last recorded block (or shortly before it).
+    // Where the session being read ends: from the medium's TOC when it has
+    // one (a disc, a virtual disc, an image file's emulated TOC), else the
+    // medium's end. Each session of a VAT disc ends with its own VAT.
+    uint64_t session_end() {
+        uint64_t n = m_m.block_count();
+        if (auto* medium = dynamic_cast<media::Medium*>(&m_m))
+            if (auto toc = medium->toc(); toc.ok())
+                for (const auto& s : toc->sessions)
+                    if (s.start <= m_start && m_start < uint64_t(s.start) + s.size) n = std::min<uint64_t>(n, uint64_t(s.start) + s.size);
+        return n;
+    }
+
+    // The VAT: at the session's last recorded block (or shortly before it).
     Status read_vat(uint16_t base, Map& map) {
         const Map& phys = m_maps[base];
-        uint64_t n = last_recorded() + 1;
+        uint64_t n = last_recorded(session_end()) + 1;
         for (uint64_t back = 0; back < 32 && back < n; ++back) {
             uint64_t l = n - 1 - back;
             if (l < phys.start) break;
@@ -565,6 +577,7 @@ private:
     }
 
     media::SectorSource& m_m;
+    uint64_t m_start = 0;
     std::pair<uint32_t, uint32_t> m_main, m_reserve, m_integrity;  // (length bytes, location)
     std::vector<Map> m_pds;
     std::vector<std::byte> m_raw_maps;

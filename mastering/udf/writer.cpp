@@ -144,12 +144,22 @@ Status UdfPart::layout_head(image::Allocator& a) {
         m_opt.revision != rev201 && m_opt.revision != rev250)
         return make_error(Errc::unsupported, "UDF revision " + revision_text(m_opt.revision) +
                                                  " is not supported (1.02, 1.50, 2.00, 2.01, 2.50)");
+    if (vat() && m_opt.revision < rev150)
+        return make_error(Errc::unsupported, "UDF 1.02 has no virtual allocation table for write-once discs: "
+                                             "use UDF 1.50 or later");
     m_session_start = a.start();
     uint32_t s = m_session_start;
     if (m_opt.own_vrs) DM_TRY(a.reserve_at(s + 16, 3, this, t_vrs));
     DM_TRY(a.reserve_at(s + 256, 1, this, t_anchor_session));
     // A plain image file's first session (at 32): its readers look at block 256.
     if (s > 0 && s + 32 <= 256) DM_TRY(a.reserve_at(256, 1, this, t_anchor_image));
+    if (vat()) {
+        // On a write-once disc the descriptor sequences go before the
+        // partition (below start + 256), the VAT entry last.
+        m_integrity = a.reserve(2, this, t_integrity);
+        m_main_vds = a.reserve(16, this, t_main_vds);
+        m_reserve_vds = a.reserve(16, this, t_reserve_vds);
+    }
     return {};
 }
 
@@ -231,9 +241,27 @@ Status UdfPart::layout_tail(image::Allocator& a) {
             for (const auto& e : m_data.placement(*it.node))
                 if (!e.sparse) low = std::min<uint64_t>(low, e.lba);
     if (low < own && low > 0) --low;
+    if (vat() && m_opt.partition_start) {
+        // Every session of a VAT disc shares the first session's partition.
+        if (*m_opt.partition_start > low)
+            return make_error(Errc::corrupt, "the disc's UDF partition starts at block " +
+                                                 std::to_string(*m_opt.partition_start) + ", after data it holds");
+        low = *m_opt.partition_start;
+    }
     m_part_start = uint32_t(low);
     uint32_t end = a.end();
     m_part_blocks = end - m_part_start;
+    if (vat()) {
+        // The VAT: embedded in its entry when it fits, else in blocks before it.
+        size_t bytes = vat_bytes().size();
+        m_vat_blocks = header + bytes <= block_size ? 0 : uint32_t((bytes + block_size - 1) / block_size);
+        if (m_vat_blocks) m_vat_data = DM_TRY(a.reserve_at(end, m_vat_blocks, this, t_vat_data));
+        m_vat_icb = DM_TRY(a.reserve_at(end + m_vat_blocks, 1, this, t_vat_icb));
+        uint64_t part_end = std::max<uint64_t>(m_opt.medium_end, m_vat_icb + 1);
+        m_part_blocks = uint32_t(part_end - m_part_start);
+        m_vat_cache.clear();
+        return {};
+    }
     // The integrity sequence first: readers that size the volume by its
     // descriptor sequences (7-Zip) expect only the closing anchor after them.
     m_integrity = DM_TRY(a.reserve_at(end, 2, this, t_integrity));
@@ -296,7 +324,7 @@ void UdfPart::fill_vds(uint32_t base, uint32_t index, std::byte* b) const {
         store_le16(b + 20, 1);  // allocated
         store_le16(b + 22, 0);  // partition number
         store_regid(b + 24, m_opt.revision >= rev200 ? "+NSR03" : "+NSR02");
-        store_le32(b + 184, 1);  // access type: read-only
+        store_le32(b + 184, vat() ? 2 : 1);  // access type: write-once, else read-only
         store_le32(b + 188, m_part_start);
         store_le32(b + 192, m_part_blocks);
         store_impl_regid(b + 196);
@@ -318,6 +346,15 @@ void UdfPart::fill_vds(uint32_t base, uint32_t index, std::byte* b) const {
         store_le16(map + 2, 1);
         store_le16(map + 4, 0);
         uint32_t table = 6;
+        if (vat()) {
+            std::byte* m = map + 6;
+            m[0] = std::byte{2};
+            m[1] = std::byte{64};
+            store_udf_regid(m + 4, "*UDF Virtual Partition", m_opt.revision);
+            store_le16(m + 36, 1);
+            store_le16(m + 38, 0);
+            table += 64;
+        }
         if (metadata_partition()) {
             std::byte* m = map + 6;
             m[0] = std::byte{2};
@@ -333,7 +370,7 @@ void UdfPart::fill_vds(uint32_t base, uint32_t index, std::byte* b) const {
             table += 64;
         }
         store_le32(b + 264, table);
-        store_le32(b + 268, metadata_partition() ? 2 : 1);
+        store_le32(b + 268, metadata_partition() || vat() ? 2 : 1);
         finish_tag(b, TagId::logical_volume, v, loc, 440 + table - 16);
         break;
     }
@@ -360,7 +397,7 @@ void UdfPart::fill_integrity(uint32_t index, std::byte* b) const {
     store_timestamp(b + 16, m_opt.now);
     store_le32(b + 28, 1);  // close integrity
     store_le64(b + 40, 16 + m_max_ino + 1);  // next unique id
-    uint32_t parts = metadata_partition() ? 2 : 1;
+    uint32_t parts = metadata_partition() || vat() ? 2 : 1;
     store_le32(b + 72, parts);
     store_le32(b + 76, 46);
     std::byte* p = b + 80;
@@ -554,6 +591,69 @@ void UdfPart::fill_system_entry(uint64_t tag, std::byte* b) const {
                (mirror ? m_mirror_fe : m_meta_fe) - m_part_start, size_t(p - b) - 16);
 }
 
+std::vector<std::byte> UdfPart::vat_bytes() const {
+    // UDF 2.00+: a header, then one 32-bit physical block per virtual block;
+    // 1.50: the entries, then "*UDF Virtual Alloc Tbl" and the previous VAT.
+    bool v2 = m_opt.revision >= rev200;
+    size_t header = v2 ? 152 : 0;
+    std::vector<std::byte> out(header + 4 * size_t(m_meta_blocks) + (v2 ? 0 : 36), std::byte{0});
+    std::byte* p = out.data();
+    if (v2) {
+        store_le16(p, uint16_t(header));
+        store_le16(p + 2, 0);
+        store_dstring(p + 4, 128, m_opt.volume_name);
+        store_le32(p + 132, 0xFFFFFFFFu);  // previous VAT: none recorded (each session maps every entry)
+        store_le32(p + 136, uint32_t(std::min<uint64_t>(m_files, UINT32_MAX)));
+        store_le32(p + 140, uint32_t(std::min<uint64_t>(m_dirs, UINT32_MAX)));
+        store_le16(p + 144, m_opt.revision);
+        store_le16(p + 146, m_opt.revision);
+        store_le16(p + 148, m_opt.revision);
+    }
+    for (uint32_t v = 0; v < m_meta_blocks; ++v) store_le32(p + header + 4 * size_t(v), m_meta_start - m_part_start + v);
+    if (!v2) {
+        std::byte* t = p + header + 4 * size_t(m_meta_blocks);
+        store_udf_regid(t, "*UDF Virtual Alloc Tbl", m_opt.revision);
+        store_le32(t + 32, 0xFFFFFFFFu);
+    }
+    return out;
+}
+
+void UdfPart::fill_vat_icb(std::byte* b) const {
+    std::memset(b, 0, block_size);
+    bool efe = extended_entries();
+    auto bytes = vat_bytes();
+    EntryFields f{};
+    f.type = m_opt.revision >= rev200 ? FileType::vat20 : FileType::unspecified;
+    f.uid = f.gid = 0xFFFFFFFFu;
+    f.links = 1;
+    f.size = bytes.size();
+    f.atime = f.mtime = f.ctime = m_opt.now;
+    std::vector<LongAd> ads;
+    if (m_vat_blocks) {
+        f.flags = 0;  // short_ad in the physical partition
+        ads = data_ads({image::Extent{m_vat_data, bytes.size(), false}}, m_part_start);
+        f.blocks = m_vat_blocks;
+        f.ad_bytes = uint32_t(ads.size() * 8);
+    } else {
+        f.flags = 3;  // embedded
+        f.ad_bytes = uint32_t(bytes.size());
+    }
+    size_t header = store_entry(b, efe, f);
+    std::byte* p = b + header;
+    if (m_vat_blocks) {
+        for (const auto& ad : ads) {
+            store_le32(p, ad.length);
+            store_le32(p + 4, ad.block);
+            p += 8;
+        }
+    } else {
+        std::memcpy(p, bytes.data(), bytes.size());
+        p += bytes.size();
+    }
+    finish_tag(b, efe ? TagId::extended_file_entry : TagId::file_entry, desc_version(), m_vat_icb - m_part_start,
+               size_t(p - b) - 16);
+}
+
 Status UdfPart::build_directory(const Node* dir, uint32_t first_lbn, std::vector<std::byte>& out) const {
     auto names = child_names(dir);
     out.assign(directory_bytes(dir), std::byte{0});
@@ -619,6 +719,15 @@ Status UdfPart::emit(uint64_t tag, uint32_t first, std::span<std::byte> out) {
         case t_meta_fe:
         case t_mirror_fe: fill_system_entry(tag, b); break;
         case t_pad: std::memset(b, 0, block_size); break;
+        case t_vat_data: {
+            if (m_vat_cache.empty()) m_vat_cache = vat_bytes();
+            std::memset(b, 0, block_size);
+            size_t off = size_t(i) * block_size;
+            if (off < m_vat_cache.size())
+                std::memcpy(b, m_vat_cache.data() + off, std::min<size_t>(block_size, m_vat_cache.size() - off));
+            break;
+        }
+        case t_vat_icb: fill_vat_icb(b); break;
         default: return make_error(Errc::internal, "UDF: unknown piece");
         }
     }

@@ -18,6 +18,7 @@
 // after everything else.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,13 @@ struct UdfOptions {
     std::string volume_name;
     int64_t now = 0;
     bool own_vrs = false;  // no ISO 9660 descriptors: write BEA01/NSR/TEA01 at start + 16 ourselves
+    // Write-once sequential media (CD-R, DVD±R, BD-R): entries live in a
+    // virtual partition mapped by a virtual allocation table (VAT), whose
+    // entry is the session's last block; nothing already written is ever
+    // rewritten. Needs 1.50 or later.
+    bool vat = false;
+    uint64_t medium_end = 0;                // the disc's capacity: the partition reaches it (VAT)
+    std::optional<uint32_t> partition_start; // the disc's partition, from its first session (VAT)
 };
 
 class UdfPart final : public image::Part {
@@ -60,15 +68,20 @@ private:
     };
     enum Tag : uint64_t {
         t_anchor_session, t_anchor_image, t_anchor_end, t_main_vds, t_reserve_vds, t_integrity, t_meta, t_mirror,
-        t_meta_fe, t_mirror_fe, t_vrs, t_pad,
+        t_meta_fe, t_mirror_fe, t_vrs, t_pad, t_vat_data, t_vat_icb,
     };
-    bool metadata_partition() const { return m_opt.revision >= 0x0250; }
+    bool vat() const { return m_opt.vat; }
+    bool metadata_partition() const { return m_opt.revision >= 0x0250 && !vat(); }
     uint16_t desc_version() const { return m_opt.revision >= 0x0200 ? 3 : 2; }
     bool extended_entries() const { return m_opt.revision >= 0x0200; }
-    uint16_t meta_ref() const { return metadata_partition() ? 1 : 0; }
-    // Logical block (in the metadata partition, or the physical one) of a
-    // block of the metadata area.
-    uint32_t meta_lbn(uint32_t rel) const { return metadata_partition() ? rel : m_meta_start - m_part_start + rel; }
+    uint16_t meta_ref() const { return metadata_partition() || vat() ? 1 : 0; }
+    // Logical block (in the metadata or virtual partition, or the physical
+    // one) of a block of the metadata area.
+    uint32_t meta_lbn(uint32_t rel) const {
+        return metadata_partition() || vat() ? rel : m_meta_start - m_part_start + rel;
+    }
+    std::vector<std::byte> vat_bytes() const;
+    void fill_vat_icb(std::byte* block) const;
     bool include(const image::Node* n) const;
     uint64_t unique_id(const image::Node* n) const;
     // The file identifiers of a directory's children (CS0, unique within it).
@@ -94,6 +107,8 @@ private:
     uint32_t m_session_start = 0, m_main_vds = 0, m_reserve_vds = 0, m_integrity = 0;
     uint32_t m_end_anchor = 0;
     uint32_t m_part_start = 0, m_part_blocks = 0;
+    uint32_t m_vat_data = 0, m_vat_blocks = 0, m_vat_icb = 0;  // VAT: its data (if not embedded) and entry
+    std::vector<std::byte> m_vat_cache;
     uint64_t m_files = 0, m_dirs = 0, m_max_ino = 0;
     // Emission cache: the last directory built.
     const image::Node* m_cache_dir = nullptr;

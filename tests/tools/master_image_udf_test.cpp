@@ -8,6 +8,8 @@
 #include <regex>
 #include <set>
 
+#include "emulator/mmc/drive.h"
+#include "mastering/burn/format_data.h"
 #include "mastering/image/fs_reader.h"
 #include "tests/support/reader_extract.h"
 #include "tests/support/support.h"
@@ -307,3 +309,87 @@ TEST_F(ThirdPartyMasterImageUdf, mkudffs_volumes_are_continued) {
         EXPECT_EQ(after["sessions"].back()["udf"]["volume_id"], "FORMATTED") << "the imported volume name is kept";
     }
 }
+
+// Must-show 3: three UDF sessions on write-once virtual discs, each through
+// a virtual allocation table (nothing written is ever rewritten). udfinfo
+// reads the newest session from the disc's data alone (anchor at 256, VAT at
+// the last recorded block) and every older one by its start and VAT; our
+// reader reads every session through the drive. 7-Zip and libudfread do not
+// read VAT volumes at all (their readers reject the virtual partition map:
+// see docs/udf.md), so they are not judges here.
+class UdfWriteOnce : public ThirdPartyMasterImageUdf, public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(UdfWriteOnce, three_vat_sessions_read_by_udfinfo_and_by_session) {
+    std::string profile = GetParam();
+    fs::path src[3] = {dir / "s1", dir / "s2", dir / "s3"};
+    AcceptanceTreeOptions o;
+    o.sparse_size = 0;
+    o.files_in_one_dir = 40;
+    make_acceptance_tree(src[0], o);
+    write_file(src[1] / "data" / "odd_size.bin", "replaced in session 2\n");
+    write_random_file(src[1] / "new2" / "fresh.bin", 100 * 1024, 5);
+    write_file(src[2] / "new3" / "third.txt", "three\n");
+    std::vector<std::string> removes[3] = {{}, {"/same/second.bin"}, {"/many"}};
+    std::string disc = (dir / "disc.vdisc").string();
+    ASSERT_EQ(tool("master-image", {"create", disc, "--media", profile}).exit_code, 0);
+    fs::path expected[3] = {src[0], dir / "e2", dir / "e3"};
+    copy_tree(src[0], expected[1]);
+    apply_session(expected[1], removes[1], src[1]);
+    copy_tree(expected[1], expected[2]);
+    apply_session(expected[2], removes[2], src[2]);
+    std::vector<std::pair<uint32_t, uint32_t>> written;  // start, blocks
+    for (int k = 0; k < 3; ++k) {
+        std::vector<std::string> a = {"--drive", "emu:" + disc, "--from", src[k].string(), "--json"};
+        if (k == 0) a.insert(a.end(), {"--fs", "iso9660,rockridge,joliet,udf"});
+        for (const auto& r : removes[k]) a.insert(a.end(), {"--remove", r});
+        auto r = tool("master-burn", a);
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        auto last = r.out.substr(r.out.rfind('{'));
+        auto j = nlohmann::json::parse(last);
+        written.emplace_back(j["start"].get<uint32_t>(), j["blocks"].get<uint32_t>());
+        if (k > 0) {
+            EXPECT_EQ(j["imported"], "udf") << "the burn continues the UDF tree";
+        }
+    }
+    std::string data = disc + "/data.img";
+    // udfinfo, from the disc's data alone: the newest session.
+    std::string warn;
+    auto info = udfinfo(data, &warn);
+    EXPECT_EQ(warn, "");
+    EXPECT_EQ(info["udfrev"], "2.01");
+    EXPECT_EQ(info["accesstype"], "writeonce");
+    EXPECT_EQ(info["vatblock"], std::to_string(written[2].first + written[2].second - 1));
+    auto [dirs3, files3] = dirs_and_files(expected[2]);
+    EXPECT_EQ(info["numdirs"], std::to_string(dirs3));
+    EXPECT_EQ(info["numfiles"], std::to_string(files3));
+    // Every session by its start and its own VAT, and through our reader.
+    emulator::mmc::register_emu_transport();
+    auto medium = mastering::burn::open_drive_medium("emu:" + disc);
+    ASSERT_TRUE(medium.ok()) << medium.error().message;
+    for (int k = 0; k < 3; ++k) {
+        SCOPED_TRACE("session " + std::to_string(k + 1));
+        auto [start, blocks] = written[k];
+        std::vector<std::string> a = {"udfinfo", "--startblock=" + std::to_string(start),
+                                      "--vatblock=" + std::to_string(start + blocks - 1), data};
+        auto r = run(a);
+        EXPECT_EQ(r.exit_code, 0) << r.err;
+        EXPECT_NE(r.out.find("numfiles=" + std::to_string(dirs_and_files(expected[k]).second) + "\n"), std::string::npos)
+            << r.out;
+        fs::path out = dir / ("ours" + std::to_string(k + 1));
+        EXPECT_EQ(extract_with_reader(**medium, start, FsType::udf, out), "");
+        TreeOptions t;
+        t.hard_links = true;
+        EXPECT_EQ(diff_trees(scan_tree(expected[k], t), scan_tree(out, t), t), "");
+        // The ISO 9660 views of the same sessions agree.
+        r = osirrox_extract(data, dir / ("iso" + std::to_string(k + 1)), start);
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        EXPECT_EQ(diff_trees(scan_tree(expected[k], t), scan_tree(dir / ("iso" + std::to_string(k + 1)), t), t), "");
+    }
+    // master-info names the partition.
+    auto j = nlohmann::json::parse(tool("master-info", {disc, "--json"}).out);
+    ASSERT_EQ(j["sessions"].size(), 3u);
+    for (const auto& s : j["sessions"]) EXPECT_EQ(s["udf"]["partition"], "virtual");
+}
+
+INSTANTIATE_TEST_SUITE_P(Media, UdfWriteOnce, ::testing::Values("bd-r", "dvd+r"),
+                         [](const auto& p) { return std::string(p.param) == "bd-r" ? "bd_r" : "dvd_plus_r"; });
