@@ -1,6 +1,8 @@
 #!/bin/bash
 # Side-by-side: master-image create against xorriso -as mkisofs -R -J,
-# genisoimage -R -J and cat, on the same trees in one run (issue 2).
+# genisoimage -R -J and cat, on the same trees in one run (issue 2); and the
+# UDF images (UDF 2.01, 2.50 with its metadata partition, the ISO 9660 /
+# Joliet / UDF bridge) beside genisoimage -udf, its only peer here (issue 6).
 #   bench/image-create.sh [BUILD_DIR] [WORK_DIR] [a|b|all]
 # (a) 20,000 small files (100 B - 16 KiB in 200 leaf directories) + three 200 MB files
 # (b) 1,000,000 empty files (1,000 directories of 1,000)
@@ -81,6 +83,10 @@ run_set() {
     measure "master-image --no-dedup" "$mi" create "$work/out.iso" --from "$dir" --no-dedup
     measure "xorriso -as mkisofs -R -J" xorriso -as mkisofs -R -J -quiet -o "$work/out.iso" "$dir"
     measure "genisoimage -R -J" genisoimage -R -J -quiet -o "$work/out.iso" "$dir"
+    measure "master-image udf 2.01" "$mi" create "$work/out.iso" --from "$dir" --fs udf --udf-revision 2.01
+    measure "master-image udf 2.50" "$mi" create "$work/out.iso" --from "$dir" --fs udf --udf-revision 2.50
+    measure "master-image bridge" "$mi" create "$work/out.iso" --from "$dir" --fs iso9660,rockridge,joliet,udf
+    measure "genisoimage -R -J -udf" genisoimage -R -J -udf -quiet -o "$work/out.iso" "$dir"
   } | report "set ($set): $files files in $(du -sh --apparent-size "$dir" | cut -f1)" "$files"
 }
 

@@ -667,7 +667,7 @@ Status UdfPart::build_directory(const Node* dir, uint32_t first_lbn, std::vector
         uint32_t entry = m_entry_of_ino[target->ino];
         store_long_ad(p + 20, LongAd{block_size, 0, meta_lbn(entry), meta_ref(), uint32_t(unique_id(target))});
         store_le16(p + 36, 0);
-        std::memcpy(p + 38, name.data(), name.size());
+        if (!name.empty()) std::memcpy(p + 38, name.data(), name.size());
         finish_tag(p, TagId::file_identifier, desc_version(), first_lbn + uint32_t(off / block_size), size - 16);
         off += size;
     };
