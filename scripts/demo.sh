@@ -43,8 +43,8 @@ cat "$work/master-drive.log"
 url=iscsi://$portal/iqn.2026-11.org.discmaster:burner/0
 iscsi-ls -s "iscsi://$portal"
 
-say "3. burn three sessions onto the virtual disc over iSCSI (master-burn)"
-"$bin/master-burn" --drive "$url" --from "$work/day1" --volume-name DEMO
+say "3. burn three sessions onto the virtual disc over iSCSI (master-burn): ISO 9660 + Joliet + UDF"
+"$bin/master-burn" --drive "$url" --from "$work/day1" --volume-name DEMO --fs iso9660,rockridge,joliet,udf
 "$bin/master-burn" --drive "$url" --from "$work/day2"
 "$bin/master-burn" --drive "$url" --from "$work/day3" --remove docs/numbers.txt --verify
 
@@ -56,7 +56,11 @@ last=$("$bin/master-info" "$url" --json | grep -o '"start": *[0-9]*' | tail -1 |
 echo "xorriso -load sbsector $last -indev $work/burner.vdisc/data.img -find / -exec lsdl"
 xorriso -load sbsector "$last" -indev "$work/burner.vdisc/data.img" -find / -exec lsdl 2>/dev/null | grep -v "^$"
 
-say "6. the drive farm (master-drive ctl status)"
+say "6. the newest UDF session read by udfinfo from the same data (anchor at 256, VAT at the end)"
+echo "udfinfo $work/burner.vdisc/data.img"
+udfinfo "$work/burner.vdisc/data.img" 2>&1 | grep -E "^(label|udfrev|vatblock|numfiles|numdirs|accesstype)="
+
+say "7. the drive farm (master-drive ctl status)"
 "$bin/master-drive" ctl --control "$work/ctl.sock" status
 
 kill -TERM "$server"; wait "$server" || true; server=

@@ -1,5 +1,6 @@
 // Issue 7: master-mount through the Linux kernel's FUSE: every session of a
-// multisession image in each of its file systems, images written by
+// multisession image in each of its file systems (ISO 9660, Rock Ridge,
+// Joliet, UDF), images written by
 // genisoimage, a virtual disc by its drive address and by its path, and a
 // corrupted directory that answers EIO while the rest of the mount works.
 #include <gtest/gtest.h>
@@ -81,7 +82,9 @@ TEST(ThirdPartyMasterMount, every_session_in_every_file_system) {
     write_file(dir / "t2/README.txt", "two, longer\n");
     write_file(dir / "t3/notes/ünïcode name with spaces.txt", "three\n");
     std::string iso = (dir / "multi.iso").string();
-    ASSERT_EQ(run({tool("master-image"), "create", iso, "--from", (dir / "t1").string()}).exit_code, 0);
+    // The bridge: every session carries ISO 9660 + Rock Ridge, Joliet and UDF.
+    ASSERT_EQ(run({tool("master-image"), "create", iso, "--from", (dir / "t1").string(), "--fs",
+                   "iso9660,rockridge,joliet,udf"}).exit_code, 0);
     ASSERT_EQ(run({tool("master-image"), "append", iso, "--from", (dir / "t2").string()}).exit_code, 0);
     ASSERT_EQ(run({tool("master-image"), "append", iso, "--from", (dir / "t3").string(), "--remove", "latest"}).exit_code, 0);
     // Expected trees, staged on the host.
@@ -106,6 +109,11 @@ TEST(ThirdPartyMasterMount, every_session_in_every_file_system) {
         ASSERT_TRUE(rr.mounted()) << rr.log();
         EXPECT_EQ(diff_trees(expected, scan_tree(dir / ("rr" + std::to_string(k)), rr_opts), rr_opts), "")
             << "Rock Ridge view of session " << k;
+        // UDF: the same POSIX tree (modes, symlinks, hard links).
+        Mount u(iso, dir / ("udf" + std::to_string(k)), {"--session", std::to_string(k), "--fs", "udf"});
+        ASSERT_TRUE(u.mounted()) << u.log();
+        EXPECT_EQ(diff_trees(expected, scan_tree(dir / ("udf" + std::to_string(k)), rr_opts), rr_opts), "")
+            << "UDF view of session " << k;
         // Joliet: the same names and contents (no POSIX modes, links or hard links in Joliet).
         TreeOptions names;
         names.modes = false;
@@ -160,7 +168,9 @@ TEST(ThirdPartyMasterMount, a_virtual_disc_by_drive_address_and_by_path) {
     write_random_file(dir / "b/y.bin", 1 << 20, 6);
     fs::path disc = dir / "d.vdisc";
     ASSERT_EQ(run({tool("master-image"), "create", disc.string(), "--media", "bd-r"}).exit_code, 0);
-    ASSERT_EQ(run({tool("master-burn"), "--drive", "emu:" + disc.string(), "--from", (dir / "a").string()}).exit_code, 0);
+    // UDF through a VAT on the write-once disc, beside ISO 9660 and Joliet.
+    ASSERT_EQ(run({tool("master-burn"), "--drive", "emu:" + disc.string(), "--from", (dir / "a").string(), "--fs",
+                   "iso9660,rockridge,joliet,udf"}).exit_code, 0);
     ASSERT_EQ(run({tool("master-burn"), "--drive", "emu:" + disc.string(), "--from", (dir / "b").string()}).exit_code, 0);
     fs::copy(dir / "a", dir / "exp", fs::copy_options::recursive);
     fs::copy(dir / "b", dir / "exp", fs::copy_options::recursive);
@@ -174,6 +184,13 @@ TEST(ThirdPartyMasterMount, a_virtual_disc_by_drive_address_and_by_path) {
     Mount by_drive("emu:" + disc.string(), dir / "e");
     ASSERT_TRUE(by_drive.mounted()) << by_drive.log();
     EXPECT_EQ(diff_trees(expected, scan_tree(dir / "e", o), o), "") << "by drive address";
+    by_drive.unmount();  // a virtual disc is in one drive at a time
+    // The older session, through its own VAT, in UDF and in Rock Ridge.
+    for (const char* fs_name : {"udf", "rockridge"}) {
+        Mount first("emu:" + disc.string(), dir / (std::string("s1-") + fs_name), {"--session", "1", "--fs", fs_name});
+        ASSERT_TRUE(first.mounted()) << first.log();
+        EXPECT_EQ(diff_trees(scan_tree(dir / "a", o), scan_tree(dir / (std::string("s1-") + fs_name), o), o), "") << fs_name;
+    }
 }
 
 TEST(ThirdPartyMasterMount, a_corrupted_directory_answers_eio_and_the_mount_stays_up) {

@@ -47,6 +47,17 @@ mount_check() {
   [ -n "${3:-}" ] || newest=$want  # what the newest session holds, for the host's master-mount check
 }
 
+# mount_check_udf DEV EXPECTED: the kernel's UDF view of the newest session
+# (the kernel takes the last session from the TOC and, on write-once media,
+# the VAT from the last recorded block).
+mount_check_udf() {
+  mkdir -p $work/mnt
+  mount -t udf -o ro "$1" $work/mnt || { echo "mount -t udf failed"; dmesg | tail -5; return 1; }
+  listing $work/mnt >$work/got
+  umount $work/mnt
+  cmp -s $work/got "$2" || { echo "the UDF tree differs from $(basename "$2"):"; diff "$2" $work/got | head -20; return 1; }
+}
+
 # Sessions on the disc, as xorriso reads the TOC.
 toc_sessions() { xorriso -outdev "$1" -toc 2>&1 | tee $work/toc | grep -c '^ISO session'; }
 
@@ -83,6 +94,13 @@ burn_master_burn() {
   master-burn --drive "$dev" --from $data/s3 --remove docs/numbers.txt --verify "$@" || return 1
   master-info "$dev"
   check_three "$dev" $data/exp3
+}
+
+# master-burn with the ISO 9660 / Joliet / UDF bridge (UDF through a VAT on
+# write-once media): the ISO checks of every session, and the kernel's UDF view.
+burn_master_burn_udf() {
+  burn_master_burn "$1" --fs iso9660,rockridge,joliet,udf || return 1
+  mount_check_udf "$1" $data/exp3
 }
 
 burn_growisofs() {
@@ -167,6 +185,7 @@ scenario() {
     xorriso) burn_xorriso "$dev";;
     master-burn) burn_master_burn "$dev";;
     master-burn-sao) burn_master_burn "$dev" --write-mode sao;;
+    master-burn-udf) burn_master_burn_udf "$dev";;
     growisofs) burn_growisofs "$dev";;
     wodim-tao) burn_wodim "$dev" -tao;;
     wodim-sao) burn_wodim "$dev" -sao;;
