@@ -45,9 +45,17 @@ CommandReply Handlers::read(Drive& d, Ctx& c) {
         return Drive::good();
     }
     if (!readable(d.model(), lba, n)) {
+        // As a drive does: the blocks before the first unreadable one are
+        // sent, and the sense data name that block (VALID + INFORMATION), so
+        // that an initiator (the Linux sr driver) keeps the good part of a
+        // read-ahead that ran past the recorded area.
+        uint64_t bad = first_unreadable(d.model(), lba, n);
         sc::Sense s = sense::lba_out_of_range;
-        s.information = lba;
-        return Drive::check(s);
+        s.information = uint32_t(bad);
+        CommandReply r = Drive::check(s);
+        size_t good = std::min(size_t(bad - lba) * 2048, c.in.size() / 2048 * 2048);
+        if (good && d.m_disc->read(lba, c.in.first(good)).ok()) r.data_in_length = good;
+        return r;
     }
     // The initiator may expect less than the CDB asks for: send what fits,
     // down to part of a block (the transport reports the residual).

@@ -77,6 +77,27 @@ bool readable(const DiscModel& m, uint64_t lba, uint64_t n) {
     return false;
 }
 
+uint64_t first_unreadable(const DiscModel& m, uint64_t lba, uint64_t n) {
+    uint64_t at = lba;
+    // Recorded tracks may follow each other (a session's tracks): walk on.
+    for (bool moved = true; moved && at < lba + n;) {
+        moved = false;
+        if (readable(m, at, 1)) {
+            uint64_t step = 1;
+            while (step < lba + n - at && readable(m, at, step * 2)) step *= 2;
+            uint64_t lo = step, hi = std::min<uint64_t>(step * 2, lba + n - at + 1);
+            while (lo + 1 < hi) {  // the longest readable run from `at`
+                uint64_t mid = (lo + hi) / 2;
+                if (readable(m, at, mid)) lo = mid;
+                else hi = mid;
+            }
+            at += lo;
+            moved = true;
+        }
+    }
+    return std::min(at, lba + n);
+}
+
 uint32_t read_capacity_blocks(const DiscModel& m) {
     if (rom_or_formatted(m)) return formatted_size(m);
     uint32_t end = 0;

@@ -15,6 +15,8 @@ using media::DiscModel;
 using media::TrackRecord;
 
 bool readable(const DiscModel& m, uint64_t lba, uint64_t blocks);
+// The first block of [lba, lba + blocks) that cannot be read (lba + blocks if none).
+uint64_t first_unreadable(const DiscModel& m, uint64_t lba, uint64_t blocks);
 uint32_t read_capacity_blocks(const DiscModel& m);  // blocks READ CAPACITY reports
 sc::DiscInformation disc_information(const DiscModel& m);
 // address_type 0: LBA, 1: track (0xFF invisible), 2: session; nullopt: no such track.

@@ -129,7 +129,8 @@ Result<std::vector<Digest>> digests_of(const std::vector<Content*>& items, uint6
 
 }  // namespace
 
-Status FileDataPart::prepare(bool dedup) {
+Status FileDataPart::prepare(bool dedup, uint64_t embed_limit) {
+    m_embed_limit = embed_limit;
     // Breadth-first, children in name order: the order data are laid out in.
     // Layout may run several times (one per result image): reset first.
     std::vector<Node*> queue{m_tree.root()};
@@ -165,7 +166,8 @@ Status FileDataPart::prepare(bool dedup) {
         std::unordered_map<uint64_t, std::vector<size_t>> by_size;
         std::vector<size_t> candidates;
         for (size_t i = 0; i < all.size(); ++i)
-            if (all[i]->kind != ContentKind::medium && all[i]->size > 0) by_size[all[i]->size].push_back(i);
+            if (all[i]->kind != ContentKind::medium && all[i]->size > 0 && !embedded(*all[i]))
+                by_size[all[i]->size].push_back(i);
         for (auto& [size, idx] : by_size) {
             if (idx.size() < 2) continue;
             candidates.insert(candidates.end(), idx.begin(), idx.end());
@@ -202,7 +204,7 @@ Status FileDataPart::prepare(bool dedup) {
     m_first_node.clear();
     for (size_t i = 0; i < all.size(); ++i) {
         Content* c = all[i];
-        if (c->same_as || c->kind == ContentKind::medium || c->size == 0) continue;
+        if (c->same_as || c->kind == ContentKind::medium || c->size == 0 || embedded(*c)) continue;
         m_stored.push_back(c);
         m_first_node.push_back(first[i]);
     }
@@ -223,6 +225,7 @@ std::vector<Extent> FileDataPart::placement(const Node& n) const {
     if (!c || c->size == 0) return {};
     if (c->same_as) c = c->same_as;
     if (c->kind == ContentKind::medium) return c->extents;
+    if (embedded(*c)) return {};
     return {Extent{c->lba, c->size, false}};
 }
 

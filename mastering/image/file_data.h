@@ -18,7 +18,12 @@ public:
     std::string_view name() const override { return "file data"; }
 
     // Collect, dedup and number; call before any hierarchy part lays out.
-    Status prepare(bool dedup);
+    // New contents of at most `embed_limit` bytes get no blocks: a UDF-only
+    // session embeds them in their file entries (embedded() says which).
+    Status prepare(bool dedup, uint64_t embed_limit = 0);
+    bool embedded(const Content& c) const {
+        return c.kind != ContentKind::medium && c.size > 0 && c.size <= m_embed_limit;
+    }
     // Reserve the blocks of new data.
     void layout(Allocator& a);
 
@@ -42,6 +47,7 @@ private:
     std::vector<const Node*> m_first_node; // a name for each stored content (progress, errors)
     uint64_t m_new_blocks = 0;
     uint64_t m_files = 0, m_dirs = 0;
+    uint64_t m_embed_limit = 0;
     // The host file currently open for emission.
     const Content* m_open = nullptr;
     int m_fd = -1;

@@ -49,6 +49,8 @@ void FileSystemImage::choose_defaults_for_media(media::Profile profile) {
     // Sequential media (CD-R/RW, DVD±R, DVD-RW, BD-R) never rewrite a block:
     // UDF goes through a virtual allocation table there.
     m_options.udf_vat = media::is_sequential(profile);
+    m_options.write_unit = info.family == media::Family::bd ? 32 : info.family == media::Family::dvd ? 16 : 1;
+    m_options.min_session_blocks = info.family == media::Family::cd && media::is_sequential(profile) ? 300 : 0;
     m_free_blocks = info.capacity_blocks > m_options.session_start ? info.capacity_blocks - m_options.session_start : 0;
 }
 

@@ -37,6 +37,8 @@ struct LayoutOptions {
     bool dedup = true;               // store identical contents once
     uint16_t udf_revision = 0x0201;  // when UDF is among the file systems
     bool udf_vat = false;            // sequential media: UDF through a virtual allocation table
+    uint32_t write_unit = 1;         // blocks a closed track is padded to (16 on DVD, 32 on BD)
+    uint32_t min_session_blocks = 0; // a burn pads shorter sessions (a CD track lasts 300 blocks)
     std::optional<uint32_t> udf_partition_start;  // a VAT disc's partition (from its first session)
 };
 

@@ -16,7 +16,8 @@ Result<std::unique_ptr<SessionLayout>> lay_out(std::shared_ptr<Tree> tree, const
     Allocator& a = *s->allocator;
 
     s->data = std::make_unique<FileDataPart>(*tree, s->ctx);
-    DM_TRY(s->data->prepare(o.dedup));
+    // UDF alone: files that fit their file entry live in it (no data block).
+    DM_TRY(s->data->prepare(o.dedup, udf && !iso ? udf::UdfPart::embed_limit(o.udf_revision) : 0));
 
     if (udf) {
         udf::UdfOptions u;
@@ -26,8 +27,11 @@ Result<std::unique_ptr<SessionLayout>> lay_out(std::shared_ptr<Tree> tree, const
         u.own_vrs = !iso;
         u.vat = o.udf_vat;
         u.medium_end = o.max_blocks;
+        u.write_unit = o.write_unit;
+        u.min_blocks = o.min_session_blocks;
         u.partition_start = o.udf_partition_start;
         s->udf = std::make_unique<udf::UdfPart>(*tree, *s->data, u);
+        s->udf->set_embedded([d = s->data.get()](const Content& c) { return d->embedded(c); });
     }
     if (iso) {
         iso9660::HierarchyOptions primary{iso9660::HierarchyKind::primary,

@@ -1,6 +1,8 @@
 #include "mastering/udf/writer.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <sys/sysmacros.h>
 
 #include <algorithm>
@@ -255,6 +257,14 @@ Status UdfPart::layout_tail(image::Allocator& a) {
         // The VAT: embedded in its entry when it fits, else in blocks before it.
         size_t bytes = vat_bytes().size();
         m_vat_blocks = header + bytes <= block_size ? 0 : uint32_t((bytes + block_size - 1) / block_size);
+        uint32_t length = end + m_vat_blocks + 1 - m_session_start;
+        uint32_t unit = std::max<uint32_t>(1, m_opt.write_unit);
+        uint32_t padded = std::max(length, m_opt.min_blocks);
+        padded = (padded + unit - 1) / unit * unit;
+        if (padded > length) {
+            DM_TRY(a.reserve_at(end, padded - length, this, t_pad));
+            end += padded - length;
+        }
         if (m_vat_blocks) m_vat_data = DM_TRY(a.reserve_at(end, m_vat_blocks, this, t_vat_data));
         m_vat_icb = DM_TRY(a.reserve_at(end + m_vat_blocks, 1, this, t_vat_icb));
         uint64_t part_end = std::max<uint64_t>(m_opt.medium_end, m_vat_icb + 1);
@@ -516,7 +526,11 @@ Status UdfPart::fill_entry(const Node* n, uint32_t lbn, std::byte* b) const {
         ads.push_back(LongAd{uint32_t(f.size), 0, meta_lbn(m_entry_of_ino[n->ino] + 1), meta_ref(), 0});
     } else {
         f.links = 1;
-        if (n->is_file()) {
+        if (n->is_file() && n->content && m_embedded && m_embedded(*n->content)) {
+            inline_bytes = DM_TRY(embedded_bytes(*n->content));
+            f.size = inline_bytes.size();
+            f.flags = uint16_t((f.flags & ~7u) | 3);  // data in the ICB
+        } else if (n->is_file()) {
             f.size = n->size();
             ads = data_ads(m_data.placement(*n), m_part_start);
             for (const auto& ad : ads)
@@ -589,6 +603,33 @@ void UdfPart::fill_system_entry(uint64_t tag, std::byte* b) const {
     }
     finish_tag(b, efe ? TagId::extended_file_entry : TagId::file_entry, desc_version(),
                (mirror ? m_mirror_fe : m_meta_fe) - m_part_start, size_t(p - b) - 16);
+}
+
+Result<std::string> UdfPart::embedded_bytes(const image::Content& c) const {
+    std::string out(size_t(c.size), '\0');
+    auto bytes = std::span(reinterpret_cast<std::byte*>(out.data()), out.size());
+    size_t done = 0;
+    if (c.kind == image::ContentKind::host_file) {
+        int fd = ::open(c.path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) return os_error("cannot read " + c.path);
+        while (done < out.size()) {
+            ssize_t n = ::pread(fd, out.data() + done, out.size() - done, off_t(done));
+            if (n <= 0) break;
+            done += size_t(n);
+        }
+        char extra;
+        bool longer = ::pread(fd, &extra, 1, off_t(done)) > 0;
+        ::close(fd);
+        if (done != out.size() || longer)
+            return make_error(Errc::changed, c.path + ": the file changed size after it was added");
+        return out;
+    }
+    while (done < out.size()) {
+        size_t n = DM_TRY(c.source->read_at(done, bytes.subspan(done)));
+        if (n == 0) return make_error(Errc::changed, c.source->describe() + ": the stream ended early");
+        done += n;
+    }
+    return out;
 }
 
 std::vector<std::byte> UdfPart::vat_bytes() const {

@@ -18,6 +18,7 @@
 // after everything else.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,6 +38,10 @@ struct UdfOptions {
     // rewritten. Needs 1.50 or later.
     bool vat = false;
     uint64_t medium_end = 0;                // the disc's capacity: the partition reaches it (VAT)
+    // The drive pads a closed track to this many blocks (16 on DVD, 32 on BD):
+    // a VAT session pads itself so that its VAT stays the last recorded block.
+    uint32_t write_unit = 1;
+    uint32_t min_blocks = 0;  // and to the shortest track the medium takes (300 on CD)
     std::optional<uint32_t> partition_start; // the disc's partition, from its first session (VAT)
 };
 
@@ -44,6 +49,11 @@ class UdfPart final : public image::Part {
 public:
     UdfPart(image::Tree& tree, const image::FileData& data, UdfOptions o);
     std::string_view name() const override { return "UDF"; }
+
+    // The largest file embedded in its entry (UDF-only sessions).
+    static uint64_t embed_limit(uint16_t revision) { return image::block_bytes - (revision >= 0x0200 ? 216 : 176); }
+    // Which contents the file data part left to be embedded.
+    void set_embedded(std::function<bool(const image::Content&)> f) { m_embedded = std::move(f); }
 
     // The volume recognition sequence (3 blocks) after the ISO 9660 terminator.
     static void vrs_block(uint32_t index, uint16_t revision, std::byte* block);
@@ -89,6 +99,7 @@ private:
     uint32_t directory_bytes(const image::Node* dir) const;
     Status build_directory(const image::Node* dir, uint32_t first_lbn, std::vector<std::byte>& out) const;
     Status fill_entry(const image::Node* n, uint32_t lbn, std::byte* block) const;
+    Result<std::string> embedded_bytes(const image::Content& c) const;
     void fill_system_entry(uint64_t tag, std::byte* block) const;
     void fill_vds(uint32_t base, uint32_t index, std::byte* block) const;
     void fill_anchor(uint32_t location, std::byte* block) const;
@@ -109,6 +120,7 @@ private:
     uint32_t m_part_start = 0, m_part_blocks = 0;
     uint32_t m_vat_data = 0, m_vat_blocks = 0, m_vat_icb = 0;  // VAT: its data (if not embedded) and entry
     std::vector<std::byte> m_vat_cache;
+    std::function<bool(const image::Content&)> m_embedded;
     uint64_t m_files = 0, m_dirs = 0, m_max_ino = 0;
     // Emission cache: the last directory built.
     const image::Node* m_cache_dir = nullptr;

@@ -144,3 +144,25 @@ TEST(Trace, a_burn_lists_exactly_the_commands_issued) {
     auto text = read_file(dir / "t.jsonl");
     EXPECT_EQ(nlohmann::json::parse(text.substr(0, text.find('\n')))["op"], "TEST UNIT READY");
 }
+
+TEST(Reading, a_read_past_the_recorded_area_sends_the_good_blocks_and_names_the_first_bad_one) {
+    // What the Linux sr driver relies on: a read-ahead that runs past the end
+    // of a write-once disc's recorded area keeps the blocks before it.
+    Host h(Profile::dvd_plus_r, 100000);
+    h.settle();
+    uint32_t start = nwa(h);
+    ASSERT_TRUE(h.write(start, 48, 3).good());
+    h.ok(sc::cdb::synchronize_cache());
+    auto r = h.cmd(sc::cdb::read10(start + 40, 16), {}, 16 * 2048);
+    EXPECT_EQ(r.sense, sense::lba_out_of_range);
+    ASSERT_TRUE(r.sense.information.has_value()) << "VALID with the first unreadable block";
+    EXPECT_EQ(*r.sense.information, start + 48);
+    ASSERT_EQ(r.data.size(), 8u * 2048) << "the 8 recorded blocks are transferred";
+    auto want = pattern(start + 40, 8, 3);
+    EXPECT_EQ(std::memcmp(r.data.data(), want.data(), want.size()), 0);
+    // Entirely unrecorded: nothing is sent, the information is the start.
+    r = h.cmd(sc::cdb::read10(start + 60, 4), {}, 4 * 2048);
+    EXPECT_EQ(r.sense, sense::lba_out_of_range);
+    EXPECT_EQ(r.data.size(), 0u);
+    EXPECT_EQ(r.sense.information, std::optional<uint32_t>(start + 60));
+}

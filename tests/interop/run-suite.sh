@@ -143,7 +143,7 @@ done
   echo
   echo "n/a: the program cannot do this (matrix.txt gives the reason):"
   for s in "${skipped[@]}"; do echo "- $s"; done
-  if [ ${#xfail[@]} -gt 0 ]; then
+  if [ -n "${!xfail[*]}" ]; then
     echo
     echo "known failures (xfail in matrix.txt):"
     for k in "${!xfail[@]}"; do echo "- $k: ${xfail[$k]}"; done

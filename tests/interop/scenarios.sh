@@ -52,7 +52,8 @@ mount_check() {
 # the VAT from the last recorded block).
 mount_check_udf() {
   mkdir -p $work/mnt
-  mount -t udf -o ro "$1" $work/mnt || { echo "mount -t udf failed"; dmesg | tail -5; return 1; }
+  mount -t udf -o ro "$1" $work/mnt || {
+    echo "mount -t udf failed; the device has $(blockdev --getsize64 "$1" 2>/dev/null) bytes"; dmesg | tail -20; return 1; }
   listing $work/mnt >$work/got
   umount $work/mnt
   cmp -s $work/got "$2" || { echo "the UDF tree differs from $(basename "$2"):"; diff "$2" $work/got | head -20; return 1; }

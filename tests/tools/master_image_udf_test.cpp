@@ -347,6 +347,12 @@ TEST_P(UdfWriteOnce, three_vat_sessions_read_by_udfinfo_and_by_session) {
         auto last = r.out.substr(r.out.rfind('{'));
         auto j = nlohmann::json::parse(last);
         written.emplace_back(j["start"].get<uint32_t>(), j["blocks"].get<uint32_t>());
+        // The session fills whole write units, so that its VAT stays the last
+        // recorded block after the drive pads the track (the Linux kernel looks there).
+        EXPECT_EQ(written.back().second % (profile == "bd-r" ? 32 : profile == "dvd+r" ? 16 : 1), 0u);
+        if (profile == "cd-r") {
+            EXPECT_GE(written.back().second, 300u) << "a CD track lasts 4 seconds";
+        }
         if (k > 0) {
             EXPECT_EQ(j["imported"], "udf") << "the burn continues the UDF tree";
         }
@@ -391,5 +397,7 @@ TEST_P(UdfWriteOnce, three_vat_sessions_read_by_udfinfo_and_by_session) {
     for (const auto& s : j["sessions"]) EXPECT_EQ(s["udf"]["partition"], "virtual");
 }
 
-INSTANTIATE_TEST_SUITE_P(Media, UdfWriteOnce, ::testing::Values("bd-r", "dvd+r"),
-                         [](const auto& p) { return std::string(p.param) == "bd-r" ? "bd_r" : "dvd_plus_r"; });
+INSTANTIATE_TEST_SUITE_P(Media, UdfWriteOnce, ::testing::Values("bd-r", "dvd+r", "cd-r"), [](const auto& p) {
+    std::string s = p.param;
+    return s == "bd-r" ? std::string("bd_r") : s == "dvd+r" ? std::string("dvd_plus_r") : std::string("cd_r");
+});

@@ -64,7 +64,7 @@ namespace {
 // A small UDF-only image; returns its path.
 std::string make_udf(const dmtest::TempDir& dir, uint16_t rev) {
     dmtest::write_file(dir / "src" / "a" / "f.txt", "hello\n");
-    dmtest::write_file(dir / "src" / "g.txt", "world\n");
+    dmtest::write_file(dir / "src" / "g.txt", std::string(5000, 'w'));  // too large to embed in its entry
     image::FileSystemImage img;
     EXPECT_TRUE(img.set_file_systems(image::mask(image::FsType::udf)).ok());
     EXPECT_TRUE(img.set_udf_revision(rev).ok());
