@@ -125,7 +125,8 @@ done
 {
   echo "| program | $(for p in cd-r cd-rw dvd-r dvd-rw dvd+r dvd+r-dl dvd+rw bd-r bd-re; do printf '%s | ' $p; done)"
   echo "|---|$(for p in 1 2 3 4 5 6 7 8 9; do printf -- '---|'; done)"
-  for program in xorriso master-burn master-burn-sao growisofs wodim-tao wodim-sao cdrdao blank; do
+  # One row per program, in the order matrix.txt names them.
+  for program in $(grep -v '^#' "$here/matrix.txt" | awk 'NF && !seen[$1]++ {print $1}'); do
     [[ $program =~ $filter ]] || continue
     printf '| %s |' "$program"
     for p in cd-r cd-rw dvd-r dvd-rw dvd+r dvd+r-dl dvd+rw bd-r bd-re; do
