@@ -22,6 +22,9 @@ namespace {
 
 constexpr uint32_t k_unset = UINT32_MAX;
 constexpr size_t k_fe_header = 176, k_efe_header = 216;
+// An allocation extent descriptor: tag, previous location, length of the
+// descriptors, then long_ads (ECMA-167 4/14.5).
+constexpr size_t k_aed_header = 24, k_aed_capacity = (block_size - k_aed_header) / 16;
 constexpr size_t k_device_ea_bytes = 24 + 24;  // extended attribute header + device specification
 
 size_t fid_size(size_t name_bytes) { return (38 + name_bytes + 3) & ~size_t(3); }
@@ -200,8 +203,11 @@ Status UdfPart::layout_entries(image::Allocator& a) {
             if (m_links_of_ino[c->ino] < 0xFFFF) ++m_links_of_ino[c->ino];
             if (m_entry_of_ino[c->ino] != k_unset) continue;  // another name of the same file
             m_entry_of_ino[c->ino] = uint32_t(next);
-            m_items.push_back({c, uint32_t(next), 1});
-            next += 1;
+            // A file with more extents than its entry holds continues them in
+            // allocation extent descriptors right after the entry.
+            uint32_t entry_blocks = 1 + (c->is_file() ? aed_blocks(*c) : 0);
+            m_items.push_back({c, uint32_t(next), entry_blocks});
+            next += entry_blocks;
             ++m_files;
         }
         if (next > UINT32_MAX / 2) return make_error(Errc::unsupported, "too many files for one UDF volume");
@@ -226,8 +232,10 @@ Status UdfPart::layout_tail(image::Allocator& a) {
         const Node* n = it.node;
         if (!n || n->is_dir()) continue;
         size_t body = 0;
-        if (n->is_file()) body = data_ads(m_data.placement(*n), 0).size() * 16;  // the count only
-        else if (n->is_symlink()) body = symlink_components(n->symlink_target()).size();
+        if (n->is_file()) {
+            if (data_ads(m_data.placement(*n), 0).size() > ads_in_entry() + aed_blocks(*n) * (k_aed_capacity - 1))
+                return make_error(Errc::internal, image::Tree::path_of(n) + ": UDF extents miscounted");
+        } else if (n->is_symlink()) body = symlink_components(n->symlink_target()).size();
         else if (S_ISCHR(n->mode) || S_ISBLK(n->mode)) body = k_device_ea_bytes;
         if (header + body > block_size)
             return make_error(Errc::unsupported, image::Tree::path_of(n) + (n->is_file() ? ": too many extents" : ": target too long") +
@@ -543,7 +551,7 @@ Status UdfPart::fill_entry(const Node* n, uint32_t lbn, std::byte* b) const {
             device = true;
         }
     }
-    f.ad_bytes = inline_bytes.empty() ? uint32_t(ads.size() * 16) : uint32_t(inline_bytes.size());
+    f.ad_bytes = inline_bytes.empty() ? uint32_t(std::min(ads.size(), ads_in_entry()) * 16) : uint32_t(inline_bytes.size());
     f.ea_bytes = device ? uint32_t(k_device_ea_bytes) : 0;
     size_t header = efe ? k_efe_header : k_fe_header;
     if (header + f.ea_bytes + f.ad_bytes > block_size)
@@ -569,9 +577,11 @@ Status UdfPart::fill_entry(const Node* n, uint32_t lbn, std::byte* b) const {
     if (!inline_bytes.empty()) {
         std::memcpy(p, inline_bytes.data(), inline_bytes.size());
     } else {
-        for (const auto& ad : ads) {
-            store_long_ad(p, ad);
-            p += 16;
+        size_t in_entry = ads.size() > ads_in_entry() ? ads_in_entry() - 1 : ads.size();
+        for (size_t k = 0; k < in_entry; ++k, p += 16) store_long_ad(p, ads[k]);
+        if (in_entry < ads.size()) {
+            uint32_t rel = m_entry_of_ino[n->ino];
+            store_long_ad(p, LongAd{block_size, 3, meta_lbn(rel + 1), meta_ref(), 0});
         }
     }
     finish_tag(b, efe ? TagId::extended_file_entry : TagId::file_entry, desc_version(), lbn,
@@ -603,6 +613,45 @@ void UdfPart::fill_system_entry(uint64_t tag, std::byte* b) const {
     }
     finish_tag(b, efe ? TagId::extended_file_entry : TagId::file_entry, desc_version(),
                (mirror ? m_mirror_fe : m_meta_fe) - m_part_start, size_t(p - b) - 16);
+}
+
+size_t UdfPart::ads_in_entry() const {
+    return (block_size - (extended_entries() ? k_efe_header : k_fe_header)) / 16;
+}
+
+uint32_t UdfPart::aed_blocks(const Node& n) const {
+    if (!n.content || (m_embedded && m_embedded(*n.content))) return 0;
+    // Before the data are laid out only the extents' lengths are known: enough to count.
+    size_t ads = data_ads(m_data.placement(n), 0).size(), in_entry = ads_in_entry();
+    if (ads <= in_entry) return 0;
+    size_t rest = ads - (in_entry - 1), blocks = 0;
+    while (rest > k_aed_capacity) {
+        rest -= k_aed_capacity - 1;
+        ++blocks;
+    }
+    return uint32_t(blocks + 1);
+}
+
+// Allocation descriptor `k` of a file and whether the entry (k < first) or
+// AED block j holds it: the entry takes ads_in_entry() - 1 and a pointer,
+// every AED but the last k_aed_capacity - 1 and a pointer.
+Status UdfPart::fill_aed(const Item& item, uint32_t j, std::byte* b) const {
+    std::memset(b, 0, block_size);
+    auto ads = data_ads(m_data.placement(*item.node), m_part_start);
+    size_t first = ads_in_entry() - 1 + size_t(j) * (k_aed_capacity - 1);
+    bool last = j + 2 == item.blocks;
+    size_t count = std::min(ads.size() - std::min(ads.size(), first), last ? k_aed_capacity : k_aed_capacity - 1);
+    std::byte* p = b + k_aed_header;
+    for (size_t k = 0; k < count; ++k, p += 16) store_long_ad(p, ads[first + k]);
+    if (!last) {
+        store_long_ad(p, LongAd{block_size, 3, meta_lbn(item.block + 2 + j), meta_ref(), 0});
+        p += 16;
+    }
+    uint32_t lbn = meta_lbn(item.block + 1 + j);
+    store_le32(b + 16, j == 0 ? meta_lbn(item.block) : lbn - 1);  // the entry or the AED before
+    store_le32(b + 20, uint32_t(p - b - k_aed_header));
+    finish_tag(b, TagId::allocation_extent, desc_version(), lbn, size_t(p - b) - 16);
+    return {};
 }
 
 Result<std::string> UdfPart::embedded_bytes(const image::Content& c) const {
@@ -733,6 +782,7 @@ Status UdfPart::fill_meta(uint32_t rel, std::byte* b) {
         return {};
     }
     if (rel == item.block) return fill_entry(item.node, meta_lbn(rel), b);
+    if (!item.node->is_dir()) return fill_aed(item, rel - item.block - 1, b);
     if (m_cache_dir != item.node) {
         DM_TRY(build_directory(item.node, meta_lbn(item.block + 1), m_cache));
         m_cache_dir = item.node;

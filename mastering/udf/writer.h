@@ -100,6 +100,9 @@ private:
     Status build_directory(const image::Node* dir, uint32_t first_lbn, std::vector<std::byte>& out) const;
     Status fill_entry(const image::Node* n, uint32_t lbn, std::byte* block) const;
     Result<std::string> embedded_bytes(const image::Content& c) const;
+    size_t ads_in_entry() const;
+    uint32_t aed_blocks(const image::Node& n) const;
+    Status fill_aed(const Item& item, uint32_t j, std::byte* block) const;
     void fill_system_entry(uint64_t tag, std::byte* block) const;
     void fill_vds(uint32_t base, uint32_t index, std::byte* block) const;
     void fill_anchor(uint32_t location, std::byte* block) const;

@@ -10,7 +10,9 @@
 
 #include "emulator/mmc/drive.h"
 #include "mastering/burn/format_data.h"
+#include "mastering/image/file_system_image.h"
 #include "mastering/image/fs_reader.h"
+#include "mastering/image/image_file.h"
 #include "tests/support/reader_extract.h"
 #include "tests/support/support.h"
 #include "tests/support/trees.h"
@@ -401,3 +403,60 @@ INSTANTIATE_TEST_SUITE_P(Media, UdfWriteOnce, ::testing::Values("bd-r", "dvd+r",
     std::string s = p.param;
     return s == "bd-r" ? std::string("bd_r") : s == "dvd+r" ? std::string("dvd_plus_r") : std::string("cd_r");
 });
+
+// A file of more extents than its entry holds (an imported file whose blocks
+// lie scattered): the rest continue in allocation extent descriptors.
+TEST_F(ThirdPartyMasterImageUdf, a_fragmented_file_continues_in_allocation_extent_descriptors) {
+    using namespace mastering;
+    constexpr uint32_t blocks = 300;  // > 114 extents in an entry, > 125 in one descriptor block
+    write_random_file(dir / "s1" / "src.bin", blocks * 2048ull, 11);
+    std::string img = (dir / "frag.udf").string();
+    ASSERT_EQ(tool("master-image", {"create", img, "--from", (dir / "s1").string(), "--fs", "udf"}).exit_code, 0);
+    // Session 2, through the library: "reversed.bin" is src.bin's blocks in reverse order, one extent each.
+    auto medium = image::open_image_medium(img);
+    ASSERT_TRUE(medium.ok());
+    auto toc = (*medium)->toc();
+    ASSERT_TRUE(toc.ok());
+    image::FileSystemImage fsi;
+    ASSERT_TRUE(fsi.set_file_systems(image::mask(FsType::udf)).ok());
+    ASSERT_EQ(*fsi.import_file_system(*medium, 32), FsType::udf);
+    auto reader = image::open_file_system(**medium, 32, FsType::udf);
+    ASSERT_TRUE(reader.ok());
+    auto root = (*reader)->root();
+    auto entries = (*reader)->list(*root);
+    ASSERT_TRUE(entries.ok());
+    ASSERT_EQ(entries->size(), 1u);
+    const auto& src = (*entries)[0].attr;
+    ASSERT_EQ(src.extents.size(), 1u);
+    auto& tree = fsi.tree();
+    image::Node* n = tree.add(tree.root(), "reversed.bin", S_IFREG | 0644);
+    image::Content* c = tree.new_content();
+    c->kind = image::ContentKind::medium;
+    c->size = blocks * 2048ull;
+    for (uint32_t k = blocks; k-- > 0;) c->extents.push_back({src.extents[0].lba + k, 2048, false});
+    c->links = 1;
+    n->content = c;
+    n->mtime = n->atime = n->ctime = 1700000000;
+    fsi.set_session_start_block(*toc->next_writable);
+    medium->reset();
+    reader = Result<std::unique_ptr<image::FileSystemReader>>(make_error(Errc::internal, "closed"));
+    auto w = image::append_session(fsi, img);
+    ASSERT_TRUE(w.ok()) << w.error().message;
+    // The expected bytes.
+    std::string orig = read_file(dir / "s1" / "src.bin"), reversed;
+    for (uint32_t k = blocks; k-- > 0;) reversed += orig.substr(size_t(k) * 2048, 2048);
+    std::string warn;
+    auto info = udfinfo(img, &warn);
+    EXPECT_EQ(warn, "");
+    auto r = run({udfread_bin(), "extract", img, (dir / "u").string()});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_TRUE(read_file(dir / "u" / "reversed.bin") == reversed) << "libudfread";
+    // 7-Zip lists the file with its size but does not follow allocation
+    // extent descriptors ("Unsupported Method" on extraction: docs/udf.md).
+    r = run({"7zz", "l", "-slt", img});
+    ASSERT_EQ(r.exit_code, 0) << r.out;
+    EXPECT_NE(r.out.find("Path = reversed.bin\nFolder = -\nSize = 614400"), std::string::npos) << r.out;
+    EXPECT_EQ(extract_image(img, *toc->next_writable, FsType::udf, dir / "o"), "");
+    EXPECT_TRUE(read_file(dir / "o" / "reversed.bin") == reversed) << "our reader";
+    EXPECT_TRUE(read_file(dir / "o" / "src.bin") == orig);
+}

@@ -97,6 +97,13 @@ TEST(UdfReader, damaged_entries_are_errors_not_crashes) {
         auto l = (*r)->list(*root);
         ASSERT_TRUE(l.ok());
         ASSERT_EQ(l->size(), 2u);
+        // A small file of a UDF-only session lives in its entry (no data block).
+        auto sub = (*r)->list((*l)[0].attr);
+        ASSERT_TRUE(sub.ok());
+        ASSERT_EQ(sub->size(), 1u);
+        EXPECT_TRUE((*sub)[0].attr.extents.empty());
+        EXPECT_EQ(std::string(reinterpret_cast<const char*>((*sub)[0].attr.inline_data.data()),
+                              (*sub)[0].attr.inline_data.size()), "hello\n");
         // Find the file entry of g.txt on the medium by its tag and break its CRC.
         const auto& g = (*l)[1].attr;
         ASSERT_EQ((*l)[1].name, "g.txt");
