@@ -2,13 +2,16 @@
 // reader of one session (mastering/image/fs_reader.h): stable inode numbers
 // from the reader's node ids (hard links share one inode through their file
 // id), directory listings cached with a bounded size and looked up by name in
-// constant time, file reads straight from the extents, xattrs for what the
-// view records beyond POSIX. Reader errors become EIO with a log line.
+// constant time (readdirplus hands the kernel each entry's attributes with
+// the listing), file reads straight from the extents (from an image file in
+// parallel, without the reader's lock), xattrs for what the view records
+// beyond POSIX. Reader errors become EIO with a log line.
 #pragma once
 
 #include <list>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -51,6 +54,13 @@ public:
     mastering::Result<std::shared_ptr<const Children>> children(uint64_t dir);
     mastering::Result<size_t> read(uint64_t ino, uint64_t offset, std::span<std::byte> out);
     const std::string& fsname() const { return m_fsname; }
+    // A descriptor of the medium (LBA x 2048 = offset) read with pread,
+    // without the reader's lock.
+    void set_block_fd(int fd) { m_block_fd = fd; }
+    int block_fd() const { return m_block_fd; }
+    // Where [offset, offset + length) of a file lies in block_fd, when it is
+    // one stretch of recorded data.
+    std::optional<uint64_t> contiguous(uint64_t ino, uint64_t offset, size_t length);
 
 private:
     struct Listing {
@@ -70,6 +80,7 @@ private:
     std::list<uint64_t> m_lru;  // directory inodes, most recent first
     size_t m_cached_entries = 0;
     size_t m_cache_limit = 1 << 20;
+    int m_block_fd = -1;
 };
 
 }  // namespace dmfuse

@@ -53,6 +53,8 @@ int main(int argc, char** argv) {
         o.foreground = foreground;
         o.single_thread = single;
         dmfuse::ReadOnlyFs mount(std::move(*reader), source);
+        // Image files: reads within one extent use the file directly, in parallel.
+        mount.set_block_fd((*medium)->block_fd());
         int rc = mount.run(o);
         if (rc != 0) std::fprintf(stderr, "master-mount: cannot mount %s on %s\n", source.c_str(), mountpoint.c_str());
         return rc;

@@ -167,6 +167,7 @@ public:
     Status read_blocks(uint64_t lba, std::span<std::byte> out) override { return m_src->read_blocks(lba, out); }
     uint64_t block_count() const override { return m_src->block_count(); }
     std::string describe() const override { return m_src->describe(); }
+    int block_fd() const override { return m_src->block_fd(); }
     Result<media::Toc> toc() override { return emulate_toc(*m_src); }
 
 private:

@@ -39,6 +39,7 @@ public:
     }
     uint64_t block_count() const override { return (m_size + block_size - 1) / block_size; }
     std::string describe() const override { return m_path; }
+    int block_fd() const override { return m_fd; }
 
 private:
     int m_fd;

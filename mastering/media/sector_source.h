@@ -25,6 +25,10 @@ public:
     virtual uint64_t block_count() const = 0;
     // For messages: the path or address this reads from.
     virtual std::string describe() const = 0;
+    // A file descriptor whose byte LBA x 2048 is block LBA, for zero-copy
+    // readers (splice): image files have one; drives and virtual discs do not
+    // (-1). Reading through it is safe from several threads (pread).
+    virtual int block_fd() const { return -1; }
 };
 
 // A plain image file: LBA × 2048 = byte offset. A short last block reads as
