@@ -100,39 +100,6 @@ void op_opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     fuse_reply_open(req, fi);
 }
 
-void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info*) {
-    auto& fs = *self(req);
-    auto kids = fs.children(ino);
-    if (!kids.ok()) {
-        log_error("directory " + std::to_string(ino), kids.error());
-        return (void)fuse_reply_err(req, errno_for(kids.error()));
-    }
-    auto me = fs.node(ino);
-    uint64_t parent = me.ok() ? me->parent : ReadOnlyFs::root_ino;
-    std::vector<char> buf(size);
-    size_t used = 0;
-    // Offsets: 1 = ".", 2 = "..", 3 + i = entry i.
-    const auto& entries = **kids;
-    for (off_t i = off; i < off_t(entries.size()) + 2; ++i) {
-        struct stat st {};
-        std::string name;
-        if (i == 0) {
-            name = ".", st.st_ino = ino, st.st_mode = S_IFDIR;
-        } else if (i == 1) {
-            name = "..", st.st_ino = parent, st.st_mode = S_IFDIR;
-        } else {
-            const auto& child = entries[size_t(i - 2)];
-            name = child.name;
-            st.st_ino = child.ino;
-            st.st_mode = mastering::image::posix_type_bits(child.type);
-        }
-        size_t need = fuse_add_direntry(req, buf.data() + used, size - used, name.c_str(), &st, i + 1);
-        if (need > size - used) break;
-        used += need;
-    }
-    fuse_reply_buf(req, buf.data(), used);
-}
-
 void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     if ((fi->flags & O_ACCMODE) != O_RDONLY) return (void)fuse_reply_err(req, EROFS);
     auto n = self(req)->node(ino);
@@ -168,9 +135,10 @@ void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_i
     fuse_reply_buf(req, reinterpret_cast<const char*>(buf.data()), *n);
 }
 
-// readdirplus: the listing with every entry's attributes, so that a walk
-// (find, ls -l) needs no LOOKUP per entry.
-void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info*) {
+// A directory listing; with `plus` (readdirplus) every entry carries its
+// attributes, so that a walk (find, ls -l) needs no LOOKUP per entry.
+// Offsets: 1 = ".", 2 = "..", 3 + i = entry i.
+void reply_directory(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, bool plus) {
     auto& fs = *self(req);
     auto kids = fs.children(ino);
     if (!kids.ok()) {
@@ -185,27 +153,39 @@ void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse
     for (off_t i = off; i < off_t(entries.size()) + 2; ++i) {
         fuse_entry_param e{};
         std::string name;
-        if (i < 2) {
-            // "." and "..": only their inode and type count (no lookup is implied).
+        if (i < 2) {  // "." and "..": only their inode and type count (no lookup is implied)
             name = i == 0 ? "." : "..";
             e.attr.st_ino = i == 0 ? ino : parent;
             e.attr.st_mode = S_IFDIR;
         } else {
             const auto& child = entries[size_t(i - 2)];
-            auto n = fs.node(child.ino);
-            if (!n.ok()) return (void)fuse_reply_err(req, errno_for(n.error()));
             name = child.name;
-            e.ino = child.ino;
-            e.generation = 1;
-            e.attr = to_stat(child.ino, n->attr);
-            e.attr_timeout = k_timeout;
-            e.entry_timeout = k_timeout;
+            e.attr.st_ino = child.ino;
+            e.attr.st_mode = mastering::image::posix_type_bits(child.type);
+            if (plus) {
+                auto n = fs.node(child.ino);
+                if (!n.ok()) return (void)fuse_reply_err(req, errno_for(n.error()));
+                e.ino = child.ino;
+                e.generation = 1;
+                e.attr = to_stat(child.ino, n->attr);
+                e.attr_timeout = k_timeout;
+                e.entry_timeout = k_timeout;
+            }
         }
-        size_t need = fuse_add_direntry_plus(req, buf.data() + used, size - used, name.c_str(), &e, i + 1);
+        size_t need = plus ? fuse_add_direntry_plus(req, buf.data() + used, size - used, name.c_str(), &e, i + 1)
+                           : fuse_add_direntry(req, buf.data() + used, size - used, name.c_str(), &e.attr, i + 1);
         if (need > size - used) break;
         used += need;
     }
     fuse_reply_buf(req, buf.data(), used);
+}
+
+void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info*) {
+    reply_directory(req, ino, size, off, false);
+}
+
+void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info*) {
+    reply_directory(req, ino, size, off, true);
 }
 
 // Larger read-ahead (1 MiB requests), readdirplus. Splicing from the image
