@@ -256,6 +256,19 @@ Result<std::shared_ptr<ReadOnlyFs::Listing>> ReadOnlyFs::listing(uint64_t dir) {
     if (dir == 0 || dir > m_nodes.size()) return make_error(Errc::not_found, "no inode " + std::to_string(dir));
     NodeAttr attr = m_nodes[dir - 1].attr;
     if (attr.type != NodeType::directory) return make_error(Errc::invalid_argument, "not a directory");
+    // A directory whose data are an ancestor's is a loop (a damaged or
+    // hostile image): EIO for it, not an endless tree.
+    if (dir != root_ino && !attr.extents.empty()) {
+        uint64_t p = m_nodes[dir - 1].parent;
+        for (int depth = 0; depth < 4096 && p >= root_ino && p <= m_nodes.size(); ++depth) {
+            const Node& up = m_nodes[p - 1];
+            if (!up.attr.extents.empty() && up.attr.extents.front().lba == attr.extents.front().lba)
+                return make_error(Errc::corrupt, "directory loop: inode " + std::to_string(dir) +
+                                                     " has the data of its ancestor, inode " + std::to_string(p));
+            if (p == root_ino) break;
+            p = up.parent;
+        }
+    }
     auto entries = DM_TRY(m_reader->list(attr));
     auto l = std::make_shared<Listing>();
     l->entries->reserve(entries.size());

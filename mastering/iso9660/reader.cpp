@@ -95,7 +95,7 @@ public:
                 pos += len;
                 const auto& r = *rec;
                 if (r.identifier.size() == 1 && (r.identifier[0] == '\0' || r.identifier[0] == '\1')) continue;
-                if (pending && pending->attr.extra["iso9660.name"] == r.identifier) {
+                if (pending && pending->attr.extra["user.iso9660.name"] == r.identifier) {
                     // The next section of a multi-extent file.
                     DM_TRY(check_extent(r.extent, r.data_length, "file"));
                     pending->attr.extents.push_back({r.extent, r.data_length, false});
@@ -106,7 +106,7 @@ public:
                 pending = nullptr;
                 DirEntry e;
                 e.attr = base_attr(r, addr);
-                e.attr.extra["iso9660.name"] = r.identifier;
+                e.attr.extra["user.iso9660.name"] = r.identifier;
                 if (m_view == FsType::joliet) e.name = joliet_name(r.identifier);
                 else e.name = plain_name(r.identifier);
                 if (m_view == FsType::rockridge && m_vs.rock_ridge) {
@@ -120,7 +120,7 @@ public:
                         e.attr.size = dot.data_length;
                         apply_rr(e.attr, dot);
                         if (rr.name) e.name = *rr.name;
-                        e.attr.extra["iso9660.name"] = r.identifier;
+                        e.attr.extra["user.iso9660.name"] = r.identifier;
                         out.push_back(std::move(e));
                         continue;
                     }
@@ -257,7 +257,13 @@ Result<VolumeSet> read_volume_set(media::SectorSource& m, uint64_t start) {
         }
         if (*type != VdType::primary && *type != VdType::supplementary) continue;
         auto vd = decode_volume_descriptor(b);
-        if (!vd.ok()) return vd.error().with_context("volume descriptor at block " + std::to_string(lba));
+        if (!vd.ok()) {
+            // A damaged supplementary descriptor costs only its own tree.
+            auto e = vd.error().with_context("volume descriptor at block " + std::to_string(lba));
+            if (*type == VdType::primary) return e;
+            vs.problems.push_back(e.message);
+            continue;
+        }
         if (vd->type == VdType::primary) {
             if (!vs.pvd) vs.pvd = std::move(*vd);
         } else if (vd->version == 2) {
@@ -289,7 +295,11 @@ Result<VolumeSet> read_volume_set(media::SectorSource& m, uint64_t start) {
         return {};
     };
     DM_TRY(check_root(*vs.pvd, "ISO 9660"));
-    if (vs.joliet) DM_TRY(check_root(*vs.joliet, "Joliet"));
+    if (vs.joliet)
+        if (auto st = check_root(*vs.joliet, "Joliet"); !st.ok()) {
+            vs.problems.push_back(st.error().message);
+            vs.joliet.reset();
+        }
     // Rock Ridge: SP in the "." record of the root.
     const auto& root = vs.pvd->root;
     if (root.extent < m.block_count()) {
@@ -317,7 +327,10 @@ Result<std::unique_ptr<image::FileSystemReader>> open_reader(media::SectorSource
         if (!vs.rock_ridge) return make_error(Errc::not_found, "the session has no Rock Ridge extensions");
         break;
     case FsType::joliet:
-        if (!vs.joliet) return make_error(Errc::not_found, "the session has no Joliet tree");
+        if (!vs.joliet)
+            return make_error(vs.problems.empty() ? Errc::not_found : Errc::corrupt,
+                              vs.problems.empty() ? "the session has no Joliet tree"
+                                                  : "the session's Joliet tree cannot be read: " + vs.problems.front());
         break;
     default:
         return make_error(Errc::invalid_argument, "not an ISO 9660 view");

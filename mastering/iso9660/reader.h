@@ -23,6 +23,7 @@ struct VolumeSet {
     std::vector<std::string> rr_extensions;   // ER identifiers
     bool udf_vrs = false;                     // NSR02/NSR03 after the terminator
     uint32_t descriptor_count = 0;
+    std::vector<std::string> problems;        // damaged supplementary descriptors, skipped
 };
 
 // Reads the descriptors at session_start + 16 up to the terminator (and the

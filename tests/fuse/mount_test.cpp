@@ -5,13 +5,17 @@
 // corrupted directory that answers EIO while the rest of the mount works.
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <fstream>
 #include <set>
 #include <thread>
 
+#include "tests/support/master_drive.h"
 #include "tests/support/support.h"
 #include "tests/support/trees.h"
 
@@ -219,4 +223,156 @@ TEST(ThirdPartyMasterMount, a_corrupted_directory_answers_eio_and_the_mount_stay
     EXPECT_TRUE(ec) << "listing the corrupted directory fails";
     EXPECT_EQ(ec.value(), EIO) << ec.message();
     EXPECT_EQ(read_file(dir / "m/good/ok.txt"), "ok\n") << "the mount is still up";
+}
+
+namespace {
+// Bytes [off, off + n) of a file, through pread (what a program reading at any offset gets).
+std::string pread_at(const fs::path& p, uint64_t off, size_t n) {
+    std::string out(n, '\0');
+    int fd = ::open(p.c_str(), O_RDONLY);
+    if (fd < 0) return "open failed: " + std::string(std::strerror(errno));
+    ssize_t got = ::pread(fd, out.data(), n, off_t(off));
+    int err = errno;
+    ::close(fd);
+    if (got < 0) return "read failed: " + std::string(std::strerror(err));
+    out.resize(size_t(got));
+    return out;
+}
+std::string xattr(const fs::path& p, const char* name) {
+    char buf[512];
+    ssize_t n = ::getxattr(p.c_str(), name, buf, sizeof buf);
+    return n < 0 ? std::string("error ") + std::strerror(errno) : std::string(buf, size_t(n));
+}
+void patch_bytes(const std::string& path, uint64_t offset, size_t n, char value) {
+    std::string img = read_file(path);
+    for (size_t i = 0; i < n && offset + i < img.size(); ++i) img[offset + i] = value;
+    write_file(path, img);
+}
+}  // namespace
+
+// Files over 4 GiB at any offset (ISO 9660 sections, UDF extents), xattrs,
+// and a directory of 100,000 entries, in the Rock Ridge and UDF views.
+TEST(ThirdPartyMasterMount, large_files_xattrs_and_a_100000_entry_directory) {
+    REQUIRE_FUSE();
+    TempDir dir{"mount-large"};
+    fs::path src = dir / "src";
+    write_file(src / "small.txt", "small\n");
+    {
+        int fd = ::open((src / "huge.bin").c_str(), O_CREAT | O_WRONLY, 0644);
+        ASSERT_GE(fd, 0);
+        ASSERT_EQ(::ftruncate(fd, off_t(4608ull << 20)), 0);  // 4.5 GiB, holes but for the markers
+        for (uint64_t at : {0ull, (1ull << 30) - 7, (4ull << 30) - 5, (4608ull << 20) - 9})
+            ASSERT_EQ(::pwrite(fd, "MARKER!!!", 9, off_t(at)), 9);
+        ::close(fd);
+    }
+    fs::create_directories(src / "many");
+    for (int i = 0; i < 100000; ++i) {
+        char name[32];
+        std::snprintf(name, sizeof name, "f%06d", i);
+        int fd = ::open((src / "many" / name).c_str(), O_CREAT | O_WRONLY, 0644);
+        ASSERT_GE(fd, 0);
+        ::close(fd);
+    }
+    std::string iso = (dir / "big.iso").string();
+    auto r = run({tool("master-image"), "create", iso, "--from", src.string(), "--fs", "iso9660,rockridge,joliet,udf"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    for (const char* view : {"rockridge", "udf"}) {
+        SCOPED_TRACE(view);
+        fs::path m = dir / view;
+        Mount mount(iso, m, {"--fs", view});
+        ASSERT_TRUE(mount.mounted()) << mount.log();
+        EXPECT_EQ(fs::file_size(m / "huge.bin"), 4608ull << 20);
+        for (uint64_t at : {0ull, (1ull << 30) - 7, (4ull << 30) - 5, (4608ull << 20) - 9})
+            EXPECT_EQ(pread_at(m / "huge.bin", at, 9), "MARKER!!!") << "at " << at;
+        EXPECT_EQ(pread_at(m / "huge.bin", (4ull << 30) + 100, 4), std::string(4, '\0')) << "a hole past 4 GiB";
+        size_t n = 0;
+        for (const auto& e : fs::directory_iterator(m / "many")) n += e.is_regular_file() ? 1 : 0;
+        EXPECT_EQ(n, 100000u);
+        EXPECT_TRUE(fs::exists(m / "many" / "f099999"));
+        if (std::string(view) == "rockridge")
+            EXPECT_EQ(xattr(m / "small.txt", "user.iso9660.name"), "SMALL.TXT;1") << "the ISO 9660 name under Rock Ridge";
+        else
+            EXPECT_NE(xattr(m / "small.txt", "user.udf.unique_id").find_first_of("0123456789"), std::string::npos);
+        EXPECT_EQ(xattr(m / "small.txt", "user.none"), std::string("error ") + std::strerror(ENODATA));
+    }
+}
+
+// A drive whose medium is removed answers ENOMEDIUM; the mount stays up.
+TEST(ThirdPartyMasterMount, a_removed_medium_answers_enomedium) {
+    REQUIRE_FUSE();
+    TempDir dir{"mount-nomedium"};
+    write_file(dir / "t/a.txt", "first\n");
+    write_random_file(dir / "t/b.bin", 1 << 20, 4);
+    std::string iso = (dir / "d.iso").string();
+    ASSERT_EQ(run({tool("master-image"), "create", iso, "--from", (dir / "t").string()}).exit_code, 0);
+    MasterDrive drive({"rom=" + iso});
+    ASSERT_TRUE(drive.running()) << drive.error();
+    Mount m(drive.url("rom"), dir / "m");
+    ASSERT_TRUE(m.mounted()) << m.log();
+    EXPECT_EQ(read_file(dir / "m/a.txt"), "first\n");
+    auto st = drive.ctl({"eject", "rom", "--force"});
+    ASSERT_EQ(st.exit_code, 0) << st.err;
+    std::string got = pread_at(dir / "m/b.bin", 0, 4096);
+    EXPECT_EQ(got, std::string("read failed: ") + std::strerror(ENOMEDIUM));
+    EXPECT_TRUE(fs::exists(dir / "m/a.txt")) << "the mount is still up";
+}
+
+// Damaged structures: path tables (unused by the reader: the tree reads
+// the same), a damaged Joliet descriptor (that view is refused with a
+// message, the others mount), a damaged UDF anchor and main sequence (the
+// closing anchor and the reserve sequence serve), and a directory that
+// points at its parent's data (a loop: EIO for it, the rest reads).
+TEST(ThirdPartyMasterMount, damaged_descriptors_path_tables_and_a_directory_loop) {
+    REQUIRE_FUSE();
+    TempDir dir{"mount-damaged"};
+    write_file(dir / "t/top.txt", "top\n");
+    write_file(dir / "t/sub/inner.txt", "inner\n");
+    write_file(dir / "t/sub/deeper/leaf.txt", "leaf\n");
+    std::string iso = (dir / "d.iso").string();
+    ASSERT_EQ(run({tool("master-image"), "create", iso, "--from", (dir / "t").string(), "--fs",
+                   "iso9660,rockridge,joliet,udf"}).exit_code, 0);
+    std::string img = read_file(iso);
+    auto le32 = [&](size_t at) {
+        return uint32_t(uint8_t(img[at])) | uint32_t(uint8_t(img[at + 1])) << 8 | uint32_t(uint8_t(img[at + 2])) << 16 |
+               uint32_t(uint8_t(img[at + 3])) << 24;
+    };
+    size_t pvd = (32 + 16) * 2048;
+    ASSERT_EQ(img.substr(pvd + 1, 5), "CD001");
+    uint32_t l_table = le32(pvd + 140), m_table = __builtin_bswap32(le32(pvd + 148));
+    // Path tables.
+    patch_bytes(iso, uint64_t(l_table) * 2048, 2048, char(0xA5));
+    patch_bytes(iso, uint64_t(m_table) * 2048, 2048, char(0xA5));
+    // The Joliet descriptor: its root record.
+    patch_bytes(iso, (32 + 17) * 2048 + 156, 34, char(0xFF));
+    // UDF: the anchor at 256 and the first blocks of the main sequence it points at.
+    img = read_file(iso);
+    uint32_t main_vds = le32(256 * 2048 + 20);
+    patch_bytes(iso, 256 * 2048, 512, char(0x5A));
+    patch_bytes(iso, uint64_t(main_vds) * 2048, 4 * 2048, char(0x5A));
+    TreeOptions o;
+    for (const char* view : {"rockridge", "udf"}) {
+        Mount m(iso, dir / view, {"--fs", view});
+        ASSERT_TRUE(m.mounted()) << view << ": " << m.log();
+        EXPECT_EQ(diff_trees(scan_tree(dir / "t", o), scan_tree(dir / view, o), o), "") << view;
+    }
+    auto j = run({tool("master-mount"), iso, (dir / "j").string(), "--fs", "joliet"});
+    EXPECT_NE(j.exit_code, 0);
+    EXPECT_NE(j.err.find("Joliet"), std::string::npos) << j.err;
+    // The loop: the ISO 9660 record of "deeper" (in sub's extent) is given the root's extent.
+    img = read_file(iso);
+    uint32_t root_extent = le32(pvd + 156 + 2);
+    size_t rec = img.find("DEEPER");
+    ASSERT_NE(rec, std::string::npos);
+    rec -= 33;  // the identifier starts at byte 33 of its record
+    for (int k = 0; k < 4; ++k) img[rec + 2 + size_t(k)] = char(root_extent >> (8 * k));
+    for (int k = 0; k < 4; ++k) img[rec + 6 + size_t(k)] = char(root_extent >> (24 - 8 * k));
+    write_file(iso, img);
+    Mount loop(iso, dir / "loop", {"--fs", "rockridge"});
+    ASSERT_TRUE(loop.mounted()) << loop.log();
+    EXPECT_EQ(read_file(dir / "loop/sub/inner.txt"), "inner\n");
+    std::error_code ec;
+    fs::directory_iterator it(dir / "loop/sub/deeper", ec);
+    EXPECT_EQ(ec.value(), EIO) << "a directory with its ancestor's data: " << ec.message();
+    EXPECT_EQ(read_file(dir / "loop/top.txt"), "top\n") << "the mount is still up";
+    EXPECT_NE(loop.log().find("directory loop"), std::string::npos) << loop.log();
 }

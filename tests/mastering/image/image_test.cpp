@@ -188,7 +188,7 @@ TEST(Import, our_image_round_trips_through_every_view) {
     auto n = (*rr)->read(inner["file.txt"], 0, std::span(reinterpret_cast<std::byte*>(data.data()), data.size()));
     ASSERT_TRUE(n.ok());
     EXPECT_EQ(data, "content\n");
-    EXPECT_EQ(inner["file.txt"].extra["iso9660.name"], "FILE.TXT;1");
+    EXPECT_EQ(inner["file.txt"].extra["user.iso9660.name"], "FILE.TXT;1");
 
     auto jol = open_file_system(*m, 32, FsType::joliet);
     ASSERT_TRUE(jol.ok());
