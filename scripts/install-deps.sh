@@ -7,7 +7,7 @@ packages=(
   # build
   g++ cmake ninja-build pkg-config clang libclang-rt-14-dev
   libfuse3-dev fuse3 libboost-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
-  libiscsi-dev nlohmann-json3-dev libssl-dev libudfread-dev
+  libiscsi-dev nlohmann-json3-dev libssl-dev libudfread-dev libxxhash-dev
   # third-party readers, writers and initiators the tests use
   xorriso genisoimage 7zip udftools libcdio-utils libiscsi-bin tgt fuseiso
   wodim growisofs cdrdao sg3-utils

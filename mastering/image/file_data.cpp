@@ -1,7 +1,7 @@
 #include "mastering/image/file_data.h"
 
 #include <fcntl.h>
-#include <openssl/evp.h>
+#include <xxhash.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,12 +17,9 @@ namespace mastering::image {
 
 namespace {
 
-using Digest = std::array<unsigned char, 32>;
-
-struct DigestKey {
-    Digest d;
-    bool operator<(const DigestKey& o) const { return d < o.d; }
-};
+// XXH3-128 of a prefix or of a whole content: a fast filter. Equal digests
+// are confirmed byte by byte before two contents are stored as one.
+using Digest = std::array<uint64_t, 2>;
 
 std::string node_name(const Node* n) { return n ? Tree::path_of(n) : std::string("?"); }
 
@@ -56,46 +53,82 @@ Result<int> FileDataPart::open_checked(const Content& c, bool check_size) {
 
 namespace {
 
+// Reads [off, off + out.size()) of a content; 0 at its end. `fd` is the
+// host file's descriptor (or -1 for other sources).
+Result<size_t> read_content(Content& c, int fd, uint64_t off, std::span<std::byte> out) {
+    if (fd >= 0) {
+        while (true) {
+            ssize_t got = ::pread(fd, out.data(), out.size(), off_t(off));
+            if (got >= 0) return size_t(got);
+            if (errno != EINTR) return os_error("cannot read " + c.path);
+        }
+    }
+    return c.source->read_at(off, out);
+}
+
+Result<int> open_content(const Content& c) {
+    if (c.kind != ContentKind::host_file) return -1;
+    int fd = ::open(c.path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return os_error("cannot read " + c.path);
+    return fd;
+}
+
 // Digest of [0, limit) of a content (limit = 0: all of it). Thread-safe for
 // host files (own descriptor); sources are read through their DataSource.
 Result<Digest> digest_of(Content& c, uint64_t limit, std::vector<std::byte>& buf) {
     uint64_t total = limit ? std::min(limit, c.size) : c.size;
     if (buf.size() < (1u << 20)) buf.resize(1 << 20);
-    int fd = -1;
-    if (c.kind == ContentKind::host_file) {
-        fd = ::open(c.path.c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd < 0) return os_error("cannot read " + c.path);
-    }
-    EVP_MD_CTX* md = EVP_MD_CTX_new();
-    EVP_DigestInit_ex(md, EVP_sha256(), nullptr);
-    Status st;
-    uint64_t off = 0;
-    while (st.ok() && off < total) {
-        size_t n = size_t(std::min<uint64_t>(1 << 20, total - off));
-        ssize_t got;
-        if (fd >= 0) {
-            got = ::pread(fd, buf.data(), n, off_t(off));
-            if (got < 0) { st = os_error("cannot read " + c.path); break; }
-        } else {
-            auto r = c.source->read_at(off, std::span(buf.data(), n));
-            if (!r.ok()) { st = r.error(); break; }
-            got = ssize_t(*r);
-        }
-        if (got == 0) {
-            st = make_error(Errc::changed, (fd >= 0 ? c.path : c.source->describe()) +
-                                               ": the file became shorter while it was read");
+    int fd = DM_TRY(open_content(c));
+    XXH3_state_t* st = XXH3_createState();
+    XXH3_128bits_reset(st);
+    Status status;
+    for (uint64_t off = 0; off < total;) {
+        auto got = read_content(c, fd, off, std::span(buf.data(), size_t(std::min<uint64_t>(1 << 20, total - off))));
+        if (!got.ok()) { status = got.error(); break; }
+        if (*got == 0) {
+            status = make_error(Errc::changed, (fd >= 0 ? c.path : c.source->describe()) +
+                                                   ": the file became shorter while it was read");
             break;
         }
-        EVP_DigestUpdate(md, buf.data(), size_t(got));
-        off += uint64_t(got);
+        XXH3_128bits_update(st, buf.data(), *got);
+        off += *got;
     }
     if (fd >= 0) ::close(fd);
-    Digest d{};
-    unsigned len = 0;
-    EVP_DigestFinal_ex(md, d.data(), &len);
-    EVP_MD_CTX_free(md);
-    if (!st.ok()) return st.error();
-    return d;
+    XXH128_hash_t h = XXH3_128bits_digest(st);
+    XXH3_freeState(st);
+    if (!status.ok()) return status.error();
+    return Digest{h.low64, h.high64};
+}
+
+// Whether two contents of the same size hold the same bytes.
+Result<bool> same_bytes(Content& a, Content& b) {
+    int fa = DM_TRY(open_content(a));
+    auto fb_r = open_content(b);
+    if (!fb_r.ok()) {
+        if (fa >= 0) ::close(fa);
+        return fb_r.error();
+    }
+    int fb = *fb_r;
+    std::vector<std::byte> x(1 << 20), y(1 << 20);
+    Result<bool> same = true;
+    for (uint64_t off = 0; off < a.size && *same;) {
+        size_t n = size_t(std::min<uint64_t>(x.size(), a.size - off));
+        auto ga = read_content(a, fa, off, std::span(x.data(), n));
+        auto gb = ga.ok() ? read_content(b, fb, off, std::span(y.data(), n)) : Result<size_t>(ga.error());
+        if (!ga.ok() || !gb.ok()) {
+            same = !ga.ok() ? ga.error() : gb.error();
+            break;
+        }
+        if (*ga == 0 || *ga != *gb) {
+            same = false;
+            break;
+        }
+        same = std::memcmp(x.data(), y.data(), *ga) == 0;
+        off += *ga;
+    }
+    if (fa >= 0) ::close(fa);
+    if (fb >= 0) ::close(fb);
+    return same;
 }
 
 // Digests of many contents, host files spread over the cores (the cost is
@@ -172,31 +205,30 @@ Status FileDataPart::prepare(bool dedup, uint64_t embed_limit) {
             if (idx.size() < 2) continue;
             candidates.insert(candidates.end(), idx.begin(), idx.end());
         }
-        // Stage 1: a digest of the first 64 KiB of every file that shares its size.
+        // Stage 1: a digest of the first 64 KiB of every file that shares its
+        // size (the whole of a small file), spread over the cores.
         constexpr uint64_t prefix = 64 * 1024;
         std::sort(candidates.begin(), candidates.end());  // layout order: sequential on disc
         std::vector<Content*> items;
         for (size_t i : candidates) items.push_back(all[i]);
         auto prefixes = DM_TRY(digests_of(items, prefix));
-        std::map<std::pair<uint64_t, DigestKey>, std::vector<size_t>> by_prefix;
+        std::map<std::pair<uint64_t, Digest>, std::vector<size_t>> by_prefix;
         for (size_t k = 0; k < candidates.size(); ++k)
-            by_prefix[{all[candidates[k]]->size, DigestKey{prefixes[k]}}].push_back(candidates[k]);
-        // Stage 2: the whole content of larger files whose prefixes agree.
-        std::vector<size_t> full_idx;
-        for (auto& [key, group] : by_prefix)
-            if (group.size() > 1 && key.first > prefix) full_idx.insert(full_idx.end(), group.begin(), group.end());
-        items.clear();
-        for (size_t i : full_idx) items.push_back(all[i]);
-        auto fulls = DM_TRY(digests_of(items, 0));
-        std::map<size_t, Digest> full_of;
-        for (size_t k = 0; k < full_idx.size(); ++k) full_of[full_idx[k]] = fulls[k];
+            by_prefix[{all[candidates[k]]->size, prefixes[k]}].push_back(candidates[k]);
+        // Stage 2: members of a group are compared byte by byte with the
+        // group's first distinct contents: equal ones are stored once.
         for (auto& [key, group] : by_prefix) {
             if (group.size() < 2) continue;
-            std::map<DigestKey, std::vector<size_t>> same;
-            for (size_t i : group) same[key.first > prefix ? DigestKey{full_of[i]} : key.second].push_back(i);
-            for (auto& [d, members] : same) {
-                std::sort(members.begin(), members.end());
-                for (size_t k = 1; k < members.size(); ++k) all[members[k]]->same_as = all[members[0]];
+            std::vector<size_t> leaders;
+            for (size_t i : group) {
+                bool stored = false;
+                for (size_t l : leaders)
+                    if (DM_TRY(same_bytes(*all[l], *all[i]))) {
+                        all[i]->same_as = all[l];
+                        stored = true;
+                        break;
+                    }
+                if (!stored) leaders.push_back(i);
             }
         }
     }

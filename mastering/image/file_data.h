@@ -1,6 +1,6 @@
 // The file data of a session: collects the Contents of the tree, stores
-// identical ones once (size, then a digest of the first 64 KiB, then of the
-// whole content), numbers inodes (hard links share one), reserves the blocks
+// identical ones once (same size, then the same XXH3-128 digest of the first
+// 64 KiB, then the same bytes, compared), numbers inodes (hard links share one), reserves the blocks
 // of new data and produces them when the stream reaches them. Imported data
 // stay where they are on the medium.
 #pragma once

@@ -189,14 +189,22 @@ TEST_F(ThirdPartyMasterImage, identical_files_share_one_extent) {
     write_random_file(src / "a.bin", 300000, 1);
     write_random_file(src / "b.bin", 300000, 1);
     write_random_file(src / "c.bin", 300000, 2);
+    // d.bin: a.bin's bytes but for the last one (same size, same first 64 KiB).
+    std::string d = read_file(src / "a.bin");
+    d.back() = char(d.back() ^ 0x55);
+    write_file(src / "d.bin", d);
     std::string img = (dir / "d.iso").string();
     ASSERT_EQ(tool("master-image", {"create", img, "--from", src.string()}).exit_code, 0);
     auto a = isoinfo_lba(img, "a.bin"), b = isoinfo_lba(img, "b.bin"), c = isoinfo_lba(img, "c.bin");
-    ASSERT_TRUE(a && b && c);
+    auto dd = isoinfo_lba(img, "d.bin");
+    ASSERT_TRUE(a && b && c && dd);
     EXPECT_EQ(*a, *b);
     EXPECT_NE(*a, *c);
-    // Two 300000-byte contents stored (147 blocks each), not three.
-    EXPECT_LT(fs::file_size(img), (32 + 16 + 30 + 2 * 147 + 10) * 2048u);
+    EXPECT_NE(*a, *dd) << "equal size and prefix, different bytes: stored apart";
+    auto x = run({"isoinfo", "-R", "-x", "/d.bin", "-i", img});
+    EXPECT_TRUE(x.out == d) << "d.bin reads back with its own last byte";
+    // Three 300000-byte contents stored (147 blocks each), not four.
+    EXPECT_LT(fs::file_size(img), (32 + 16 + 30 + 3 * 147 + 10) * 2048u);
 }
 
 TEST_F(ThirdPartyMasterImage, xorriso_appends_to_our_image) {
