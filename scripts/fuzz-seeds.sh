@@ -28,7 +28,7 @@ d=$out/udf_reader; mkdir -p "$d"
 if command -v mkudffs >/dev/null; then
   for spec in "hd 2.01" "cdr 1.50" "bdr 2.50" "cdrw 1.50" "dvdrw 2.01"; do
     set -- $spec
-    truncate -s 64M "$d/mkudffs-$1-$2.udf"
+    truncate -s 16M "$d/mkudffs-$1-$2.udf"
     mkudffs --media-type="$1" --udfrev="$2" -b 2048 "$d/mkudffs-$1-$2.udf" >/dev/null 2>&1 || rm -f "$d/mkudffs-$1-$2.udf"
   done
 fi

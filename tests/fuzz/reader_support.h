@@ -26,7 +26,7 @@ public:
     MemoryMedium(const uint8_t* d, size_t n) : m_data(d), m_size(n) {
         if (n >= 8 && std::memcmp(d, "DMSP", 4) == 0) {
             m_sparse = true;
-            m_blocks = std::min<uint32_t>(le32(d + 4), 1u << 22);
+            m_blocks = std::min<uint32_t>(le32(d + 4), 1u << 14);  // 32 MiB: enough for every structure, quick to scan
             for (size_t off = 8; off + 6 <= n;) {
                 uint32_t lba = le32(d + off);
                 size_t len = std::min<size_t>(size_t(d[off + 4] | (d[off + 5] << 8)), 2048);
