@@ -100,10 +100,13 @@ uint64_t first_unreadable(const DiscModel& m, uint64_t lba, uint64_t n) {
 
 uint32_t read_capacity_blocks(const DiscModel& m) {
     if (rom_or_formatted(m)) return formatted_size(m);
+    // Sequential media: up to the last recorded block, an open session's
+    // too (its blocks read back; growisofs appends to a BD-R it left with an
+    // open session after pre-formatting it, and reads it through the kernel,
+    // which sizes the device by this answer).
     uint32_t end = 0;
     for (const auto& s : m.sessions)
-        if (s.closed)
-            for (const auto& t : s.tracks) end = std::max(end, t.start + t.recorded);
+        for (const auto& t : s.tracks) end = std::max(end, t.start + t.recorded);
     return end;
 }
 
@@ -194,6 +197,20 @@ std::optional<sc::TrackInformation> track_information(const DiscModel& m, uint8_
     return std::nullopt;
 }
 
+namespace {
+// The sessions READ TOC reports: closed ones; on DVD and BD media also an
+// open one that holds recorded data (the drive fabricates their TOC: growisofs
+// finds the session it left open on a pre-formatted BD-R this way, and the
+// kernel's multisession query the data it can mount).
+bool in_toc(const DiscModel& m, const media::SessionRecord& s) {
+    if (s.closed) return true;
+    if (m.is_cd()) return false;
+    for (const auto& t : s.tracks)
+        if (t.recorded > 0) return true;
+    return false;
+}
+}  // namespace
+
 std::optional<sc::Toc0> toc_format0(const DiscModel& m, uint8_t from) {
     sc::Toc0 t;
     int32_t leadout = 0;
@@ -202,7 +219,7 @@ std::optional<sc::Toc0> toc_format0(const DiscModel& m, uint8_t from) {
         leadout = int32_t(formatted_size(m));
     } else {
         for (const auto& s : m.sessions) {
-            if (!s.closed) continue;
+            if (!in_toc(m, s)) continue;
             for (const auto& tr : s.tracks) {
                 t.entries.push_back({0x14, uint8_t(tr.number), int32_t(tr.start)});
                 leadout = int32_t(tr.end());
@@ -225,7 +242,7 @@ std::optional<sc::SessionInfo> toc_format1(const DiscModel& m) {
     if (m.rom || (m.overwritable() && m.formatted)) return s;
     const media::SessionRecord* last = nullptr;
     for (const auto& x : m.sessions)
-        if (x.closed && !x.tracks.empty()) last = &x;
+        if (in_toc(m, x) && !x.tracks.empty()) last = &x;
     if (!last) return std::nullopt;
     s.first_session = 1;
     s.last_session = uint8_t(last->number);

@@ -166,3 +166,31 @@ TEST(Reading, a_read_past_the_recorded_area_sends_the_good_blocks_and_names_the_
     EXPECT_EQ(r.data.size(), 0u);
     EXPECT_EQ(r.sense.information, std::optional<uint32_t>(start + 60));
 }
+
+TEST(Reading, an_open_session_on_dvd_and_bd_is_in_the_capacity_and_the_toc) {
+    // growisofs leaves a pre-formatted BD-R with an open session and reads it
+    // back through the kernel, which sizes the device by READ CAPACITY and
+    // finds the session with READ TOC format 1.
+    for (Profile p : {Profile::dvd_plus_r, Profile::bd_r}) {
+        Host h(p, 100000);
+        h.settle();
+        uint32_t start = nwa(h);
+        ASSERT_TRUE(h.write(start, 48, 2).good());
+        h.ok(sc::cdb::synchronize_cache());
+        auto cap = h.ok(sc::cdb::read_capacity(), {}, 8);
+        ASSERT_EQ(cap.data.size(), 8u);
+        uint32_t last = uint32_t(cap.data[0]) << 24 | uint32_t(cap.data[1]) << 16 | uint32_t(cap.data[2]) << 8 | cap.data[3];
+        EXPECT_EQ(last, start + 47);
+        auto toc = h.ok(sc::cdb::read_toc(1, 0, 12), {}, 12);
+        ASSERT_EQ(toc.data.size(), 12u);
+        EXPECT_EQ(toc.data[3], 1) << "last session number";
+        uint32_t first_lba = uint32_t(toc.data[8]) << 24 | uint32_t(toc.data[9]) << 16 | uint32_t(toc.data[10]) << 8 | toc.data[11];
+        EXPECT_EQ(first_lba, start);
+    }
+    // A CD's open session stays out of its TOC, as CD drives report it.
+    Host cd(Profile::cd_r, 100000);
+    cd.settle();
+    uint32_t s = nwa(cd);
+    ASSERT_TRUE(cd.write(s, 16, 2).good());
+    EXPECT_FALSE(cd.cmd(sc::cdb::read_toc(1, 0, 12), {}, 12).good());
+}
