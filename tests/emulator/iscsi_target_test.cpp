@@ -631,7 +631,8 @@ TEST(IscsiTarget, sixty_four_sessions_read_while_one_writes) {
     for (int i = 0; i < 750 && !t.farm().status()["other_connections"].empty(); ++i) std::this_thread::sleep_for(20ms);
     for (int i = 0; i < 750; ++i) {
         bool idle = true;
-        for (const auto& d : t.farm().status()["drives"]) idle = idle && d["initiators"].empty();
+        auto now = t.farm().status();  // named: the loop must not range over a temporary's member
+        for (const auto& d : now["drives"]) idle = idle && d["initiators"].empty();
         if (idle) break;
         std::this_thread::sleep_for(20ms);
     }
