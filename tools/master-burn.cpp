@@ -109,20 +109,13 @@ int main(int argc, char** argv) {
             req.volume_name = volume;
             req.write = o;
             if (!fs.empty()) {
-                image::FsMask mask = 0;
-                for (size_t pos = 0; pos <= fs.size();) {
-                    size_t c = fs.find(',', pos);
-                    std::string item = fs.substr(pos, c == std::string::npos ? std::string::npos : c - pos);
-                    pos = c == std::string::npos ? fs.size() + 1 : c + 1;
-                    auto t = image::fs_from_name(item);
-                    if (!t) return fail(make_error(Errc::invalid_argument, "unknown file system \"" + item + "\""));
-                    mask |= image::mask(*t);
-                }
-                req.file_systems = mask;
+                auto mask = image::fs_mask_from_names(fs);
+                if (!mask.ok()) return fail(mask.error());
+                req.file_systems = *mask;
             }
             if (!udf_revision.empty()) {
-                auto rev = udf::revision_from_text(udf_revision);
-                if (!rev) return fail(make_error(Errc::invalid_argument, "unknown UDF revision \"" + udf_revision + "\" (1.02, 1.50, 2.01, 2.50)"));
+                auto rev = udf::parse_revision(udf_revision);
+                if (!rev.ok()) return fail(rev.error());
                 req.udf_revision = *rev;
             }
             r = burn::burn_tree(**rec, req);

@@ -13,21 +13,6 @@ using namespace mastering;
 
 namespace {
 
-Result<image::FsMask> parse_fs(const std::string& list) {
-    image::FsMask m = 0;
-    size_t pos = 0;
-    while (pos <= list.size()) {
-        size_t comma = list.find(',', pos);
-        std::string item = list.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-        pos = comma == std::string::npos ? list.size() + 1 : comma + 1;
-        if (item.empty()) continue;
-        auto t = image::fs_from_name(item);
-        if (!t) return make_error(Errc::invalid_argument, "unknown file system \"" + item + "\" (iso9660, joliet, rockridge, udf)");
-        m |= image::mask(*t);
-    }
-    return m;
-}
-
 void summary(const char* what, const std::string& path, const image::WriteReport& s) {
     std::printf("%s: %s session at block %u, %u blocks (%llu files, %llu directories, %llu blocks of new data)\n",
                 path.c_str(), what, s.session_start, s.session_blocks, static_cast<unsigned long long>(s.files),
@@ -109,7 +94,7 @@ int main(int argc, char** argv) {
             req.at = at;
             req.include_base = include_base;
             req.volume_name = volume;
-            auto mask = parse_fs(fs);
+            auto mask = image::fs_mask_from_names(fs);
             if (!mask.ok()) return tools::report(prog, mask.error());
             req.file_systems = *mask;
             req.write.progress = [&](const burn::WriteProgress& w) { bar.update("burning", w.sectors, w.sectors_total); };
@@ -124,11 +109,11 @@ int main(int argc, char** argv) {
             if (!rom_image.empty())
                 return tools::report(prog, make_error(Errc::invalid_argument, "--image makes virtual discs (OUT ending in .vdisc)"));
             if (from.empty()) return tools::report(prog, make_error(Errc::invalid_argument, "--from DIR is required"));
-            auto mask = parse_fs(fs);
+            auto mask = image::fs_mask_from_names(fs);
             if (!mask.ok()) return tools::report(prog, mask.error());
             if (!udf_revision.empty()) {
-                auto rev = udf::revision_from_text(udf_revision);
-                if (!rev) return tools::report(prog, make_error(Errc::invalid_argument, "unknown UDF revision \"" + udf_revision + "\" (1.02, 1.50, 2.01, 2.50)"));
+                auto rev = udf::parse_revision(udf_revision);
+                if (!rev.ok()) return tools::report(prog, rev.error());
                 if (auto s = img.set_udf_revision(*rev); !s.ok()) return tools::report(prog, s.error());
                 if (!image::has(*mask, image::FsType::udf)) *mask |= image::mask(image::FsType::udf);
             }

@@ -78,23 +78,18 @@ bool readable(const DiscModel& m, uint64_t lba, uint64_t n) {
 }
 
 uint64_t first_unreadable(const DiscModel& m, uint64_t lba, uint64_t n) {
+    // The end of the readable stretch `at` lies in (tracks of a session may
+    // follow each other: walk on from one to the next).
+    auto stretch_end = [&](uint64_t at) -> uint64_t {
+        if (rom_or_formatted(m)) return std::max<uint64_t>(at, formatted_size(m));
+        if (m.overwritable()) return at;
+        for (const auto& s : m.sessions)
+            for (const auto& t : s.tracks)
+                if (at >= t.start && at < uint64_t(t.start) + t.recorded) return uint64_t(t.start) + t.recorded;
+        return at;
+    };
     uint64_t at = lba;
-    // Recorded tracks may follow each other (a session's tracks): walk on.
-    for (bool moved = true; moved && at < lba + n;) {
-        moved = false;
-        if (readable(m, at, 1)) {
-            uint64_t step = 1;
-            while (step < lba + n - at && readable(m, at, step * 2)) step *= 2;
-            uint64_t lo = step, hi = std::min<uint64_t>(step * 2, lba + n - at + 1);
-            while (lo + 1 < hi) {  // the longest readable run from `at`
-                uint64_t mid = (lo + hi) / 2;
-                if (readable(m, at, mid)) lo = mid;
-                else hi = mid;
-            }
-            at += lo;
-            moved = true;
-        }
-    }
+    for (uint64_t next; at < lba + n && (next = stretch_end(at)) > at;) at = next;
     return std::min(at, lba + n);
 }
 

@@ -405,8 +405,7 @@ Result<WriteResult> DiscFormatData::write(image::ImageStream& stream, const Writ
         if (!anchor.empty() && start > 256) {
             std::vector<std::byte> old(2048);
             auto r = m_rec.command(scsi::cdb::read10(256, 1), Direction::in, old);
-            auto t = r.ok() && r->good() ? udf::check_tag(old, 256) : Result<udf::Tag>(make_error(Errc::not_found, ""));
-            if (!t.ok() || t->id != uint16_t(udf::TagId::anchor)) anchor.clear();
+            if (!r.ok() || !r->good() || !udf::is_anchor(old, 256)) anchor.clear();
         } else {
             anchor.clear();  // a first session carries its own
         }

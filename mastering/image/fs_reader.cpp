@@ -36,6 +36,22 @@ std::string fs_mask_names(FsMask m) {
     return out;
 }
 
+Result<FsMask> fs_mask_from_names(std::string_view list) {
+    FsMask m = 0;
+    for (size_t pos = 0; pos <= list.size();) {
+        size_t comma = list.find(',', pos);
+        std::string_view item = list.substr(pos, comma == std::string_view::npos ? std::string_view::npos : comma - pos);
+        pos = comma == std::string_view::npos ? list.size() + 1 : comma + 1;
+        if (item.empty()) continue;
+        auto t = fs_from_name(item);
+        if (!t)
+            return make_error(Errc::invalid_argument,
+                              "unknown file system \"" + std::string(item) + "\" (iso9660, joliet, rockridge, udf)");
+        m |= mask(*t);
+    }
+    return m;
+}
+
 Result<FsMask> identify_file_systems(media::SectorSource& medium, uint64_t session_start) {
     auto vs = iso9660::read_volume_set(medium, session_start);
     if (!vs.ok()) {

@@ -26,6 +26,8 @@ inline constexpr bool has(FsMask m, FsType t) { return (m & mask(t)) != 0; }
 std::string_view fs_name(FsType t);                 // "iso9660", "joliet", "rockridge", "udf"
 std::optional<FsType> fs_from_name(std::string_view name);
 std::string fs_mask_names(FsMask m);                // "iso9660,rockridge,joliet"
+// "iso9660,joliet,udf" -> a mask (empty items are skipped); a clear error for an unknown name.
+Result<FsMask> fs_mask_from_names(std::string_view list);
 
 enum class NodeType : uint8_t { file, directory, symlink, char_device, block_device, fifo, socket };
 // The S_IFMT bits of a node type (S_IFREG, S_IFDIR, ...).

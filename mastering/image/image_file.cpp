@@ -255,10 +255,7 @@ Result<WriteReport> append_session(FileSystemImage& img, const std::string& path
     std::vector<std::byte> old_anchor(block_bytes);
     bool has_anchor = k_anchor_byte + block_bytes <= start_byte &&
                       ::pread(fd, old_anchor.data(), block_bytes, off_t(k_anchor_byte)) == ssize_t(block_bytes);
-    if (has_anchor) {
-        auto t = udf::check_tag(old_anchor, 256);
-        has_anchor = t.ok() && t->id == uint16_t(udf::TagId::anchor);
-    }
+    has_anchor = has_anchor && udf::is_anchor(old_anchor, 256);
     auto restore = [&](Error e) -> Result<WriteReport> {
         bool ok = write_all(fd, head.data(), size_t(got_head), 0).ok();
         if (has_anchor) ok = write_all(fd, old_anchor.data(), block_bytes, k_anchor_byte).ok() && ok;

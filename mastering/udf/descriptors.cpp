@@ -22,6 +22,13 @@ std::optional<uint16_t> revision_from_text(std::string_view s) {
     return std::nullopt;
 }
 
+Result<uint16_t> parse_revision(std::string_view s) {
+    auto r = revision_from_text(s);
+    if (!r || *r == rev260)
+        return make_error(Errc::invalid_argument, "unknown UDF revision \"" + std::string(s) + "\" (1.02, 1.50, 2.01, 2.50)");
+    return *r;
+}
+
 std::string revision_text(uint16_t rev) {
     char b[16];
     std::snprintf(b, sizeof b, "%x.%02x", rev >> 8, rev & 0xFF);
@@ -88,6 +95,11 @@ Result<Tag> check_tag(std::span<const std::byte> d, std::optional<uint32_t> expe
         return make_error(Errc::corrupt, "UDF descriptor " + std::to_string(t.id) + " at " +
                                              std::to_string(t.location) + ": CRC mismatch");
     return t;
+}
+
+bool is_anchor(std::span<const std::byte> block, uint32_t location) {
+    auto t = check_tag(block, location);
+    return t.ok() && t->id == uint16_t(TagId::anchor);
 }
 
 void store_regid(std::byte* p, std::string_view ident, std::span<const uint8_t> suffix, uint8_t flags) {

@@ -64,6 +64,8 @@ enum class FileType : uint8_t {
 constexpr uint16_t rev102 = 0x0102, rev150 = 0x0150, rev200 = 0x0200, rev201 = 0x0201, rev250 = 0x0250,
                    rev260 = 0x0260;
 std::optional<uint16_t> revision_from_text(std::string_view s);  // "2.01" -> 0x0201
+// The same for a user's flag: a clear error for a revision we do not write.
+Result<uint16_t> parse_revision(std::string_view s);
 std::string revision_text(uint16_t rev);                          // 0x0201 -> "2.01"
 
 uint16_t crc_itu(const std::byte* p, size_t n);
@@ -83,6 +85,8 @@ struct Tag {
 // A tag that checks (checksum; CRC when the bytes it covers are in `d`).
 // `expected_location` must match unless nullopt.
 Result<Tag> check_tag(std::span<const std::byte> d, std::optional<uint32_t> expected_location);
+// A sound anchor volume descriptor pointer recorded for block `location`.
+bool is_anchor(std::span<const std::byte> block, uint32_t location);
 
 // Entity identifier (regid, 32 bytes). Suffix bytes as given.
 void store_regid(std::byte* p, std::string_view ident, std::span<const uint8_t> suffix = {}, uint8_t flags = 0);

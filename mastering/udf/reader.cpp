@@ -229,9 +229,7 @@ public:
     uint64_t reserve_end() const { return uint64_t(m_reserve.second) + m_reserve.first / block_size; }
     bool is_anchor(uint64_t l) {
         auto b = read_block(m_m, l);
-        if (!b.ok()) return false;
-        auto t = check_tag(*b, uint32_t(l));
-        return t.ok() && t->id == uint16_t(TagId::anchor);
+        return b.ok() && udf::is_anchor(*b, uint32_t(l));
     }
     LongAd file_set() const { return m_fsd; }
     VolumeSummary summary;
@@ -246,8 +244,7 @@ private:
             if (c >= n) continue;
             auto b = read_block(m_m, c);
             if (!b.ok()) continue;
-            auto t = check_tag(*b, uint32_t(c));
-            if (!t.ok() || t->id != uint16_t(TagId::anchor)) continue;
+            if (!udf::is_anchor(*b, uint32_t(c))) continue;
             m_main = {load_le32(b->data() + 16), load_le32(b->data() + 20)};
             m_reserve = {load_le32(b->data() + 24), load_le32(b->data() + 28)};
             return {};

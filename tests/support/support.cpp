@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <array>
@@ -43,6 +45,16 @@ TempDir::~TempDir() {
         if (it->is_directory(ec) && !it->is_symlink(ec)) ::chmod(it->path().c_str(), 0700);
     }
     fs::remove_all(m_path, ec);
+}
+
+std::vector<uint32_t> session_starts(const std::string& source) {
+    auto r = run({tool("master-info"), source, "--json"});
+    std::vector<uint32_t> out;
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    if (r.exit_code != 0) return out;
+    auto j = nlohmann::json::parse(r.out);  // named: the loop must not range over a temporary's member
+    for (const auto& s : j["sessions"]) out.push_back(s["start"].get<uint32_t>());
+    return out;
 }
 
 std::optional<std::string> find_program(const std::string& name) {

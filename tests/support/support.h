@@ -79,6 +79,9 @@ RunResult osirrox_extract(const std::string& image, const fs::path& out, std::op
 
 // Absolute path of one of our tools (master-image, ...), from the build tree.
 std::string tool(const std::string& name);
+// The session starts master-info reports for an image, virtual disc or drive
+// (a test failure, and an empty list, if it cannot read the source).
+std::vector<uint32_t> session_starts(const std::string& source);
 // Path of a program in PATH, or nullopt.
 std::optional<std::string> find_program(const std::string& name);
 

@@ -33,15 +33,6 @@ std::vector<std::pair<uint32_t, uint32_t>> xorriso_toc(const std::string& image,
     return out;
 }
 
-std::vector<uint32_t> our_session_starts(const std::string& image) {
-    auto r = tool("master-info", {image, "--json"});
-    std::vector<uint32_t> out;
-    if (r.exit_code != 0) return out;
-    auto j = nlohmann::json::parse(r.out);
-    for (const auto& s : j["sessions"]) out.push_back(s["start"].get<uint32_t>());
-    return out;
-}
-
 // The LBA isoinfo lists for `name` in the Rock Ridge listing.
 std::optional<uint32_t> isoinfo_lba(const std::string& image, const std::string& name) {
     auto r = run({"isoinfo", "-l", "-R", "-i", image});
@@ -98,7 +89,7 @@ TEST_F(ThirdPartyMasterImage, acceptance_tree_three_sessions) {
     // xorriso sees every session, where master-info says they are.
     auto toc = xorriso_toc(img);
     ASSERT_EQ(toc.size(), 3u);
-    auto ours = our_session_starts(img);
+    auto ours = session_starts(img);
     ASSERT_EQ(ours.size(), 3u);
     for (size_t i = 0; i < 3; ++i) EXPECT_EQ(toc[i].first, ours[i]);
     EXPECT_EQ(toc[0].first, 32u);
@@ -165,7 +156,7 @@ TEST_F(ThirdPartyMasterImage, append_stores_only_new_data) {
     auto after = fs::file_size(img);
     // Unchanged files keep their extents of session 1 (isoinfo reads the newest tree).
     EXPECT_EQ(isoinfo_lba(img, "random_1m.bin"), old_lba);
-    auto starts = our_session_starts(img);
+    auto starts = session_starts(img);
     ASSERT_EQ(starts.size(), 2u);
     auto new_lba = isoinfo_lba(img, "added.bin");
     ASSERT_TRUE(new_lba.has_value());
@@ -240,12 +231,12 @@ TEST_F(ThirdPartyMasterImage, we_append_to_xorriso_multisession_image) {
     std::string img = (dir / "x.iso").string();
     ASSERT_EQ(run({"xorriso", "-outdev", img, "-map", s1.string(), "/s1", "-commit"}).exit_code, 0);
     ASSERT_EQ(run({"xorriso", "-dev", img, "-map", s2.string(), "/s2", "-commit"}).exit_code, 0);
-    ASSERT_EQ(our_session_starts(img).size(), 2u);
+    ASSERT_EQ(session_starts(img).size(), 2u);
     auto r = tool("master-image", {"append", img, "--from", s3.string(), "--at", "/s3"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     auto toc = xorriso_toc(img);
     ASSERT_EQ(toc.size(), 3u);
-    EXPECT_EQ(our_session_starts(img), (std::vector<uint32_t>{toc[0].first, toc[1].first, toc[2].first}));
+    EXPECT_EQ(session_starts(img), (std::vector<uint32_t>{toc[0].first, toc[1].first, toc[2].first}));
     r = osirrox_extract(img, dir / "out");
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(read_file(dir / "out" / "s1" / "one.txt"), "1\n");
@@ -267,7 +258,7 @@ TEST_F(ThirdPartyMasterImage, we_import_and_append_to_genisoimage_multisession) 
     ASSERT_EQ(g.exit_code, 0) << g.err;
     ASSERT_EQ(run({"dd", "if=" + part, "of=" + img, "bs=2048", "seek=240", "conv=notrunc"}).exit_code, 0);
     // master-info finds both sessions (xorriso only with its wide scan).
-    auto ours = our_session_starts(img);
+    auto ours = session_starts(img);
     ASSERT_EQ(ours, (std::vector<uint32_t>{0, 240}));
     auto wide = xorriso_toc(img, "force:emul_wide");
     ASSERT_EQ(wide.size(), 2u);

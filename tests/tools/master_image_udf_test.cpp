@@ -46,16 +46,6 @@ std::map<std::string, std::string> udfinfo(const std::string& image, std::string
     return out;
 }
 
-std::vector<uint32_t> session_starts(const std::string& image) {
-    auto r = tool("master-info", {image, "--json"});
-    std::vector<uint32_t> out;
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    if (r.exit_code != 0) return out;
-    auto j = nlohmann::json::parse(r.out);  // named: the loop must not range over a temporary's member
-    for (const auto& s : j["sessions"]) out.push_back(s["start"].get<uint32_t>());
-    return out;
-}
-
 // What a UDF reader without POSIX attributes must show: names, types, sizes, contents.
 TreeOptions contents_only() {
     TreeOptions o;
