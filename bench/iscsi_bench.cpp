@@ -3,16 +3,22 @@
 // TCP ceiling, in one run (issue 4).
 //
 //   build/bench/iscsi_bench [--work DIR] [--mb 700] [--write-mb 256] [--depth 8] [--runs 3]
+//                           [--sessions 4] [--rows read,parallel,write]
 //
-// Sequential READ(10) of the whole image with 64 KiB and 1 MiB transfers, and
-// a burn: sequential WRITE(10) onto a blank DVD+R from LBA 0 then SYNCHRONIZE
-// CACHE. The initiator is libiscsi (asynchronous, DEPTH commands in flight),
-// the same for both targets. The image is in the page cache (read once
-// first); each figure is the median of RUNS runs. Prints MB/s and the ratios.
+// Sequential READ(10) of the whole image with 64 KiB and 1 MiB transfers from
+// one session, the same from SESSIONS sessions at once (each reads its own
+// part of the image from its own thread: libiscsi's single-threaded client is
+// the limit of one session), and a burn: sequential WRITE(10) onto a blank
+// DVD+R from LBA 0 then SYNCHRONIZE CACHE. The initiator is libiscsi
+// (asynchronous, DEPTH commands in flight per session), the same for both
+// targets. The image is in the page cache (read once first); each figure is
+// the median of RUNS runs, printed with the slowest and fastest run. Prints
+// MB/s and the ratios.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -23,7 +29,11 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <functional>
+#include <iterator>
+#include <sstream>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -41,15 +51,84 @@ namespace {
 struct Options {
     std::string work = "/tmp/dm-bench";
     uint64_t mb = 700, write_mb = 256;
-    int depth = 8, runs = 3;
+    int depth = 8, runs = 3, sessions = 4;
+    std::string rows = "read,parallel,write";
+    bool wants(const std::string& row) const { return ("," + rows + ",").find("," + row + ",") != std::string::npos; }
+};
+
+// The runs of one figure: median, slowest and fastest; and the CPU time the
+// target process and this process (the initiator) spent on them.
+struct Rates {
+    std::vector<double> v;
+    double target_cpu = 0, client_cpu = 0, bytes = 0;  // seconds, seconds, bytes over all runs
+    double target_ms_per_gb() const { return target_cpu * 1e3 / (bytes / 1e9); }
+    double client_ms_per_gb() const { return client_cpu * 1e3 / (bytes / 1e9); }
+    double median() const {
+        std::vector<double> s = v;
+        std::sort(s.begin(), s.end());
+        return s[s.size() / 2];
+    }
+    double min() const { return *std::min_element(v.begin(), v.end()); }
+    double max() const { return *std::max_element(v.begin(), v.end()); }
 };
 
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v[v.size() / 2];
+// User + system CPU seconds of a process (all its threads) so far.
+double cpu_seconds(pid_t pid) {
+    std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+    std::string stat((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    size_t close = stat.rfind(')');
+    if (close == std::string::npos) return 0;
+    std::istringstream rest(stat.substr(close + 2));
+    std::string field;
+    unsigned long long utime = 0, stime = 0;
+    for (int i = 3; i <= 15 && rest >> field; ++i) {  // fields 14 and 15: utime, stime
+        if (i == 14) utime = std::stoull(field);
+        if (i == 15) stime = std::stoull(field);
+    }
+    return double(utime + stime) / double(::sysconf(_SC_CLK_TCK));
 }
+
+double own_cpu_seconds() {
+    rusage u{};
+    ::getrusage(RUSAGE_SELF, &u);
+    return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+// The child process of ours named `comm` (tgtd, started by dmtest::Tgtd).
+pid_t child_named(const std::string& comm) {
+    for (const auto& e : fs::directory_iterator("/proc")) {
+        std::string name = e.path().filename().string();
+        if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+        std::ifstream f(e.path() / "stat");
+        std::string stat((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+        size_t open = stat.find('('), close = stat.rfind(')');
+        if (open == std::string::npos || close == std::string::npos || close + 4 > stat.size()) continue;
+        std::istringstream rest(stat.substr(close + 2));
+        std::string state;
+        long ppid = 0;
+        rest >> state >> ppid;
+        if (stat.substr(open + 1, close - open - 1) == comm && ppid == ::getpid()) return pid_t(std::stol(name));
+    }
+    return -1;
+}
+
+// Charge one run's CPU time (target process `pid`, and this process) to `r`.
+class CpuMeter {
+public:
+    CpuMeter(Rates& r, pid_t pid, double bytes) : m_r(r), m_pid(pid), m_bytes(bytes), m_target(cpu_seconds(pid)), m_own(own_cpu_seconds()) {}
+    ~CpuMeter() {
+        m_r.target_cpu += cpu_seconds(m_pid) - m_target;
+        m_r.client_cpu += own_cpu_seconds() - m_own;
+        m_r.bytes += m_bytes;
+    }
+
+private:
+    Rates& m_r;
+    pid_t m_pid;
+    double m_bytes, m_target, m_own;
+};
 
 // One logged-in libiscsi session; sequential I/O with `depth` commands in flight.
 class Initiator {
@@ -58,13 +137,13 @@ public:
         if (!m_session) throw std::runtime_error(m_session.error());
     }
 
-    // Sequential transfers of `chunk` bytes over `total` bytes from LBA 0.
-    void run(bool write, uint64_t total, uint32_t chunk, int depth) {
+    // Sequential transfers of `chunk` bytes over `total` bytes from byte `start`.
+    void run(bool write, uint64_t total, uint32_t chunk, int depth, uint64_t start = 0) {
         m_write = write;
-        m_total = total;
+        m_total = start + total;
         m_chunk = chunk;
-        m_next = 0;
-        m_done = 0;
+        m_next = start;
+        m_done = start;
         m_inflight = 0;
         m_error.clear();
         if (write && m_buffer.size() < chunk) {
@@ -172,31 +251,71 @@ double loopback_mbps(uint64_t total) {
     return double(got) / 1e6 / s;
 }
 
-double measure(const std::function<void()>& once, uint64_t bytes, int runs) {
-    std::vector<double> rates;
+Rates measure(const std::function<void()>& once, uint64_t bytes, int runs, pid_t target) {
+    Rates rates;
     for (int i = 0; i < runs; ++i) {
+        CpuMeter cpu(rates, target, double(bytes));
         auto t0 = Clock::now();
         once();
-        rates.push_back(double(bytes) / 1e6 / seconds_since(t0));
+        rates.v.push_back(double(bytes) / 1e6 / seconds_since(t0));
     }
-    return median(rates);
+    return rates;
+}
+
+// `n` sessions read the image at once, each its own part (whole chunks), each
+// from its own thread; the time is from the start of all to the end of the last.
+Rates measure_parallel(const std::string& url, pid_t target, uint64_t image_bytes, uint32_t chunk, int depth, int n,
+                       int runs) {
+    std::vector<std::unique_ptr<Initiator>> sessions;
+    for (int i = 0; i < n; ++i) sessions.push_back(std::make_unique<Initiator>(url));
+    uint64_t chunks = (image_bytes + chunk - 1) / chunk;
+    return measure(
+        [&] {
+            std::vector<std::thread> threads;
+            std::vector<std::string> errors(static_cast<size_t>(n));
+            for (int i = 0; i < n; ++i) {
+                uint64_t first = std::min(image_bytes, chunks * uint64_t(i) / uint64_t(n) * chunk);
+                uint64_t end = std::min(image_bytes, chunks * uint64_t(i + 1) / uint64_t(n) * chunk);
+                threads.emplace_back([&, i, first, end] {
+                    try {
+                        sessions[size_t(i)]->run(false, end - first, chunk, depth, first);
+                    } catch (const std::exception& e) {
+                        errors[size_t(i)] = e.what();
+                    }
+                });
+            }
+            for (auto& t : threads) t.join();
+            for (const auto& e : errors)
+                if (!e.empty()) throw std::runtime_error(e);
+        },
+        image_bytes, runs, target);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
     Options o;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        std::string k = argv[i], v = argv[i + 1];
+    const char* usage =
+        "usage: %s [--work DIR] [--mb 700] [--write-mb 256] [--depth 8] [--runs 3] [--sessions 4] "
+        "[--rows read,parallel,write]\n";
+    for (int i = 1; i < argc; i += 2) {
+        std::string k = argv[i], v = i + 1 < argc ? argv[i + 1] : "";
+        if (i + 1 >= argc) k = "";
         if (k == "--work") o.work = v;
         else if (k == "--mb") o.mb = std::stoull(v);
         else if (k == "--write-mb") o.write_mb = std::stoull(v);
         else if (k == "--depth") o.depth = std::stoi(v);
         else if (k == "--runs") o.runs = std::stoi(v);
+        else if (k == "--sessions") o.sessions = std::stoi(v);
+        else if (k == "--rows") o.rows = v;
         else {
-            std::fprintf(stderr, "usage: %s [--work DIR] [--mb 700] [--write-mb 256] [--depth 8] [--runs 3]\n", argv[0]);
+            std::fprintf(stderr, usage, argv[0]);
             return 2;
         }
+    }
+    if (o.runs < 1 || o.depth < 1 || o.sessions < 1) {
+        std::fprintf(stderr, usage, argv[0]);
+        return 2;
     }
     try {
         fs::create_directories(o.work);
@@ -204,7 +323,8 @@ int main(int argc, char** argv) {
         fs::path image = fs::path(o.work) / ("disc-" + std::to_string(o.mb) + "MB.img");
         if (!fs::exists(image) || fs::file_size(image) != image_bytes) write_random_file(image, image_bytes, 700);
         (void)read_file(image);  // into the page cache
-        std::printf("iSCSI throughput: a %.0f MB disc image, libiscsi initiator, %d commands in flight, median of %d runs\n",
+        std::printf("iSCSI throughput: a %.0f MB disc image, libiscsi initiator, %d commands in flight per session, "
+                    "median of %d runs [slowest-fastest]\n",
                     double(image_bytes) / 1e6, o.depth, o.runs);
 
         fs::path tgt_blank = fs::path(o.work) / "tgt-blank.img";
@@ -216,55 +336,79 @@ int main(int argc, char** argv) {
         TempDir dir{"iscsi-bench"};
         MasterDrive ours({"rom=" + image.string()});
         if (!ours.running()) throw std::runtime_error(ours.error());
+        std::string url_ours = ours.url("rom"), url_tgt = tgt.url("iqn.2026-11.org.discmaster.bench:rom");
+        pid_t tgt_pid = child_named("tgtd");
+        if (tgt_pid < 0) throw std::runtime_error("cannot find tgtd's process");
 
         struct Row {
             std::string what;
-            double ours, tgt;
+            Rates ours, tgt;
         };
         std::vector<Row> rows;
-        for (uint32_t chunk : {64u << 10, 1u << 20}) {
-            Initiator a(ours.url("rom"));
-            Initiator b(tgt.url("iqn.2026-11.org.discmaster.bench:rom"));
-            if (a.capacity_bytes() != image_bytes || b.capacity_bytes() != image_bytes)
-                throw std::runtime_error("the two targets disagree on the disc's size");
-            double r_ours = measure([&] { a.run(false, image_bytes, chunk, o.depth); }, image_bytes, o.runs);
-            double r_tgt = measure([&] { b.run(false, image_bytes, chunk, o.depth); }, image_bytes, o.runs);
-            rows.push_back({"READ " + std::to_string(chunk >> 10) + " KiB", r_ours, r_tgt});
+        if (o.wants("read")) {
+            for (uint32_t chunk : {64u << 10, 1u << 20}) {
+                Initiator a(url_ours);
+                Initiator b(url_tgt);
+                if (a.capacity_bytes() != image_bytes || b.capacity_bytes() != image_bytes)
+                    throw std::runtime_error("the two targets disagree on the disc's size");
+                Rates r_ours = measure([&] { a.run(false, image_bytes, chunk, o.depth); }, image_bytes, o.runs, ours.pid());
+                Rates r_tgt = measure([&] { b.run(false, image_bytes, chunk, o.depth); }, image_bytes, o.runs, tgt_pid);
+                rows.push_back({"READ " + std::to_string(chunk >> 10) + " KiB", r_ours, r_tgt});
+            }
+        }
+        if (o.wants("parallel")) {
+            for (uint32_t chunk : {64u << 10, 1u << 20}) {
+                Rates r_ours = measure_parallel(url_ours, ours.pid(), image_bytes, chunk, o.depth, o.sessions, o.runs);
+                Rates r_tgt = measure_parallel(url_tgt, tgt_pid, image_bytes, chunk, o.depth, o.sessions, o.runs);
+                rows.push_back({"READ " + std::to_string(chunk >> 10) + " KiB x" + std::to_string(o.sessions) + " sess",
+                                r_ours, r_tgt});
+            }
         }
         // Burn: a fresh blank DVD+R for each run on both sides.
         uint64_t write_bytes = o.write_mb * 1000000 / (1 << 20) * (1 << 20);
         for (uint32_t chunk : {64u << 10, 1u << 20}) {
-            std::vector<double> r_ours, r_tgt;
+            if (!o.wants("write")) break;
+            Rates r_ours, r_tgt;
             for (int run = 0; run < o.runs; ++run) {
                 fs::path vdisc = dir / ("burn" + std::to_string(chunk) + "-" + std::to_string(run) + ".vdisc");
                 {
                     MasterDrive burner({"burn=dvd+r:" + vdisc.string()});
                     if (!burner.running()) throw std::runtime_error(burner.error());
                     Initiator a(burner.url("burn"));
+                    CpuMeter cpu(r_ours, burner.pid(), double(write_bytes));
                     auto t0 = Clock::now();
                     a.run(true, write_bytes, chunk, o.depth);
-                    r_ours.push_back(double(write_bytes) / 1e6 / seconds_since(t0));
+                    r_ours.v.push_back(double(write_bytes) / 1e6 / seconds_since(t0));
                 }
                 fs::remove_all(vdisc);
                 write_file(tgt_blank, "");  // an empty backing file: tgtd's blank DVD+R
                 std::string iqn = "iqn.2026-11.org.discmaster.bench:blank" + std::to_string(chunk) + "-" + std::to_string(run);
                 if (!tgt.add_target(iqn, tgt_blank.string(), "cd")) throw std::runtime_error("tgtd: " + tgt.error());
                 Initiator b(tgt.url(iqn));
+                CpuMeter cpu(r_tgt, tgt_pid, double(write_bytes));
                 auto t0 = Clock::now();
                 b.run(true, write_bytes, chunk, o.depth);
-                r_tgt.push_back(double(write_bytes) / 1e6 / seconds_since(t0));
+                r_tgt.v.push_back(double(write_bytes) / 1e6 / seconds_since(t0));
             }
-            rows.push_back({"WRITE " + std::to_string(chunk >> 10) + " KiB (burn)", median(r_ours), median(r_tgt)});
+            rows.push_back({"WRITE " + std::to_string(chunk >> 10) + " KiB (burn)", r_ours, r_tgt});
         }
-        std::vector<double> lb;
-        for (int i = 0; i < o.runs; ++i) lb.push_back(loopback_mbps(uint64_t(4) << 30));
-        double ceiling = median(lb);
+        Rates lb;
+        for (int i = 0; i < o.runs; ++i) lb.v.push_back(loopback_mbps(uint64_t(4) << 30));
+        double ceiling = lb.median();
 
-        std::printf("\n%-24s %14s %12s %14s %16s\n", "", "master-drive", "tgtd", "vs tgtd", "vs loopback");
+        auto range = [](const Rates& r) {
+            char b[64];
+            std::snprintf(b, sizeof b, "%.0f [%.0f-%.0f]", r.median(), r.min(), r.max());
+            return std::string(b);
+        };
+        std::printf("\n%-24s %22s %22s %9s %12s   %s\n", "MB/s", "master-drive", "tgtd", "vs tgtd", "vs loopback",
+                    "CPU ms/GB: target (ours, tgtd), initiator (with ours, with tgtd)");
         for (const auto& r : rows)
-            std::printf("%-24s %9.0f MB/s %7.0f MB/s %13.2fx %15.2fx\n", r.what.c_str(), r.ours, r.tgt, r.ours / r.tgt,
-                        r.ours / ceiling);
-        std::printf("%-24s %9.0f MB/s  (one TCP stream over 127.0.0.1, 1 MiB writes)\n", "loopback ceiling", ceiling);
+            std::printf("%-24s %22s %22s %8.2fx %11.2fx   %5.0f %5.0f   %5.0f %5.0f\n", r.what.c_str(),
+                        range(r.ours).c_str(), range(r.tgt).c_str(), r.ours.median() / r.tgt.median(),
+                        r.ours.median() / ceiling, r.ours.target_ms_per_gb(), r.tgt.target_ms_per_gb(),
+                        r.ours.client_ms_per_gb(), r.tgt.client_ms_per_gb());
+        std::printf("%-24s %22s  (one TCP stream over 127.0.0.1, 1 MiB writes)\n", "loopback ceiling", range(lb).c_str());
         std::printf("goal: >= 1.50x tgtd and >= 0.70x the loopback ceiling\n");
     } catch (const std::exception& e) {
         std::fprintf(stderr, "iscsi_bench: %s\n", e.what());
