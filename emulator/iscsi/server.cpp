@@ -11,6 +11,7 @@
 #include <deque>
 #include <optional>
 
+#include "emulator/iscsi/buffer_pool.h"
 #include "emulator/iscsi/crc32c.h"
 #include "mastering/scsi/mmc.h"
 
@@ -41,6 +42,7 @@ struct Server::Impl {
     // The pool outlives the io_context: connections still pending in the
     // io_context when it is destroyed hold strands of the pool.
     asio::thread_pool lu_pool;
+    BufferPool buffers;  // Data-In and Data-Out of every connection
     asio::io_context io;
     std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
     tcp::acceptor acceptor{io};
@@ -117,13 +119,13 @@ private:
     // ---- Sending: a bounded queue drained by one writer coroutine.
     struct Out {
         std::vector<uint8_t> head;  // BHS + AHS + header digest
-        std::shared_ptr<const std::vector<std::byte>> payload;
+        BufferPool::Ref payload;
         size_t off = 0, len = 0;
         std::array<uint8_t, 7> tail{};  // padding + data digest
         size_t tail_len = 0;
     };
 
-    void send(const Pdu& p, std::shared_ptr<const std::vector<std::byte>> payload = {}, size_t off = 0, size_t len = 0) {
+    void send(const Pdu& p, BufferPool::Ref payload = {}, size_t off = 0, size_t len = 0) {
         Out o;
         if (!payload) {
             o.head = encode(p, m_params.header_digest, m_params.data_digest);
@@ -237,12 +239,59 @@ private:
         std::string error;
     };
 
+    // Bytes arrive through a small buffer (a header and what follows it in one
+    // system call); the rest of a large data segment is read straight into
+    // its destination.
+    awaitable<bool> receive(void* destination, size_t n) {
+        auto* out = static_cast<uint8_t*>(destination);
+        size_t got = std::min(n, m_rx_end - m_rx_pos);
+        if (got) std::memcpy(out, m_rx.data() + m_rx_pos, got);
+        m_rx_pos += got;
+        error_code ec;
+        if (n - got >= m_rx.size() / 2) {
+            co_await asio::async_read(m_sock, asio::buffer(out + got, n - got), asio::redirect_error(use_awaitable, ec));
+            co_return !ec;
+        }
+        while (got < n) {
+            m_rx_pos = m_rx_end = 0;
+            size_t r = co_await m_sock.async_read_some(asio::buffer(m_rx), asio::redirect_error(use_awaitable, ec));
+            if (ec) co_return false;
+            m_rx_end = r;
+            m_rx_pos = std::min(n - got, r);
+            std::memcpy(out + got, m_rx.data(), m_rx_pos);
+            got += m_rx_pos;
+        }
+        co_return true;
+    }
+
+    // Where the data segment of a PDU whose header just arrived goes: into
+    // the buffer of the WRITE it belongs to (immediate data of a new command,
+    // a Data-Out the task may take), so that written data are copied once
+    // from the socket; nullptr: into the PDU, and the usual checks follow.
+    std::byte* data_destination(const Pdu& p) {
+        uint32_t dsl = p.data_length();
+        if (!m_ffp || m_params.discovery || dsl == 0) return nullptr;
+        if (p.opcode() == opcode::scsi_command && (p.flags() & 0x20)) {
+            uint32_t edtl = p.get32(20);
+            if (edtl > m_o.max_command_bytes || dsl > edtl) return nullptr;
+            m_placed.out = m_impl.buffers.get(edtl, true);
+            m_placed.len = dsl;
+            return m_placed.out->data();
+        }
+        if (p.opcode() == opcode::data_out && p.ahs_length() == 0) {
+            auto it = m_tasks.find(p.itt());
+            if (it == m_tasks.end() || !data_out_fits(it->second, p, dsl)) return nullptr;
+            m_placed.len = dsl;
+            return it->second.out->data() + p.get32(40);
+        }
+        return nullptr;
+    }
+
     awaitable<ReadResult> read_pdu(uint32_t max_data) {
         ReadResult res;
         Pdu p;
-        error_code ec;
-        co_await asio::async_read(m_sock, asio::buffer(p.bhs), asio::redirect_error(use_awaitable, ec));
-        if (ec) {
+        m_placed = {};
+        if (!co_await receive(p.bhs.data(), bhs_length)) {
             res.fatal = true;
             co_return res;
         }
@@ -255,26 +304,46 @@ private:
                         std::to_string(max_data) + "): closing the connection";
             co_return res;
         }
-        Framing f{ahs, dsl, (dsl + 3) / 4 * 4, m_params.header_digest, m_params.data_digest};
-        std::vector<uint8_t> rest(f.rest());
-        if (!rest.empty()) {
-            co_await asio::async_read(m_sock, asio::buffer(rest), asio::redirect_error(use_awaitable, ec));
-            if (ec) {
+        // The header (AHS, header digest) first: the data's destination is
+        // chosen from fields the digest has checked.
+        Framing head{ahs, 0, 0, m_params.header_digest, false};
+        std::vector<uint8_t> rest(head.rest());
+        if (!rest.empty() && !co_await receive(rest.data(), rest.size())) {
+            res.fatal = true;
+            co_return res;
+        }
+        if (auto st = fill(p, head, p.bhs, rest); !st.ok()) {
+            res.fatal = true;  // header digest: the framing cannot be trusted
+            res.error = st.error().message;
+            co_return res;
+        }
+        if (dsl) {
+            bool well_formed = is_initiator_opcode(op) && (ahs == 0 || op == opcode::scsi_command);
+            std::byte* placed = well_formed ? data_destination(p) : nullptr;
+            uint8_t* data = reinterpret_cast<uint8_t*>(placed);
+            if (!placed) {
+                p.data.resize(dsl);
+                data = p.data.data();
+            }
+            std::array<uint8_t, 7> tail{};  // padding and data digest
+            size_t pad = (4 - dsl % 4) % 4, tail_len = pad + (m_params.data_digest ? 4 : 0);
+            if (!co_await receive(data, dsl) || !co_await receive(tail.data(), tail_len)) {
                 res.fatal = true;
                 co_return res;
             }
-        }
-        auto st = fill(p, f, p.bhs, rest);
-        if (!st.ok()) {
-            res.error = st.error().message;
-            if (st.error().code == mastering::Errc::changed) {  // data digest: reject, keep going
-                res.reject = true;
-                res.reason = reject_reason::data_digest_error;
-                res.pdu = std::move(p);
-            } else {
-                res.fatal = true;  // header digest: the framing cannot be trusted
+            if (m_params.data_digest) {
+                uint32_t want = crc32c(tail.data(), pad, crc32c(data, dsl));
+                uint32_t got = uint32_t(tail[pad]) | uint32_t(tail[pad + 1]) << 8 | uint32_t(tail[pad + 2]) << 16 |
+                               uint32_t(tail[pad + 3]) << 24;
+                if (got != want) {  // reject, keep going
+                    m_placed = {};
+                    res.reject = true;
+                    res.reason = reject_reason::data_digest_error;
+                    res.error = "data digest error";
+                    res.pdu = std::move(p);
+                    co_return res;
+                }
             }
-            co_return res;
         }
         if (!is_initiator_opcode(op)) {
             res.reject = true;
@@ -411,7 +480,7 @@ private:
         uint64_t lun = 0;
         bool read = false, write = false;
         uint32_t edtl = 0;
-        std::vector<std::byte> out;
+        BufferPool::Ref out;  // all the data-out (a WRITE), filled as it arrives
         uint32_t received = 0;
         uint32_t unsolicited_limit = 0;  // data the initiator may send without R2T
         uint32_t r2t_next = 0;           // offset up to which R2Ts were sent
@@ -432,7 +501,7 @@ private:
                     continue;
                 }
                 if (!it->second.ready()) {
-                    solicit(it->second);
+                    solicit_all();
                     break;
                 }
                 Task t = std::move(it->second);
@@ -535,9 +604,15 @@ private:
             return;
         }
         if (t.write) {
-            t.out.resize(t.edtl);
-            size_t imm = std::min<size_t>(p.data.size(), t.edtl);
-            if (imm) std::memcpy(t.out.data(), p.data.data(), imm);
+            size_t imm = 0;
+            if (m_placed.out && m_placed.out->size() == t.edtl) {  // immediate data already in place
+                t.out = std::move(m_placed.out);
+                imm = m_placed.len;
+            } else {
+                t.out = m_impl.buffers.get(t.edtl, true);
+                imm = std::min<size_t>(p.data.size(), t.edtl);
+                if (imm) std::memcpy(t.out->data(), p.data.data(), imm);
+            }
             t.received = uint32_t(imm);
             t.unsolicited_limit = m_params.initial_r2t ? uint32_t(imm) : std::min(m_params.first_burst, t.edtl);
             if ((p.flags() & 0x80) && !m_params.initial_r2t) t.unsolicited_limit = uint32_t(imm);  // F: no unsolicited Data-Out follows
@@ -553,7 +628,17 @@ private:
         m_order.push_back(itt);
     }
 
-    // Send R2Ts for the head task's solicited data.
+    // R2Ts for every queued WRITE that waits for data, not only the head
+    // one: the initiator sends them all in one go instead of one burst per
+    // round trip (MaxOutstandingR2T counts per task).
+    void solicit_all() {
+        for (uint32_t itt : m_order) {
+            auto it = m_tasks.find(itt);
+            if (it != m_tasks.end() && !it->second.ready()) solicit(it->second);
+        }
+    }
+
+    // Send R2Ts for a task's solicited data.
     void solicit(Task& t) {
         if (!t.write) return;
         if (t.received < t.unsolicited_limit && t.r2t_next == t.unsolicited_limit && t.outstanding == 0 &&
@@ -581,6 +666,15 @@ private:
         }
     }
 
+    // A Data-Out the task asked for (or may send unsolicited), inside its buffer.
+    bool data_out_fits(const Task& t, const Pdu& p, uint32_t len) const {
+        if (!t.write) return false;
+        uint32_t ttt = p.get32(20), off = p.get32(40);
+        bool unsolicited = ttt == reserved_tag;
+        return (unsolicited || ttt == t.ttt) && uint64_t(off) + len <= t.edtl &&
+               (!unsolicited || uint64_t(off) + len <= t.unsolicited_limit);
+    }
+
     void on_data_out(const Pdu& p) {
         auto it = m_tasks.find(p.itt());
         if (it == m_tasks.end() || !it->second.write) {
@@ -589,16 +683,15 @@ private:
             return;
         }
         Task& t = it->second;
-        uint32_t ttt = p.get32(20), off = p.get32(40), len = uint32_t(p.data.size());
+        uint32_t ttt = p.get32(20), off = p.get32(40), len = m_placed.len ? m_placed.len : uint32_t(p.data.size());
         bool unsolicited = ttt == reserved_tag;
-        if ((!unsolicited && ttt != t.ttt) || uint64_t(off) + len > t.edtl ||
-            (unsolicited && uint64_t(off) + len > t.unsolicited_limit)) {
+        if (!data_out_fits(t, p, len)) {
             log("Data-Out outside what was asked for (offset " + std::to_string(off) + ", " + std::to_string(len) +
                 " bytes): rejected");
             reject(p, reject_reason::invalid_pdu_field);
             return;
         }
-        if (len) std::memcpy(t.out.data() + off, p.data.data(), len);
+        if (len && !m_placed.len) std::memcpy(t.out->data() + off, p.data.data(), len);
         t.received += len;
         if (!unsolicited && (p.flags() & 0x80) && t.outstanding) --t.outstanding;
     }
@@ -611,9 +704,14 @@ private:
             ext = std::min(ext, t.cmd.ahs.size() - 4);
             cdb.insert(cdb.end(), t.cmd.ahs.begin() + 4, t.cmd.ahs.begin() + 4 + long(ext));
         }
-        auto data_in = std::make_shared<std::vector<std::byte>>(t.read ? t.edtl : 0);
-        CommandReply reply;
         uint8_t op = cdb[0];
+        // READ fills all it reports and nothing more is sent: no zero fill
+        // for its (large) buffer; every other command gets zeros.
+        bool fills_all = op == sc::op::read10 || op == sc::op::read12;
+        auto data_in = m_impl.buffers.get(t.read ? t.edtl : 0, !fills_all);
+        std::span<const std::byte> data_out;
+        if (t.out) data_out = t.out->span();
+        CommandReply reply;
         if (op == sc::op::report_luns) {
             // A target concern: LUN 0 only.
             uint32_t alloc = uint32_t(cdb[6]) << 24 | uint32_t(cdb[7]) << 16 | uint32_t(cdb[8]) << 8 | cdb[9];
@@ -624,7 +722,7 @@ private:
             reply.data_in_length = n;
             reply.data_in_overflow = std::min<size_t>(list.size(), alloc) - n;
         } else if ((t.lun >> 48) != 0) {
-            if (op == sc::op::inquiry && !data_in->empty()) {
+            if (op == sc::op::inquiry && data_in->size()) {
                 // No such LUN: peripheral qualifier 011b, device type 1Fh.
                 std::vector<uint8_t> inq(36, 0);
                 inq[0] = 0x7F;
@@ -638,7 +736,7 @@ private:
                 reply.status = sc::Status::check_condition;
                 reply.sense = {sc::SenseKey::illegal_request, 0x25, 0x00};  // logical unit not supported
             }
-        } else if (auto now = m_on_strand == 0 ? m_target->lu->try_execute_now(m_nexus, cdb, t.out, *data_in)
+        } else if (auto now = m_on_strand == 0 ? m_target->lu->try_execute_now(m_nexus, cdb, data_out, data_in->span())
                                                 : std::nullopt) {
             // Answered at once on this thread (none of this connection's
             // commands waits on the worker, so the order is kept).
@@ -649,11 +747,13 @@ private:
             auto lu = m_target->lu;
             auto conn_ex = m_sock.get_executor();
             NexusId nexus = m_nexus;
-            auto out = std::make_shared<std::vector<std::byte>>(std::move(t.out));
+            BufferPool::Ref out = t.out;
             auto result = std::make_shared<CommandReply>();
             ++m_on_strand;
             asio::post(*m_lu_strand, [=] {
-                *result = lu->execute(nexus, cdb, *out, *data_in);
+                std::span<const std::byte> written;  // `out` keeps the data alive if the connection goes
+                if (out) written = out->span();
+                *result = lu->execute(nexus, cdb, written, data_in->span());
                 asio::post(conn_ex, [done] { done->expires_at(std::chrono::steady_clock::time_point::min()); });
             });
             error_code ec;
@@ -665,7 +765,7 @@ private:
         respond(t, reply, data_in);
     }
 
-    void respond(const Task& t, const CommandReply& reply, std::shared_ptr<std::vector<std::byte>> data_in) {
+    void respond(const Task& t, const CommandReply& reply, const BufferPool::Ref& data_in) {
         size_t len = std::min(reply.data_in_length, data_in->size());
         uint8_t res_flags = 0;
         uint32_t residual = 0;
@@ -875,6 +975,12 @@ private:
     std::chrono::steady_clock::time_point m_last_rx = std::chrono::steady_clock::now();
     std::map<uint32_t, Task> m_tasks;
     std::deque<uint32_t> m_order;
+    std::array<uint8_t, 16384> m_rx;  // received, not yet taken: [m_rx_pos, m_rx_end)
+    size_t m_rx_pos = 0, m_rx_end = 0;
+    struct Placed {
+        uint32_t len = 0;         // the current PDU's data went straight to a WRITE's buffer
+        BufferPool::Ref out;      // the new command's buffer, if it is a command
+    } m_placed;
     std::vector<uint8_t> m_text_rest;
     uint32_t m_text_itt = 0;
     std::mutex m_info_mutex;
