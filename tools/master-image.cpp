@@ -6,6 +6,7 @@
 #include "mastering/image/file_system_image.h"
 #include "mastering/image/image_file.h"
 #include "mastering/udf/descriptors.h"
+#include "mastering/udf/writer.h"
 #include "tools/common/cli.h"
 #include "tools/common/source.h"
 
@@ -25,7 +26,7 @@ int main(int argc, char** argv) {
     CLI::App app{"Master ISO 9660 / Joliet / Rock Ridge images and append sessions to them", "master-image"};
     app.require_subcommand(1);
 
-    std::string out, from, at = "/", fs = "iso9660,rockridge,joliet", volume, media_name, udf_revision;
+    std::string out, from, at = "/", fs = "iso9660,rockridge,joliet", volume, media_name, udf_revision, udf_partition;
     int level = 3;
     bool include_base = false, sync = false, no_dedup = false;
     auto* create = app.add_subcommand("create", "master a new image (OUT: an image file, or NAME.vdisc)");
@@ -39,6 +40,8 @@ int main(int argc, char** argv) {
     create->add_option("--iso-level", level, "ISO 9660 interchange level 1, 2, 3, or 4 (ISO 9660:1999)")
         ->check(CLI::Range(1, 4));
     create->add_option("--udf-revision", udf_revision, "UDF revision 1.02, 1.50, 2.01 or 2.50");
+    create->add_option("--udf-partition", udf_partition,
+                       "UDF partition: physical, or sparable for CD-RW/DVD-RW packet writing (default: as --media needs)");
     create->add_option("--volume-name", volume, "volume name");
     create->add_option("--media", media_name, "size the image for this medium (cd-r, dvd+r, bd-r, ...)");
     create->add_flag("--no-dedup", no_dedup, "do not look for identical files (faster; each copy is stored)");
@@ -80,6 +83,9 @@ int main(int argc, char** argv) {
                             std::string(media::profile_name((*d)->model().profile)).c_str(), (*d)->model().rom_blocks);
                 return tools::exit_ok;
             }
+            if (!udf_partition.empty())
+                return tools::report(prog, make_error(Errc::invalid_argument, "--udf-partition is for image files: a burn "
+                                                                              "takes the partition its medium needs"));
             auto d = emulator::media::VirtualDisc::create_blank(out, *p);
             if (!d.ok()) return tools::report(prog, d.error());
             d->reset();
@@ -126,6 +132,15 @@ int main(int argc, char** argv) {
                 auto p = media::profile_from_name(media_name);
                 if (!p) return tools::report(prog, make_error(Errc::invalid_argument, "unknown media profile \"" + media_name + "\""));
                 img.choose_defaults_for_media(*p);
+            }
+            if (!udf_partition.empty()) {
+                auto family = media::profile_info(media::profile_from_name(media_name).value_or(media::Profile::cd_rw)).family;
+                auto packet = udf::parse_partition(udf_partition, family);
+                if (!packet.ok()) return tools::report(prog, packet.error());
+                if (auto s = img.set_udf_sparable_packet(*packet); !s.ok()) return tools::report(prog, s.error());
+                if (!image::has(img.file_systems(), image::FsType::udf))
+                    if (auto s = img.set_file_systems(img.file_systems() | image::mask(image::FsType::udf)); !s.ok())
+                        return tools::report(prog, s.error());
             }
             if (auto s = img.add_tree(from, include_base, at); !s.ok()) return tools::report(prog, s.error());
             auto written = image::write_new_image(img, out, progress, sync);

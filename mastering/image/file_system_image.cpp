@@ -6,6 +6,7 @@
 
 #include "mastering/image/session_layout.h"
 #include "mastering/udf/reader.h"
+#include "mastering/udf/writer.h"
 
 namespace mastering::image {
 
@@ -44,11 +45,25 @@ Status FileSystemImage::set_volume_name(std::string name) {
     return {};
 }
 
+Status FileSystemImage::set_udf_sparable_packet(uint16_t blocks) {
+    if (blocks && media::profile_info(m_profile).recording == media::Recording::write_once)
+        return make_error(Errc::invalid_argument, "a sparable UDF partition needs rewritable media; " +
+                                                      std::string(media::profile_name(m_profile)) +
+                                                      " is write-once (UDF through a virtual allocation table)");
+    m_options.udf_sparable_packet = blocks;
+    if (blocks) m_options.udf_vat = false;  // packet writing: the medium is written in place
+    return {};
+}
+
 void FileSystemImage::choose_defaults_for_media(media::Profile profile) {
     const auto& info = media::profile_info(profile);
+    m_profile = profile;
     // Sequential media (CD-R/RW, DVD±R, DVD-RW, BD-R) never rewrite a block:
     // UDF goes through a virtual allocation table there.
     m_options.udf_vat = media::is_sequential(profile);
+    // DVD-RW in restricted overwrite has no defect management of its own and
+    // takes fixed packets: UDF spares them (a sparable partition).
+    m_options.udf_sparable_packet = profile == media::Profile::dvd_rw_ro ? udf::sparable_packet_for(info.family) : 0;
     m_options.write_unit = info.family == media::Family::bd ? 32 : info.family == media::Family::dvd ? 16 : 1;
     m_options.min_session_blocks = info.family == media::Family::cd && media::is_sequential(profile) ? 300 : 0;
     m_free_blocks = info.capacity_blocks > m_options.session_start ? info.capacity_blocks - m_options.session_start : 0;
@@ -77,6 +92,8 @@ Result<FsType> FileSystemImage::import_specific_file_system(std::shared_ptr<medi
                 // A VAT disc keeps one partition across its sessions.
                 if (u->partition_kind == "virtual" && m_options.udf_vat)
                     m_options.udf_partition_start = u->partition_start;
+                // A sparable volume goes on with the same packets.
+                if (u->sparable_packet && !m_options.udf_vat) m_options.udf_sparable_packet = u->sparable_packet;
             }
     }
     std::string vol = reader->volume_id();

@@ -29,6 +29,10 @@ public:
     // UDF revision as recorded (0x0102, 0x0150, 0x0200, 0x0201, 0x0250).
     uint16_t udf_revision() const { return m_options.udf_revision; }
     Status set_udf_revision(uint16_t revision);
+    // A sparable UDF partition with packets of this many blocks (0: physical):
+    // a CD-RW or DVD-RW written in fixed packets, not through a VAT.
+    uint16_t udf_sparable_packet() const { return m_options.udf_sparable_packet; }
+    Status set_udf_sparable_packet(uint16_t blocks);
     const std::string& volume_name() const { return m_options.volume_name; }
     Status set_volume_name(std::string name);
     // File systems and free blocks suited to a medium (IMAPI2 ChooseImageDefaultsForMediaType).
@@ -79,6 +83,7 @@ private:
     std::shared_ptr<Tree> m_tree;
     LayoutOptions m_options;
     uint64_t m_free_blocks = 0;
+    media::Profile m_profile = media::Profile::none;  // from choose_defaults_for_media
     FsType m_imported = FsType::none;
 };
 

@@ -40,6 +40,7 @@ struct LayoutOptions {
     uint32_t write_unit = 1;         // blocks a closed track is padded to (16 on DVD, 32 on BD)
     uint32_t min_session_blocks = 0; // a burn pads shorter sessions (a CD track lasts 300 blocks)
     std::optional<uint32_t> udf_partition_start;  // a VAT disc's partition (from its first session)
+    uint16_t udf_sparable_packet = 0;  // rewritable media written in fixed packets: a sparable UDF partition
 };
 
 class Part;

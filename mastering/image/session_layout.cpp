@@ -30,6 +30,7 @@ Result<std::unique_ptr<SessionLayout>> lay_out(std::shared_ptr<Tree> tree, const
         u.write_unit = o.write_unit;
         u.min_blocks = o.min_session_blocks;
         u.partition_start = o.udf_partition_start;
+        u.sparable_packet = o.udf_sparable_packet;
         s->udf = std::make_unique<udf::UdfPart>(*tree, *s->data, u);
         s->udf->set_embedded([d = s->data.get()](const Content& c) { return d->embedded(c); });
     }

@@ -74,7 +74,7 @@ void finish_tag(std::byte* d, TagId id, uint16_t version, uint32_t location, siz
     d[4] = std::byte(tag_checksum(d));
 }
 
-Result<Tag> check_tag(std::span<const std::byte> d, std::optional<uint32_t> expected_location) {
+Result<Tag> check_tag(std::span<const std::byte> d, std::optional<uint32_t> expected_location, bool id_zero) {
     if (d.size() < 16) return make_error(Errc::corrupt, "UDF descriptor tag is truncated");
     Tag t;
     t.id = load_le16(d.data());
@@ -83,7 +83,7 @@ Result<Tag> check_tag(std::span<const std::byte> d, std::optional<uint32_t> expe
     t.crc = load_le16(d.data() + 8);
     t.crc_length = load_le16(d.data() + 10);
     t.location = load_le32(d.data() + 12);
-    if (t.id == 0 || tag_checksum(d.data()) != u8(d[4]))
+    if ((t.id == 0 && !id_zero) || tag_checksum(d.data()) != u8(d[4]))
         return make_error(Errc::corrupt, "UDF descriptor tag checksum mismatch (tag " + std::to_string(t.id) + ")");
     if (t.version != 2 && t.version != 3)
         return make_error(Errc::corrupt, "UDF descriptor version " + std::to_string(t.version) + " is unknown");

@@ -83,8 +83,10 @@ struct Tag {
     uint32_t location = 0;
 };
 // A tag that checks (checksum; CRC when the bytes it covers are in `d`).
-// `expected_location` must match unless nullopt.
-Result<Tag> check_tag(std::span<const std::byte> d, std::optional<uint32_t> expected_location);
+// `expected_location` must match unless nullopt. Tag identifier 0 marks an
+// empty block, unless `id_zero`: UDF's sparing table (2.2.12) has that
+// identifier and an otherwise valid tag.
+Result<Tag> check_tag(std::span<const std::byte> d, std::optional<uint32_t> expected_location, bool id_zero = false);
 // A sound anchor volume descriptor pointer recorded for block `location`.
 bool is_anchor(std::span<const std::byte> block, uint32_t location);
 

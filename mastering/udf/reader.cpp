@@ -326,7 +326,9 @@ private:
                 if (map.kind == Map::sparable) {
                     map.packet = std::max<uint32_t>(1, load_le16(p + 40));
                     uint8_t tables = u8(p[42]);
-                    for (uint8_t k = 0; k < tables && k < 4 && map.sparing.empty(); ++k) read_sparing(load_le32(p + 48 + 4 * k), map);
+                    // The first copy that checks.
+                    for (uint8_t k = 0; k < tables && k < 4; ++k)
+                        if (read_sparing(load_le32(p + 48 + 4 * k), load_le32(p + 44), map)) break;
                 }
                 if (map.kind == Map::metadata) {
                     map.meta_file = load_le32(p + 40);
@@ -379,6 +381,7 @@ private:
         summary.access_type = m_maps.front().access;
         summary.partition_start = m_maps.front().start;
         summary.partition_blocks = m_maps.front().length;
+        if (m_maps.front().kind == Map::sparable) summary.sparable_packet = uint16_t(m_maps.front().packet);
         if (m_integrity.first >= 80) {
             auto b = read_block(m_m, m_integrity.second);
             if (b.ok() && check_tag(*b, m_integrity.second).ok() && load_le16(b->data()) == uint16_t(TagId::integrity)) {
@@ -395,16 +398,23 @@ private:
         return {};
     }
 
-    void read_sparing(uint32_t loc, Map& map) {
-        auto b = read_block(m_m, loc);
-        if (!b.ok()) return;
-        const std::byte* p = b->data();
-        if (load_regid(p + 16) != "*UDF Sparing Table") return;
+    // One copy of the sparing table (UDF 2.2.12: tag identifier 0, every
+    // other tag field valid); false if it does not check.
+    bool read_sparing(uint32_t loc, uint32_t bytes, Map& map) {
+        uint32_t blocks = std::clamp<uint32_t>((bytes + block_size - 1) / block_size, 1, 32);
+        if (uint64_t(loc) + blocks > m_m.block_count()) return false;
+        std::vector<std::byte> b(size_t(blocks) * block_size);
+        if (!m_m.read_blocks(loc, b).ok()) return false;
+        auto t = check_tag(b, loc, true);
+        const std::byte* p = b.data();
+        if (!t.ok() || t->id != 0 || load_regid(p + 16) != "*UDF Sparing Table") return false;
         uint16_t entries = load_le16(p + 48);
-        for (uint32_t i = 0; i < entries && 56 + size_t(i + 1) * 8 <= block_size; ++i) {
+        map.sparing.clear();
+        for (size_t i = 0; i < entries && 56 + (i + 1) * 8 <= b.size(); ++i) {
             uint32_t orig = load_le32(p + 56 + i * 8), mapped = load_le32(p + 60 + i * 8);
             if (orig < 0xFFFFFFF0u) map.sparing.push_back({orig, mapped});
         }
+        return true;
     }
 
     // The last block before `n` that holds anything: an image of a write-once

@@ -27,6 +27,7 @@ struct VolumeSummary {
     std::string partition_kind;     // "physical", "metadata", "virtual", "sparable"
     uint32_t access_type = 0;       // partition descriptor: 1 read-only, 2 write-once, 3 rewritable, 4 overwritable
     uint32_t partition_start = 0, partition_blocks = 0;
+    uint16_t sparable_packet = 0;   // packet length when the partition is sparable (also under a metadata partition)
     std::optional<uint32_t> files, directories;  // LVID (or VAT header) counts
 };
 

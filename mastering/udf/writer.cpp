@@ -26,6 +26,10 @@ constexpr size_t k_fe_header = 176, k_efe_header = 216;
 // descriptors, then long_ads (ECMA-167 4/14.5).
 constexpr size_t k_aed_header = 24, k_aed_capacity = (block_size - k_aed_header) / 16;
 constexpr size_t k_device_ea_bytes = 24 + 24;  // extended attribute header + device specification
+// Sparable partitions: the spare area (as mkudffs sizes it by default) and
+// one sparing table: header, then one map entry per spare packet (UDF 2.2.12).
+constexpr uint32_t k_spare_blocks = 1024;
+constexpr size_t k_sparing_header = 56;
 
 size_t fid_size(size_t name_bytes) { return (38 + name_bytes + 3) & ~size_t(3); }
 
@@ -93,6 +97,14 @@ std::vector<LongAd> data_ads(const std::vector<image::Extent>& extents, uint32_t
 
 }  // namespace
 
+uint16_t sparable_packet_for(media::Family family) { return family == media::Family::dvd ? 16 : 32; }
+
+Result<uint16_t> parse_partition(std::string_view kind, media::Family family) {
+    if (kind == "physical") return uint16_t(0);
+    if (kind == "sparable") return sparable_packet_for(family);
+    return make_error(Errc::invalid_argument, "unknown UDF partition \"" + std::string(kind) + "\" (physical, sparable)");
+}
+
 UdfPart::UdfPart(image::Tree& tree, const image::FileData& data, UdfOptions o)
     : m_tree(tree), m_data(data), m_opt(std::move(o)) {}
 
@@ -152,6 +164,17 @@ Status UdfPart::layout_head(image::Allocator& a) {
     if (vat() && m_opt.revision < rev150)
         return make_error(Errc::unsupported, "UDF 1.02 has no virtual allocation table for write-once discs: "
                                              "use UDF 1.50 or later");
+    if (sparable()) {
+        if (vat())
+            return make_error(Errc::invalid_argument, "a sparable UDF partition is for rewritable media written in "
+                                                      "fixed packets; write-once discs use a virtual allocation table");
+        if (m_opt.revision < rev150)
+            return make_error(Errc::unsupported, "UDF 1.02 has no sparable partitions: use UDF 1.50 or later");
+        uint32_t p = m_opt.sparable_packet;
+        if ((p & (p - 1)) != 0 || k_spare_blocks % p != 0 || k_sparing_header + 8 * (k_spare_blocks / p) > block_size)
+            return make_error(Errc::invalid_argument, "UDF packet length " + std::to_string(p) +
+                                                          " (a power of two from 8 to 1024 blocks)");
+    }
     m_session_start = a.start();
     uint32_t s = m_session_start;
     if (m_opt.own_vrs) DM_TRY(a.reserve_at(s + 16, 3, this, t_vrs));
@@ -213,15 +236,36 @@ Status UdfPart::layout_entries(image::Allocator& a) {
         if (next > UINT32_MAX / 2) return make_error(Errc::unsupported, "too many files for one UDF volume");
     }
     m_meta_blocks = uint32_t(next);
+    // A sparable partition starts on a packet boundary (here, in a first
+    // session); so do the metadata file and its mirror (its alignment unit).
+    align_to_packet(a);
     if (metadata_partition()) {
         m_meta_fe = a.reserve(1, this, t_meta_fe);
         m_mirror_fe = a.reserve(1, this, t_mirror_fe);
+        align_to_packet(a);
         m_meta_start = a.reserve(m_meta_blocks, this, t_meta);
+        align_to_packet(a);
         m_mirror_start = a.reserve(m_meta_blocks, this, t_mirror);
     } else {
         m_meta_start = a.reserve(m_meta_blocks, this, t_meta);
     }
     return {};
+}
+
+Status UdfPart::pad_to_packet(image::Allocator& a, uint32_t& end, uint32_t then) {
+    if (uint32_t odd = (end + then) % packet(); odd != 0) {
+        DM_TRY(a.reserve_at(end, packet() - odd, this, t_pad));
+        end += packet() - odd;
+    }
+    return {};
+}
+
+void UdfPart::align_to_packet(image::Allocator& a) {
+    if (packet() == 1) return;
+    // One block at a time, so that fixed blocks (the anchor at start + 256)
+    // are stepped over, until the last one ends a packet.
+    uint32_t b = a.reserve(1, this, t_pad);
+    while ((b + 1) % packet() != 0) b = a.reserve(1, this, t_pad);
 }
 
 Status UdfPart::layout_tail(image::Allocator& a) {
@@ -251,6 +295,7 @@ Status UdfPart::layout_tail(image::Allocator& a) {
             for (const auto& e : m_data.placement(*it.node))
                 if (!e.sparse) low = std::min<uint64_t>(low, e.lba);
     if (low < own && low > 0) --low;
+    low -= low % packet();
     if (vat() && m_opt.partition_start) {
         // Every session of a VAT disc shares the first session's partition.
         if (*m_opt.partition_start > low)
@@ -260,6 +305,7 @@ Status UdfPart::layout_tail(image::Allocator& a) {
     }
     m_part_start = uint32_t(low);
     uint32_t end = a.end();
+    DM_TRY(pad_to_packet(a, end));  // a sparable partition ends on a packet boundary
     m_part_blocks = end - m_part_start;
     if (vat()) {
         // The VAT: embedded in its entry when it fits, else in blocks before it.
@@ -280,13 +326,47 @@ Status UdfPart::layout_tail(image::Allocator& a) {
         m_vat_cache.clear();
         return {};
     }
+    if (sparable()) {
+        // The first sparing table and the spare packets, outside the
+        // partition (no file may be allocated in them: UDF 2.2.12). Not
+        // before start + 256 as mkudffs has it: an appended session's
+        // partition reaches back into older sessions.
+        m_sparing[0] = DM_TRY(a.reserve_at(end, 1, this, t_sparing_main));
+        end += 1;
+        DM_TRY(pad_to_packet(a, end));
+        m_spare_start = DM_TRY(a.reserve_at(end, k_spare_blocks, this, t_pad));
+        end += k_spare_blocks;
+    }
     // The integrity sequence first: readers that size the volume by its
     // descriptor sequences (7-Zip) expect only the closing anchor after them.
     m_integrity = DM_TRY(a.reserve_at(end, 2, this, t_integrity));
     m_main_vds = DM_TRY(a.reserve_at(end + 2, 16, this, t_main_vds));
     m_reserve_vds = DM_TRY(a.reserve_at(end + 18, 16, this, t_reserve_vds));
-    m_end_anchor = DM_TRY(a.reserve_at(end + 34, 1, this, t_anchor_end));
+    end += 34;
+    if (sparable()) {
+        // The second sparing table, then padding so that the session ends
+        // on a packet boundary with its closing anchor.
+        m_sparing[1] = DM_TRY(a.reserve_at(end, 1, this, t_sparing_copy));
+        end += 1;
+        DM_TRY(pad_to_packet(a, end, 1));  // the anchor last in its packet
+    }
+    m_end_anchor = DM_TRY(a.reserve_at(end, 1, this, t_anchor_end));
     return {};
+}
+
+void UdfPart::fill_sparing_table(uint32_t location, std::byte* b) const {
+    // Every spare packet is available (original location #FFFFFFFF); the
+    // entries stay sorted by original location (UDF 2.2.12).
+    std::memset(b, 0, block_size);
+    uint32_t entries = k_spare_blocks / packet();
+    store_udf_regid(b + 16, "*UDF Sparing Table", m_opt.revision);
+    store_le16(b + 48, uint16_t(entries));
+    store_le32(b + 52, 0);  // sequence number
+    for (uint32_t i = 0; i < entries; ++i) {
+        store_le32(b + k_sparing_header + 8 * i, 0xFFFFFFFFu);
+        store_le32(b + k_sparing_header + 8 * i + 4, m_spare_start + i * packet());
+    }
+    finish_tag(b, TagId(0), desc_version(), location, k_sparing_header + 8 * entries - 16);
 }
 
 void UdfPart::fill_anchor(uint32_t location, std::byte* b) const {
@@ -359,13 +439,28 @@ void UdfPart::fill_vds(uint32_t base, uint32_t index, std::byte* b) const {
         store_impl_regid(b + 272);
         store_extent_ad(b + 432, 2 * block_size, m_integrity);
         std::byte* map = b + 440;
-        map[0] = std::byte{1};
-        map[1] = std::byte{6};
-        store_le16(map + 2, 1);
-        store_le16(map + 4, 0);
         uint32_t table = 6;
+        if (sparable()) {
+            // One type 2 map in place of the physical one (UDF 2.2.9).
+            map[0] = std::byte{2};
+            map[1] = std::byte{64};
+            store_udf_regid(map + 4, "*UDF Sparable Partition", m_opt.revision);
+            store_le16(map + 36, 1);
+            store_le16(map + 38, 0);
+            store_le16(map + 40, uint16_t(packet()));
+            map[42] = std::byte{2};  // sparing tables
+            store_le32(map + 44, uint32_t(k_sparing_header + 8 * (k_spare_blocks / packet())));
+            store_le32(map + 48, m_sparing[0]);
+            store_le32(map + 52, m_sparing[1]);
+            table = 64;
+        } else {
+            map[0] = std::byte{1};
+            map[1] = std::byte{6};
+            store_le16(map + 2, 1);
+            store_le16(map + 4, 0);
+        }
         if (vat()) {
-            std::byte* m = map + 6;
+            std::byte* m = map + table;
             m[0] = std::byte{2};
             m[1] = std::byte{64};
             store_udf_regid(m + 4, "*UDF Virtual Partition", m_opt.revision);
@@ -374,7 +469,7 @@ void UdfPart::fill_vds(uint32_t base, uint32_t index, std::byte* b) const {
             table += 64;
         }
         if (metadata_partition()) {
-            std::byte* m = map + 6;
+            std::byte* m = map + table;
             m[0] = std::byte{2};
             m[1] = std::byte{64};
             store_udf_regid(m + 4, "*UDF Metadata Partition", m_opt.revision);
@@ -384,7 +479,7 @@ void UdfPart::fill_vds(uint32_t base, uint32_t index, std::byte* b) const {
             store_le32(m + 44, m_mirror_fe - m_part_start);
             store_le32(m + 48, 0xFFFFFFFFu);  // no bitmap: the partition is read-only
             store_le32(m + 52, 32);           // allocation unit
-            store_le16(m + 56, 1);            // alignment unit
+            store_le16(m + 56, uint16_t(packet()));  // alignment unit: the packet, if any
             table += 64;
         }
         store_le32(b + 264, table);
@@ -819,6 +914,8 @@ Status UdfPart::emit(uint64_t tag, uint32_t first, std::span<std::byte> out) {
             break;
         }
         case t_vat_icb: fill_vat_icb(b); break;
+        case t_sparing_main:
+        case t_sparing_copy: fill_sparing_table(m_sparing[tag == t_sparing_copy ? 1 : 0], b); break;
         default: return make_error(Errc::internal, "UDF: unknown piece");
         }
     }

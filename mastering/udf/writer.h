@@ -9,7 +9,19 @@
 // the oldest kept file, so earlier sessions' files stay addressable) up to
 // the volume descriptor sequences, which follow it; the closing anchor is
 // the session's last block. UDF 2.50 puts every directory and file entry
-// into a metadata partition (metadata file and its mirror).
+// into a metadata partition (metadata file and its mirror); its partition
+// is read-only, so it has no metadata bitmap file (UDF 2.50 errata, DCN-5102).
+//
+// Rewritable media without defect management of their own, written in fixed
+// packets (CD-RW, DVD-RW in restricted overwrite), get a sparable partition
+// instead of the physical one (UDF 1.50+, 2.2.9 and 2.2.12), laid out as
+// mkudffs lays out a CD-RW: the partition starts and ends on packet
+// boundaries, a spare area of 1024 blocks lies outside it, and two copies of
+// the sparing table (every spare packet available) lie apart: before the
+// spare area and between the reserve sequence and the closing anchor (the
+// session ends on a packet boundary). mkudffs puts the first copy before
+// block 256; ours follows the partition, since an appended session's
+// partition reaches back into the sessions before it.
 //
 // Layout order: layout_head() before the ISO hierarchies (it takes the fixed
 // anchor blocks), layout_entries() after them and before the file data (the
@@ -24,6 +36,7 @@
 #include <vector>
 
 #include "mastering/image/layout.h"
+#include "mastering/media/profile.h"
 
 namespace mastering::udf {
 
@@ -43,7 +56,17 @@ struct UdfOptions {
     uint32_t write_unit = 1;
     uint32_t min_blocks = 0;  // and to the shortest track the medium takes (300 on CD)
     std::optional<uint32_t> partition_start; // the disc's partition, from its first session (VAT)
+    // A sparable partition with packets of this many blocks (32 on CD-RW,
+    // 16 on DVD-RW); 0: a physical partition. Needs 1.50 or later, not a VAT.
+    uint16_t sparable_packet = 0;
 };
+
+// The packet length of a sparable partition on a medium of this family: one
+// ECC block (16) on DVD, 32 blocks on CD (as mkudffs 2.3 --media-type=dvdrw / cdrw).
+uint16_t sparable_packet_for(media::Family family);
+// A user's --udf-partition: "physical" (0) or "sparable" (the packet length
+// for `family`); a clear error for anything else.
+Result<uint16_t> parse_partition(std::string_view kind, media::Family family);
 
 class UdfPart final : public image::Part {
 public:
@@ -78,9 +101,17 @@ private:
     };
     enum Tag : uint64_t {
         t_anchor_session, t_anchor_image, t_anchor_end, t_main_vds, t_reserve_vds, t_integrity, t_meta, t_mirror,
-        t_meta_fe, t_mirror_fe, t_vrs, t_pad, t_vat_data, t_vat_icb,
+        t_meta_fe, t_mirror_fe, t_vrs, t_pad, t_vat_data, t_vat_icb, t_sparing_main, t_sparing_copy,
     };
     bool vat() const { return m_opt.vat; }
+    bool sparable() const { return m_opt.sparable_packet != 0; }
+    uint32_t packet() const { return sparable() ? m_opt.sparable_packet : 1; }
+    // Pads the allocation up to the next packet boundary (absolute blocks).
+    void align_to_packet(image::Allocator& a);
+    // Reserves blocks from `end` (the allocation's end) so that `then` more
+    // blocks after them end on a packet boundary.
+    Status pad_to_packet(image::Allocator& a, uint32_t& end, uint32_t then = 0);
+    void fill_sparing_table(uint32_t location, std::byte* block) const;
     bool metadata_partition() const { return m_opt.revision >= 0x0250 && !vat(); }
     uint16_t desc_version() const { return m_opt.revision >= 0x0200 ? 3 : 2; }
     bool extended_entries() const { return m_opt.revision >= 0x0200; }
@@ -122,6 +153,7 @@ private:
     uint32_t m_end_anchor = 0;
     uint32_t m_part_start = 0, m_part_blocks = 0;
     uint32_t m_vat_data = 0, m_vat_blocks = 0, m_vat_icb = 0;  // VAT: its data (if not embedded) and entry
+    uint32_t m_sparing[2] = {0, 0}, m_spare_start = 0;         // sparable: the tables and the spare area
     std::vector<std::byte> m_vat_cache;
     std::function<bool(const image::Content&)> m_embedded;
     uint64_t m_files = 0, m_dirs = 0, m_max_ino = 0;
