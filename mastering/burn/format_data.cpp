@@ -346,8 +346,12 @@ Result<WriteResult> DiscFormatData::write_blocks(const MediaInfo& m, uint32_t st
                 DM_TRY(m_rec.must(scsi::cdb::write10(b, 16), Direction::out, std::span(sb.data() + size_t(b) * 2048, 16 * 2048)));
             if (anchor256) {
                 // UDF: block 256 points at the newest session, as LBA 0-31 do for ISO 9660.
-                std::vector<std::byte> a = *anchor256;
-                DM_TRY(m_rec.must(scsi::cdb::write10(256, 1), Direction::out, a));
+                // A DVD-RW in restricted overwrite takes whole ECC blocks of 16 only.
+                uint16_t unit = p == Profile::dvd_rw_ro ? 16 : 1;
+                std::vector<std::byte> a(size_t(unit) * 2048);
+                if (unit > 1) DM_TRY(m_rec.must(scsi::cdb::read10(256, unit), Direction::in, a));
+                std::copy(anchor256->begin(), anchor256->end(), a.begin());
+                DM_TRY(m_rec.must(scsi::cdb::write10(256, unit), Direction::out, a));
             }
             DM_TRY(m_rec.must(scsi::cdb::synchronize_cache(), Direction::none, {}, std::chrono::minutes(10)));
         }

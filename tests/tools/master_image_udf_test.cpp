@@ -8,6 +8,7 @@
 #include <regex>
 #include <set>
 
+#include "emulator/media/vdisc.h"
 #include "emulator/mmc/drive.h"
 #include "mastering/burn/format_data.h"
 #include "mastering/image/file_system_image.h"
@@ -436,6 +437,60 @@ INSTANTIATE_TEST_SUITE_P(Media, UdfSparable,
                                  if (ch == '-' || ch == '.') ch = '_';
                              return n;
                          });
+
+// The media default: a DVD-RW in restricted overwrite (no defect management
+// of its own, 16-block ECC blocks) gets sparable sessions from master-burn;
+// block 256 is pointed at the newest, rewriting its whole ECC block.
+// udfinfo reads the newest from the disc's data, our reader every session
+// through the drive.
+TEST_F(ThirdPartyMasterImageUdf, dvd_rw_in_restricted_overwrite_gets_sparable_sessions) {
+    fs::path src[2] = {dir / "s1", dir / "s2"};
+    AcceptanceTreeOptions o;
+    o.sparse_size = 0;
+    o.files_in_one_dir = 40;
+    make_acceptance_tree(src[0], o);
+    write_file(src[1] / "data" / "odd_size.bin", "replaced in session 2\n");
+    fs::path expected[2] = {src[0], dir / "e2"};
+    copy_tree(src[0], expected[1]);
+    apply_session(expected[1], {"/same/second.bin"}, src[1]);
+    std::string disc = (dir / "rw.vdisc").string();
+    {
+        auto d = emulator::media::VirtualDisc::create_blank(disc, mastering::media::Profile::dvd_rw_ro);
+        ASSERT_TRUE(d.ok()) << d.error().message;
+    }
+    std::vector<uint32_t> starts;
+    for (int k = 0; k < 2; ++k) {
+        std::vector<std::string> a = {"--drive", "emu:" + disc, "--from", src[k].string(), "--json"};
+        if (k == 0) a.insert(a.end(), {"--fs", "udf"});
+        else a.insert(a.end(), {"--remove", "/same/second.bin"});
+        auto r = tool("master-burn", a);
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        starts.push_back(nlohmann::json::parse(r.out.substr(r.out.rfind('{')))["start"].get<uint32_t>());
+    }
+    std::string data = disc + "/data.img";
+    std::string warn;
+    auto info = udfinfo(data, &warn);
+    EXPECT_EQ(warn, "");
+    EXPECT_EQ(info["udfrev"], "2.01");
+    auto [dirs, files] = dirs_and_files(expected[1]);
+    EXPECT_EQ(info["numdirs"], std::to_string(dirs));
+    EXPECT_EQ(info["numfiles"], std::to_string(files));
+    check_sparable_layout(data, 16);
+    auto j = nlohmann::json::parse(tool("master-info", {disc, "--json"}).out);
+    ASSERT_EQ(j["sessions"].size(), 2u);
+    for (const auto& s : j["sessions"]) EXPECT_EQ(s["udf"]["partition"], "sparable");
+    emulator::mmc::register_emu_transport();
+    auto medium = mastering::burn::open_drive_medium("emu:" + disc);
+    ASSERT_TRUE(medium.ok()) << medium.error().message;
+    for (int k = 0; k < 2; ++k) {
+        SCOPED_TRACE("session " + std::to_string(k + 1));
+        fs::path out = dir / ("ours" + std::to_string(k + 1));
+        EXPECT_EQ(extract_with_reader(**medium, starts[k], FsType::udf, out), "");
+        TreeOptions t;
+        t.hard_links = true;
+        EXPECT_EQ(diff_trees(scan_tree(expected[k], t), scan_tree(out, t), t), "");
+    }
+}
 
 // Must-show 3: three UDF sessions on write-once virtual discs, each through
 // a virtual allocation table (nothing written is ever rewritten). udfinfo
