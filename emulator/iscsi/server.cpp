@@ -74,6 +74,7 @@ public:
         auto ep = m_sock.remote_endpoint(ec);
         m_info.peer = ec ? "?" : ep.address().to_string() + ":" + std::to_string(ep.port());
         m_sock.set_option(tcp::no_delay(true), ec);
+        m_sock.non_blocking(true, ec);  // flush_now() never waits
         m_sock.set_option(asio::socket_base::keep_alive(true), ec);
         m_wake.expires_at(std::chrono::steady_clock::time_point::max());
         m_drained.expires_at(std::chrono::steady_clock::time_point::max());
@@ -116,13 +117,82 @@ public:
     }
 
 private:
-    // ---- Sending: a bounded queue drained by one writer coroutine.
+    // ---- Sending: a bounded queue, drained by the session coroutine itself
+    // before it waits (as far as the socket takes it without blocking: one
+    // system call for all it queued since it last waited, no hand-off) and by
+    // a writer coroutine for the rest and for what others queue meanwhile.
     struct Out {
         std::vector<uint8_t> head;  // BHS + AHS + header digest
         BufferPool::Ref payload;
         size_t off = 0, len = 0;
         std::array<uint8_t, 7> tail{};  // padding + data digest
         size_t tail_len = 0;
+        size_t sent = 0;  // bytes of it already written
+        size_t size() const { return head.size() + len + tail_len; }
+    };
+
+    // The unsent bytes of `o` as buffers for a gathered write.
+    static void gather(const Out& o, std::vector<asio::const_buffer>& bufs) {
+        size_t skip = o.sent;
+        auto add = [&](const void* p, size_t n) {
+            if (skip >= n) {
+                skip -= n;
+                return;
+            }
+            bufs.push_back(asio::buffer(static_cast<const uint8_t*>(p) + skip, n - skip));
+            skip = 0;
+        };
+        add(o.head.data(), o.head.size());
+        if (o.len) add(o.payload->data() + o.off, o.len);
+        if (o.tail_len) add(o.tail.data(), o.tail_len);
+    }
+
+    void wake_writer() { m_wake.expires_at(std::chrono::steady_clock::time_point::min()); }
+
+    // Write what is queued now, without blocking (the writer coroutine is not
+    // in the middle of a write: it would have the queue's head).
+    void flush_now() {
+        if (!m_open || m_writing || m_queue.empty()) return;
+        std::vector<asio::const_buffer> bufs;
+        for (size_t i = 0; i < m_queue.size() && i < 32; ++i) gather(m_queue[i], bufs);
+        error_code ec;
+        size_t n = m_sock.write_some(bufs, ec);
+        if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
+            shutdown("");
+            return;
+        }
+        m_queued -= n;
+        while (n && !m_queue.empty()) {
+            Out& o = m_queue.front();
+            size_t left = o.size() - o.sent;
+            if (n < left) {
+                o.sent += n;
+                break;
+            }
+            n -= left;
+            m_queue.pop_front();
+        }
+        if (m_queue.empty()) m_drained.expires_at(std::chrono::steady_clock::time_point::min());
+    }
+
+    // Held by the session coroutine while it waits (for the socket, the
+    // worker, the writer): what it queued goes out first, and what it queues
+    // meanwhile (it does not) or others queue wakes the writer at once.
+    class Waiting {
+    public:
+        explicit Waiting(Connection& c) : m_c(c), m_was(c.m_batching) {
+            if (!m_was) return;
+            m_c.flush_now();
+            m_c.m_batching = false;
+            if (!m_c.m_queue.empty()) m_c.wake_writer();
+        }
+        ~Waiting() { m_c.m_batching = m_was; }
+        Waiting(const Waiting&) = delete;
+        Waiting& operator=(const Waiting&) = delete;
+
+    private:
+        Connection& m_c;
+        bool m_was;
     };
 
     void send(const Pdu& p, BufferPool::Ref payload = {}, size_t off = 0, size_t len = 0) {
@@ -157,9 +227,9 @@ private:
                 o.tail_len += 4;
             }
         }
-        m_queued += o.head.size() + o.len + o.tail_len;
+        m_queued += o.size();
         m_queue.push_back(std::move(o));
-        m_wake.expires_at(std::chrono::steady_clock::time_point::min());
+        if (!m_batching) wake_writer();
     }
 
     awaitable<void> writer() {
@@ -183,10 +253,8 @@ private:
                 m_queue.pop_front();
             }
             for (const Out& o : batch) {
-                bufs.push_back(asio::buffer(o.head));
-                if (o.len) bufs.push_back(asio::buffer(o.payload->data() + o.off, o.len));
-                if (o.tail_len) bufs.push_back(asio::buffer(o.tail.data(), o.tail_len));
-                bytes += o.head.size() + o.len + o.tail_len;
+                gather(o, bufs);
+                bytes += o.size() - o.sent;
             }
             m_writing = true;
             error_code ec;
@@ -205,6 +273,7 @@ private:
     // Wait until the queue is small again: a slow reader costs bounded memory.
     awaitable<void> throttle() {
         while (m_open && m_queued > (8u << 20)) {
+            Waiting waiting(*this);
             error_code ec;
             m_drained.expires_at(std::chrono::steady_clock::time_point::max());
             co_await m_drained.async_wait(asio::redirect_error(use_awaitable, ec));
@@ -247,6 +316,8 @@ private:
         size_t got = std::min(n, m_rx_end - m_rx_pos);
         if (got) std::memcpy(out, m_rx.data() + m_rx_pos, got);
         m_rx_pos += got;
+        if (got == n) co_return true;
+        Waiting waiting(*this);
         error_code ec;
         if (n - got >= m_rx.size() / 2) {
             co_await asio::async_read(m_sock, asio::buffer(out + got, n - got), asio::redirect_error(use_awaitable, ec));
@@ -491,6 +562,7 @@ private:
     };
 
     awaitable<void> full_feature() {
+        m_batching = true;
         while (m_open) {
             co_await throttle();
             // Run every task at the head of the queue whose data are complete.
@@ -540,6 +612,8 @@ private:
                 reject(p, reject_reason::command_not_supported);
             }
         }
+        m_batching = false;
+        if (!m_queue.empty()) wake_writer();
     }
 
     // CmdSN checks for commands that are not immediate (RFC 7143 §4.2.2.1).
@@ -750,6 +824,7 @@ private:
             BufferPool::Ref out = t.out;
             auto result = std::make_shared<CommandReply>();
             ++m_on_strand;
+            Waiting waiting(*this);
             asio::post(*m_lu_strand, [=] {
                 std::span<const std::byte> written;  // `out` keeps the data alive if the connection goes
                 if (out) written = out->span();
@@ -962,6 +1037,7 @@ private:
     size_t m_queued = 0;
     bool m_open = true;
     bool m_writing = false;
+    bool m_batching = false;  // the session coroutine runs and will flush what it queues
     bool m_closing_after_drain = false;
     bool m_ffp = false;
     SessionParams m_params;
