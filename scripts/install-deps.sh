@@ -10,7 +10,7 @@ packages=(
   libiscsi-dev nlohmann-json3-dev libssl-dev libudfread-dev libxxhash-dev
   # third-party readers, writers and initiators the tests use
   xorriso genisoimage 7zip udftools libcdio-utils libiscsi-bin tgt fuseiso
-  wodim growisofs cdrdao sg3-utils
+  wodim growisofs dvd+rw-tools cdrdao sg3-utils
   # the interop guest (tests/interop): a Debian kernel under QEMU
   qemu-system-x86 qemu-block-extra linux-image-amd64 busybox-static cpio
   # measuring (bench/)

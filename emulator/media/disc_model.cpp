@@ -140,6 +140,8 @@ std::string check_invariants(const DiscModel& m) {
         if (m.formatted && m.formatted_blocks > m.capacity) return "formatted beyond the capacity";
         return "";
     }
+    if (m.pow && m.medium != Profile::bd_r) return "pseudo-overwrite on a medium other than BD-R";
+    if (m.pow_replaced > m.pow_spare) return "more replacement blocks used than the spare area holds";
     uint32_t prev_end = 0, number = 0;
     for (size_t i = 0; i < m.sessions.size(); ++i) {
         const auto& s = m.sessions[i];
@@ -185,6 +187,9 @@ json to_json(const DiscModel& m) {
         {"formatted_blocks", m.formatted_blocks},
         {"rom", m.rom},
         {"rom_blocks", m.rom_blocks},
+        {"pow", m.pow},
+        {"pow_spare", m.pow_spare},
+        {"pow_replaced", m.pow_replaced},
         {"session_gap", m.session_gap},
         {"generation", m.generation},
         {"sessions", sessions},
@@ -209,6 +214,9 @@ Result<DiscModel> disc_model_from_json(const json& j) {
         m.formatted_blocks = j.at("formatted_blocks").get<uint32_t>();
         m.rom = j.at("rom").get<bool>();
         m.rom_blocks = j.at("rom_blocks").get<uint32_t>();
+        m.pow = j.value("pow", false);
+        m.pow_spare = j.value("pow_spare", 0u);
+        m.pow_replaced = j.value("pow_replaced", 0u);
         m.session_gap = j.value("session_gap", 0u);
         m.generation = j.value("generation", uint64_t(0));
         uint32_t prev_end = 0;

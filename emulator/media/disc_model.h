@@ -49,6 +49,12 @@ struct DiscModel {
     uint32_t formatted_blocks = 0;
     bool rom = false;                  // a closed disc loaded from an image
     uint32_t rom_blocks = 0;
+    // BD-R formatted SRM+POW (pseudo-overwrite): a write to recorded blocks
+    // is a logical overwrite, recorded in replacement blocks of the spare
+    // area; pow_replaced of pow_spare are used.
+    bool pow = false;
+    uint32_t pow_spare = 0;
+    uint32_t pow_replaced = 0;
     std::vector<SessionRecord> sessions;  // oldest first; the last may be open (empty or incomplete)
     uint32_t session_gap = 0;          // blocks between sessions (lead-out/lead-in, border); CD: see below
     uint64_t generation = 0;           // bumped by every saved change

@@ -23,7 +23,7 @@ bool any_of(Profile p, std::initializer_list<Profile> set) { return std::find(se
 
 Bytes u32(uint32_t v) { return {uint8_t(v >> 24), uint8_t(v >> 16), uint8_t(v >> 8), uint8_t(v)}; }
 
-std::vector<sc::Feature> features(Profile p, const std::string& serial) {
+std::vector<sc::Feature> features(Profile p, bool pow, const std::string& serial) {
     using P = Profile;
     Family fam = p == P::none ? Family::cd : mastering::media::profile_info(p).family;
     bool medium = p != P::none;
@@ -62,6 +62,7 @@ std::vector<sc::Feature> features(Profile p, const std::string& serial) {
     f.push_back({0x002D, 2, false, any_of(p, {P::cd_r, P::cd_rw}), {0x46, 0, 0x01, 0x00}});      // CD TAO
     f.push_back({0x002E, 1, false, any_of(p, {P::cd_r, P::cd_rw}), {0x66, 0x00, 0xFF, 0xFF}});   // CD mastering (SAO)
     f.push_back({0x002F, 1, false, any_of(p, {P::dvd_r, P::dvd_rw, P::dvd_r_dl}), {0x46, 0, 0, 0}});  // DVD-R/RW write
+    f.push_back({0x0038, 0, false, p == P::bd_r && pow, {0, 0, 0, 0}});            // BD-R pseudo-overwrite
     f.push_back({0x003B, 0, false, p == P::dvd_plus_r_dl, {0x01, 0, 0, 0}});        // DVD+R DL
     Bytes bd(28, 0);
     bd[8] = 0x00; bd[9] = 0x0E;  // class 0: BD-ROM/BD-R/BD-RE versions
@@ -88,7 +89,7 @@ CommandReply Handlers::get_configuration(Drive& d, Ctx& c) {
     Profile p = (d.m_tray_open || !d.m_disc) ? Profile::none : d.profile();
     sc::Configuration cfg;
     cfg.current_profile = uint16_t(p);
-    for (auto& f : features(p, d.m_options.serial)) {
+    for (auto& f : features(p, p != Profile::none && d.model().pow, d.m_options.serial)) {
         if (rt == 2 ? f.code != start : f.code < start) continue;
         if (rt == 1 && !f.current) continue;
         cfg.features.push_back(std::move(f));

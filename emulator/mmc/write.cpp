@@ -19,6 +19,10 @@ namespace {
 bool dvd_minus(P medium) { return medium == P::dvd_r || medium == P::dvd_rw || medium == P::dvd_r_dl; }
 bool dvd_plus_r(P medium) { return medium == P::dvd_plus_r || medium == P::dvd_plus_r_dl; }
 
+// The spare area a BD-R formatted with spares offers to pseudo-overwrite
+// (4,096 clusters of 32 blocks; at most a sixteenth of a small test disc).
+constexpr uint32_t k_bd_r_spare_blocks = 4096 * 32;
+
 CommandReply with_info(sc::Sense s, uint64_t lba) {
     s.information = uint32_t(lba);
     return {sc::Status::check_condition, s, 0};
@@ -60,6 +64,26 @@ CommandReply Handlers::write(Drive& d, Ctx& c) {
         return Drive::good();
     }
     if (m.finalized) return with_info(sense::invalid_address_for_write, uint64_t(lba));
+
+    // BD-R SRM+POW: blocks already recorded are overwritten logically (the
+    // drive records the data in replacement blocks and reads them back in
+    // their place); what follows them must start at the next writable address.
+    if (m.pow && lba >= 0) {
+        uint32_t k = uint32_t(first_unreadable(m, uint64_t(lba), n) - uint64_t(lba));
+        if (k > 0) {
+            if (uint64_t(m.pow_replaced) + k > m.pow_spare) return with_info(sense::no_defect_spare_location, uint64_t(lba));
+            if (auto f = d.write_faults(uint64_t(lba), k)) return *f;
+            if (!d.m_disc->write(uint64_t(lba), data.first(size_t(k) * 2048)).ok())
+                return with_info(sense::write_error, uint64_t(lba));
+            m.pow_replaced += k;
+            if (!d.m_disc->save_model().ok()) return with_info(sense::write_error, uint64_t(lba));
+            d.emulate_speed(k);
+            if (k == n) return Drive::good();
+            lba += k;
+            n -= k;
+            data = data.subspan(size_t(k) * 2048);
+        }
+    }
 
     // CD session-at-once: the blocks the cue sheet announced, pre-gap first.
     if (d.m_sao_leadout) {
@@ -339,10 +363,18 @@ CommandReply Handlers::format_unit(Drive& d, Ctx& c) {
         m.formatted = true;
         m.formatted_blocks = size;
         break;
-    case P::bd_r:
+    case P::bd_r: {
+        // Type 32h with spare areas: subtype 0 SRM+POW, 1 SRM without POW
+        // (2, random recording mode, is profile 0042h: not emulated).
+        uint8_t subtype = p[8] & 3;
         if (type != 0x00 && type != 0x32) return Drive::check(sense::invalid_field_in_parameter_list);
+        if (type == 0x32 && subtype > 1) return Drive::check(sense::invalid_field_in_parameter_list);
         if (!m.blank()) return Drive::check(sense::cannot_format_medium);
-        break;  // SRM with spares: stays sequential
+        m.pow = type == 0x32 && subtype == 0;
+        m.pow_spare = m.pow ? std::min(k_bd_r_spare_blocks, m.capacity / 16) : 0;
+        m.pow_replaced = 0;
+        break;  // sequential recording: tracks, sessions and NWAs as before
+    }
     default:
         return Drive::check(sense::cannot_format_medium);
     }

@@ -68,6 +68,7 @@ constexpr Sense empty_reserved_track{SenseKey::illegal_request, 0x72, 0x04};
 constexpr Sense no_more_reservations{SenseKey::illegal_request, 0x72, 0x05};
 constexpr Sense write_protected{SenseKey::data_protect, 0x27, 0x00};
 constexpr Sense write_error{SenseKey::medium_error, 0x0C, 0x00};
+constexpr Sense no_defect_spare_location{SenseKey::medium_error, 0x32, 0x00};
 constexpr Sense loss_of_streaming{SenseKey::medium_error, 0x0C, 0x09};
 constexpr Sense unrecovered_read_error{SenseKey::medium_error, 0x11, 0x00};
 constexpr Sense session_fixation_error{SenseKey::medium_error, 0x72, 0x00};

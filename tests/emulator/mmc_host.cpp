@@ -167,12 +167,12 @@ bool Host::read_matches(uint32_t lba, uint32_t blocks, uint8_t salt) {
     return true;
 }
 
-Reply Host::format(uint8_t type, uint32_t blocks, bool immed) {
+Reply Host::format(uint8_t type, uint32_t blocks, bool immed, uint8_t subtype) {
     std::vector<uint8_t> p(12, 0);
     p[1] = immed ? 0x02 : 0;
     sc::put16(&p[2], 8);
     sc::put32(&p[4], blocks);
-    p[8] = uint8_t(type << 2);
+    p[8] = uint8_t(type << 2 | (subtype & 3));
     return cmd(sc::cdb::format_unit(), std::span(reinterpret_cast<const std::byte*>(p.data()), p.size()));
 }
 

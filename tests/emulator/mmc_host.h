@@ -56,7 +56,7 @@ public:
     Reply write(uint32_t lba, uint32_t blocks, uint8_t salt = 0, uint32_t unit = 16);
     // Read back and compare with pattern(); true if all equal.
     bool read_matches(uint32_t lba, uint32_t blocks, uint8_t salt = 0);
-    Reply format(uint8_t type, uint32_t blocks = 0xFFFFFFFF, bool immed = false);
+    Reply format(uint8_t type, uint32_t blocks = 0xFFFFFFFF, bool immed = false, uint8_t subtype = 0);
 
     emulator::mmc::Drive& drive() { return *m_drive; }
     std::shared_ptr<emulator::mmc::Drive> drive_ptr() { return m_drive; }

@@ -8,7 +8,7 @@
 # 3. boots the guest; scenarios.sh runs each scenario on its drive;
 # 4. stops master-drive with SIGTERM and checks every disc on the host:
 #    master-info counts the sessions the guest reported, and master-mount
-#    shows the newest session with the files the guest kernel saw;
+#    shows every session the guest kernel mounted with the same files;
 # 5. writes OUT_DIR/interop.md (the table of docs/interop.md) and exits 1 if
 #    any runnable scenario failed.
 # Exit 77 (skipped) with a message when QEMU or the kernel package is missing.
@@ -96,22 +96,27 @@ for r in "${runs[@]}"; do
       *) verdict[$key]=fail; detail[$key]="the guest saw ${sessions[$key]} sessions, master-info on the host $host_sessions";;
     esac
   fi
-  # After the guest powered off: master-mount on the host shows the newest
-  # session with the files the guest kernel saw (where FUSE is available).
+  # After the guest powered off: master-mount on the host shows every session
+  # the guest kernel mounted (the newest, and each older one with -o
+  # session=N) with the same files (where FUSE is available).
   if [ "${verdict[$key]}" = pass ] && [ -n "$fuse" ] && [ -f "$out/share/expected/$1-$2" ]; then
-    mnt=$out/mnt-$1-$2; mkdir -p "$mnt"
-    "$build/tools/master-mount" "$out/discs/$1-$2.vdisc" "$mnt" 2>>"$out/master-mount.log"
-    if mountpoint -q "$mnt"; then
-      (cd "$mnt" && find . -type f | LC_ALL=C sort | xargs -r md5sum) >"$mnt.listing"
-      fusermount3 -u "$mnt"
-      if ! cmp -s "$mnt.listing" "$out/share/expected/$1-$2"; then
-        verdict[$key]=fail; detail[$key]="master-mount on the host shows other files than the guest kernel"
+    for want in "$out/share/expected/$1-$2" "$out/share/expected/$1-$2".s*; do
+      [ -f "$want" ] || continue
+      s=; case $want in *.s[0-9]*) s=${want##*.s};; esac
+      mnt=$out/mnt-$1-$2${s:+-s$s}; mkdir -p "$mnt"
+      "$build/tools/master-mount" "$out/discs/$1-$2.vdisc" "$mnt" ${s:+--session $s} 2>>"$out/master-mount.log"
+      if mountpoint -q "$mnt"; then
+        (cd "$mnt" && find . -type f | LC_ALL=C sort | xargs -r md5sum) >"$mnt.listing"
+        fusermount3 -u "$mnt"
+        if ! cmp -s "$mnt.listing" "$want"; then
+          verdict[$key]=fail; detail[$key]="master-mount on the host shows other files than the guest kernel (session ${s:-newest})"
+        else
+          mounted=$((mounted + 1))
+        fi
       else
-        mounted=$((mounted + 1))
+        verdict[$key]=fail; detail[$key]="master-mount on the host failed for session ${s:-newest} (see $out/master-mount.log)"
       fi
-    else
-      verdict[$key]=fail; detail[$key]="master-mount on the host failed (see $out/master-mount.log)"
-    fi
+    done
   fi
   if [ -n "${xfail[$key]:-}" ]; then
     if [ "${verdict[$key]}" = pass ]; then
@@ -155,7 +160,7 @@ for r in "${runs[@]}"; do set -- $r; key="$1 $2"
   if [ -n "${xfail[$key]:-}" ] && [ "${verdict[$key]}" != pass ]; then echo "known failure: $key (log: $out/share/logs/$1-$2.log)"
   elif [ -n "${xfail[$key]:-}" ] || [ "${verdict[$key]}" != pass ]; then echo "FAILED: $key: ${detail[$key]} (log: $out/share/logs/$1-$2.log)"; fi
 done
-if [ -n "$fuse" ]; then echo "interop: master-mount on the host read the newest session of $mounted discs as the guest kernel did"
+if [ -n "$fuse" ]; then echo "interop: master-mount on the host read $mounted sessions as the guest kernel did"
 else echo "interop: no /dev/fuse: the host-side master-mount check was skipped"; fi
 echo "interop: $failed unexpected result(s) in $i scenarios"
 [ $failed = 0 ]
