@@ -61,6 +61,7 @@ struct Options {
 struct Rates {
     std::vector<double> v;
     double target_cpu = 0, client_cpu = 0, bytes = 0;  // seconds, seconds, bytes over all runs
+    double sync = 0;                                   // burns: seconds in SYNCHRONIZE CACHE over all runs
     double target_ms_per_gb() const { return target_cpu * 1e3 / (bytes / 1e9); }
     double client_ms_per_gb() const { return client_cpu * 1e3 / (bytes / 1e9); }
     double median() const {
@@ -158,12 +159,17 @@ public:
         }
         if (!m_error.empty()) throw std::runtime_error(m_error);
         if (write) {
+            auto t0 = Clock::now();
             scsi_task* t = iscsi_synchronizecache10_sync(m_ctx, m_lun, 0, 0, 0, 0);
+            m_sync_seconds = seconds_since(t0);
             bool good = t && t->status == SCSI_STATUS_GOOD;
             if (t) scsi_free_scsi_task(t);
             if (!good) throw std::runtime_error(std::string("SYNCHRONIZE CACHE failed: ") + iscsi_get_error(m_ctx));
         }
     }
+
+    // How long the last run's SYNCHRONIZE CACHE took (the target flushes to disk).
+    double sync_seconds() const { return m_sync_seconds; }
 
     uint64_t capacity_bytes() {
         scsi_task* t = iscsi_readcapacity10_sync(m_ctx, m_lun, 0, 0);
@@ -216,6 +222,7 @@ private:
     int m_inflight = 0;
     std::vector<uint8_t> m_buffer;
     std::string m_error;
+    double m_sync_seconds = 0;
 };
 
 // The loopback ceiling: one TCP stream over 127.0.0.1, 1 MiB writes and reads.
@@ -379,6 +386,7 @@ int main(int argc, char** argv) {
                     auto t0 = Clock::now();
                     a.run(true, write_bytes, chunk, o.depth);
                     r_ours.v.push_back(double(write_bytes) / 1e6 / seconds_since(t0));
+                    r_ours.sync += a.sync_seconds();
                 }
                 fs::remove_all(vdisc);
                 write_file(tgt_blank, "");  // an empty backing file: tgtd's blank DVD+R
@@ -389,6 +397,7 @@ int main(int argc, char** argv) {
                 auto t0 = Clock::now();
                 b.run(true, write_bytes, chunk, o.depth);
                 r_tgt.v.push_back(double(write_bytes) / 1e6 / seconds_since(t0));
+                r_tgt.sync += b.sync_seconds();
             }
             rows.push_back({"WRITE " + std::to_string(chunk >> 10) + " KiB (burn)", r_ours, r_tgt});
         }
@@ -409,6 +418,11 @@ int main(int argc, char** argv) {
                         r.ours.median() / ceiling, r.ours.target_ms_per_gb(), r.tgt.target_ms_per_gb(),
                         r.ours.client_ms_per_gb(), r.tgt.client_ms_per_gb());
         std::printf("%-24s %22s  (one TCP stream over 127.0.0.1, 1 MiB writes)\n", "loopback ceiling", range(lb).c_str());
+        for (const auto& r : rows)
+            if (r.ours.sync > 0 || r.tgt.sync > 0)
+                std::printf("%s: SYNCHRONIZE CACHE took %.0f ms on average with master-drive, %.0f ms with tgtd\n",
+                            r.what.c_str(), r.ours.sync * 1e3 / double(r.ours.v.size()),
+                            r.tgt.sync * 1e3 / double(r.tgt.v.size()));
         std::printf("goal: >= 1.50x tgtd and >= 0.70x the loopback ceiling\n");
     } catch (const std::exception& e) {
         std::fprintf(stderr, "iscsi_bench: %s\n", e.what());
