@@ -291,6 +291,8 @@ private:
         m_drained.cancel();
         m_ping.cancel();
         m_done.cancel();
+        m_exec_wake.cancel();
+        m_exec_progress.cancel();
     }
 
     void log(const std::string& what) {
@@ -561,26 +563,16 @@ private:
         bool ready() const { return received >= edtl || !write; }
     };
 
+    // The session coroutine reads PDUs; the executor coroutine runs the tasks
+    // whose data are complete, in order, meanwhile (the next WRITE's data
+    // arrive while this one is written; READs and WRITEs that are ready
+    // together go to the device in one batch).
     awaitable<void> full_feature() {
         m_batching = true;
+        asio::co_spawn(m_sock.get_executor(), run_tasks(), asio::detached);
         while (m_open) {
-            co_await throttle();
-            // Run every task at the head of the queue whose data are complete.
-            while (m_open && !m_order.empty()) {
-                auto it = m_tasks.find(m_order.front());
-                if (it == m_tasks.end()) {
-                    m_order.pop_front();
-                    continue;
-                }
-                if (!it->second.ready()) {
-                    solicit_all();
-                    break;
-                }
-                Task t = std::move(it->second);
-                m_tasks.erase(it);
-                m_order.pop_front();
-                co_await execute(t);
-            }
+            // Bounded: while the executor has work, at most max_commands tasks wait.
+            while (m_open && m_tasks.size() >= m_o.limits.max_commands && head_ready()) co_await executor_progress();
             if (!m_open) break;
             auto rr = co_await read_pdu(m_params.target_max_recv);
             if (rr.fatal || !rr.pdu) {
@@ -603,7 +595,11 @@ private:
             case opcode::data_out: on_data_out(p); break;
             case opcode::task_management: on_task_management(p); break;
             case opcode::text_request: on_text(p); break;
-            case opcode::logout_request: on_logout(p); break;
+            case opcode::logout_request:
+                // Every task that can complete does so before the Logout Response.
+                while (m_open && (m_executing || head_ready())) co_await executor_progress();
+                on_logout(p);
+                break;
             case opcode::login_request:
                 log("Login Request in the full feature phase: rejected");
                 reject(p, reject_reason::protocol_error);
@@ -611,9 +607,30 @@ private:
             default:
                 reject(p, reject_reason::command_not_supported);
             }
+            solicit_all();
+            if (head_ready()) m_exec_wake.expires_at(std::chrono::steady_clock::time_point::min());
         }
+        m_reader_done = true;
+        m_exec_wake.expires_at(std::chrono::steady_clock::time_point::min());
+        while (m_executor_running) co_await executor_progress();
         m_batching = false;
         if (!m_queue.empty()) wake_writer();
+    }
+
+    bool head_ready() {
+        while (!m_order.empty()) {
+            auto it = m_tasks.find(m_order.front());
+            if (it != m_tasks.end()) return it->second.ready();
+            m_order.pop_front();
+        }
+        return false;
+    }
+
+    awaitable<void> executor_progress() {
+        Waiting waiting(*this);
+        error_code ec;
+        m_exec_progress.expires_at(std::chrono::steady_clock::time_point::max());
+        co_await m_exec_progress.async_wait(asio::redirect_error(use_awaitable, ec));
     }
 
     // CmdSN checks for commands that are not immediate (RFC 7143 §4.2.2.1).
@@ -706,6 +723,7 @@ private:
     // one: the initiator sends them all in one go instead of one burst per
     // round trip (MaxOutstandingR2T counts per task).
     void solicit_all() {
+        if (m_tasks.empty()) return;
         for (uint32_t itt : m_order) {
             auto it = m_tasks.find(itt);
             if (it != m_tasks.end() && !it->second.ready()) solicit(it->second);
@@ -770,74 +788,149 @@ private:
         if (!unsolicited && (p.flags() & 0x80) && t.outstanding) --t.outstanding;
     }
 
-    awaitable<void> execute(Task& t) {
+    // A task on its way to the device: its CDB, its Data-In buffer, its reply.
+    struct Job {
+        Task task;
+        std::vector<uint8_t> cdb;
+        BufferPool::Ref data_in;
+        CommandReply reply;
+    };
+    using Batch = std::shared_ptr<std::vector<Job>>;
+
+    Job prepare(Task t) {
+        Job j;
         const uint8_t* cdb_bytes = &t.cmd.bhs[32];
-        std::vector<uint8_t> cdb(cdb_bytes, cdb_bytes + 16);
+        j.cdb.assign(cdb_bytes, cdb_bytes + 16);
         if (!t.cmd.ahs.empty() && t.cmd.ahs.size() >= 4 && t.cmd.ahs[2] == 1) {  // extended CDB AHS
             size_t ext = size_t(t.cmd.ahs[0] << 8 | t.cmd.ahs[1]) - 1;
             ext = std::min(ext, t.cmd.ahs.size() - 4);
-            cdb.insert(cdb.end(), t.cmd.ahs.begin() + 4, t.cmd.ahs.begin() + 4 + long(ext));
+            j.cdb.insert(j.cdb.end(), t.cmd.ahs.begin() + 4, t.cmd.ahs.begin() + 4 + long(ext));
         }
-        uint8_t op = cdb[0];
         // READ fills all it reports and nothing more is sent: no zero fill
         // for its (large) buffer; every other command gets zeros.
-        bool fills_all = op == sc::op::read10 || op == sc::op::read12;
-        auto data_in = m_impl.buffers.get(t.read ? t.edtl : 0, !fills_all);
-        std::span<const std::byte> data_out;
-        if (t.out) data_out = t.out->span();
-        CommandReply reply;
-        if (op == sc::op::report_luns) {
+        bool fills_all = j.cdb[0] == sc::op::read10 || j.cdb[0] == sc::op::read12;
+        j.data_in = m_impl.buffers.get(t.read ? t.edtl : 0, !fills_all);
+        j.task = std::move(t);
+        return j;
+    }
+
+    // The ready tasks at the head of the queue, in order (at most 32, and 8
+    // MiB of Data-In unless it is one task).
+    Batch take_ready() {
+        auto batch = std::make_shared<std::vector<Job>>();
+        size_t data_in = 0;
+        while (batch->size() < 32 && head_ready()) {
+            auto it = m_tasks.find(m_order.front());
+            if (!batch->empty() && data_in + it->second.edtl > (8u << 20) && it->second.read) break;
+            if (it->second.read) data_in += it->second.edtl;
+            batch->push_back(prepare(std::move(it->second)));
+            m_tasks.erase(it);
+            m_order.pop_front();
+        }
+        return batch;
+    }
+
+    // The executor coroutine (see full_feature()).
+    awaitable<void> run_tasks() {
+        auto self = shared_from_this();
+        m_executor_running = true;
+        m_batching = true;
+        while (m_open && !m_reader_done) {
+            co_await throttle();
+            Batch batch = take_ready();
+            if (batch->empty()) {
+                Waiting waiting(*this);
+                error_code ec;
+                m_exec_wake.expires_at(std::chrono::steady_clock::time_point::max());
+                co_await m_exec_wake.async_wait(asio::redirect_error(use_awaitable, ec));
+                continue;
+            }
+            m_executing = true;
+            co_await run(batch);
+            m_executing = false;
+            m_exec_progress.expires_at(std::chrono::steady_clock::time_point::min());
+        }
+        m_batching = false;
+        m_executor_running = false;
+        m_exec_progress.expires_at(std::chrono::steady_clock::time_point::min());
+    }
+
+    // Commands the target answers itself, not the device.
+    static bool target_level(const Job& j) { return j.cdb[0] == sc::op::report_luns || (j.task.lun >> 48) != 0; }
+
+    void answer_here(Job& j) {
+        auto& data_in = *j.data_in;
+        CommandReply& reply = j.reply;
+        if (j.cdb[0] == sc::op::report_luns) {
             // A target concern: LUN 0 only.
+            const auto& cdb = j.cdb;
             uint32_t alloc = uint32_t(cdb[6]) << 24 | uint32_t(cdb[7]) << 16 | uint32_t(cdb[8]) << 8 | cdb[9];
             std::vector<uint8_t> list(16, 0);
             list[3] = 8;
-            size_t n = std::min<size_t>({list.size(), alloc, data_in->size()});
-            std::memcpy(data_in->data(), list.data(), n);
+            size_t n = std::min<size_t>({list.size(), alloc, data_in.size()});
+            std::memcpy(data_in.data(), list.data(), n);
             reply.data_in_length = n;
             reply.data_in_overflow = std::min<size_t>(list.size(), alloc) - n;
-        } else if ((t.lun >> 48) != 0) {
-            if (op == sc::op::inquiry && data_in->size()) {
-                // No such LUN: peripheral qualifier 011b, device type 1Fh.
-                std::vector<uint8_t> inq(36, 0);
-                inq[0] = 0x7F;
-                inq[2] = 5;
-                inq[3] = 2;
-                inq[4] = 31;
-                size_t n = std::min(inq.size(), data_in->size());
-                std::memcpy(data_in->data(), inq.data(), n);
-                reply.data_in_length = n;
-            } else {
-                reply.status = sc::Status::check_condition;
-                reply.sense = {sc::SenseKey::illegal_request, 0x25, 0x00};  // logical unit not supported
-            }
-        } else if (auto now = m_on_strand == 0 ? m_target->lu->try_execute_now(m_nexus, cdb, data_out, data_in->span())
-                                                : std::nullopt) {
-            // Answered at once on this thread (none of this connection's
-            // commands waits on the worker, so the order is kept).
-            reply = *now;
+        } else if (j.cdb[0] == sc::op::inquiry && data_in.size()) {
+            // No such LUN: peripheral qualifier 011b, device type 1Fh.
+            std::vector<uint8_t> inq(36, 0);
+            inq[0] = 0x7F;
+            inq[2] = 5;
+            inq[3] = 2;
+            inq[4] = 31;
+            size_t n = std::min(inq.size(), data_in.size());
+            std::memcpy(data_in.data(), inq.data(), n);
+            reply.data_in_length = n;
         } else {
-            // The device runs on its own strand of the worker pool.
+            reply.status = sc::Status::check_condition;
+            reply.sense = {sc::SenseKey::illegal_request, 0x25, 0x00};  // logical unit not supported
+        }
+    }
+
+    static std::span<const std::byte> data_out(const Job& j) {
+        if (!j.task.out) return {};
+        return j.task.out->span();
+    }
+
+    // Run a batch in order: what the target or the device answers at once
+    // here, the rest on the device's worker strand, consecutive device
+    // commands in one hand-off (the batch keeps their buffers alive even if
+    // the connection goes meanwhile).
+    awaitable<void> run(Batch batch) {
+        auto& jobs = *batch;
+        for (size_t i = 0; i < jobs.size() && m_open;) {
+            Job& j = jobs[i];
+            if (target_level(j)) {
+                answer_here(j);
+                respond(j.task, j.reply, j.data_in);
+                ++i;
+                continue;
+            }
+            if (auto now = m_target->lu->try_execute_now(m_nexus, j.cdb, data_out(j), j.data_in->span())) {
+                j.reply = *now;
+                respond(j.task, j.reply, j.data_in);
+                ++i;
+                continue;
+            }
+            size_t end = i + 1;
+            while (end < jobs.size() && !target_level(jobs[end])) ++end;
             auto done = std::make_shared<asio::steady_timer>(m_sock.get_executor(), std::chrono::steady_clock::time_point::max());
             auto lu = m_target->lu;
             auto conn_ex = m_sock.get_executor();
             NexusId nexus = m_nexus;
-            BufferPool::Ref out = t.out;
-            auto result = std::make_shared<CommandReply>();
-            ++m_on_strand;
             Waiting waiting(*this);
             asio::post(*m_lu_strand, [=] {
-                std::span<const std::byte> written;  // `out` keeps the data alive if the connection goes
-                if (out) written = out->span();
-                *result = lu->execute(nexus, cdb, written, data_in->span());
+                for (size_t k = i; k < end; ++k) {
+                    Job& w = (*batch)[k];
+                    w.reply = lu->execute(nexus, w.cdb, data_out(w), w.data_in->span());
+                }
                 asio::post(conn_ex, [done] { done->expires_at(std::chrono::steady_clock::time_point::min()); });
             });
             error_code ec;
             co_await done->async_wait(asio::redirect_error(use_awaitable, ec));
-            --m_on_strand;
             if (!m_open) co_return;
-            reply = *result;
+            for (; i < end; ++i) respond(jobs[i].task, jobs[i].reply, jobs[i].data_in);
         }
-        respond(t, reply, data_in);
     }
 
     void respond(const Task& t, const CommandReply& reply, const BufferPool::Ref& data_in) {
@@ -1044,7 +1137,10 @@ private:
     const TargetInfo* m_target = nullptr;
     std::shared_ptr<asio::strand<asio::thread_pool::executor_type>> m_lu_strand;
     NexusId m_nexus = 0;
-    unsigned m_on_strand = 0;  // this connection's commands waiting on the worker strand
+    asio::steady_timer m_exec_wake{m_sock.get_executor()}, m_exec_progress{m_sock.get_executor()};
+    bool m_executor_running = false;  // the executor coroutine has not ended
+    bool m_executing = false;         // it runs a batch
+    bool m_reader_done = false;       // the session coroutine stopped reading: the executor ends
     uint32_t m_stat_sn = 0, m_exp_cmd_sn = 0;
     uint32_t m_next_ttt = 1;
     uint32_t m_ping_ttt = 0;
