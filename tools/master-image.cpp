@@ -132,6 +132,7 @@ int main(int argc, char** argv) {
                 auto p = media::profile_from_name(media_name);
                 if (!p) return tools::report(prog, make_error(Errc::invalid_argument, "unknown media profile \"" + media_name + "\""));
                 img.choose_defaults_for_media(*p);
+                img.set_absolute_volume_size(false);  // an image file: its own emulated TOC
             }
             if (!udf_partition.empty()) {
                 auto family = media::profile_info(media::profile_from_name(media_name).value_or(media::Profile::cd_rw)).family;

@@ -61,6 +61,7 @@ void FileSystemImage::choose_defaults_for_media(media::Profile profile) {
     // Sequential media (CD-R/RW, DVD±R, DVD-RW, BD-R) never rewrite a block:
     // UDF goes through a virtual allocation table there.
     m_options.udf_vat = media::is_sequential(profile);
+    m_options.absolute_volume_size = media::is_sequential(profile);
     // DVD-RW in restricted overwrite has no defect management of its own and
     // takes fixed packets: UDF spares them (a sparable partition).
     m_options.udf_sparable_packet = profile == media::Profile::dvd_rw_ro ? udf::sparable_packet_for(info.family) : 0;

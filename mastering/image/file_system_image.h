@@ -41,6 +41,9 @@ public:
     // ---- Where the session goes
     uint32_t session_start_block() const { return m_options.session_start; }
     void set_session_start_block(uint32_t lba) { m_options.session_start = lba; }
+    // The volume space size from LBA 0 (sequential media, the default after
+    // choose_defaults_for_media) or the session's own (image files).
+    void set_absolute_volume_size(bool on) { m_options.absolute_volume_size = on; }
     // Blocks free for this session (0 = no limit).
     uint64_t free_media_blocks() const { return m_free_blocks; }
     void set_free_media_blocks(uint64_t blocks) { m_free_blocks = blocks; }

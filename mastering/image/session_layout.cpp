@@ -70,7 +70,7 @@ Result<std::unique_ptr<SessionLayout>> lay_out(std::shared_ptr<Tree> tree, const
         return make_error(Errc::no_space, "the session needs " + std::to_string(blocks) + " blocks but only " +
                                               std::to_string(o.max_blocks > s->start ? o.max_blocks - s->start : 0) +
                                               " are free on the medium");
-    if (s->descriptors) s->descriptors->set_session_blocks(blocks);
+    if (s->descriptors) s->descriptors->set_session_blocks(o.absolute_volume_size ? s->end : blocks);
     s->ctx.sectors_total = blocks;
     return s;
 }

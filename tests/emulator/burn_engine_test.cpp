@@ -5,11 +5,14 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <fstream>
 
 #include "emulator/media/vdisc.h"
 #include "emulator/mmc/drive.h"
 #include "mastering/burn/burn_tree.h"
 #include "mastering/burn/recorder.h"
+#include "mastering/codec/bytes.h"
+#include "mastering/iso9660/structures.h"
 #include "mastering/scsi/mmc.h"
 #include "tests/support/support.h"
 
@@ -138,4 +141,60 @@ TEST(ThirdPartyBurnEngine, a_cancelled_burn_keeps_earlier_sessions_and_the_next_
     fs::copy(e.dir / "three", e.dir / "want", fs::copy_options::recursive);
     ASSERT_EQ(osirrox_extract(data, e.dir / "x3", m->toc.sessions.back().start).exit_code, 0);
     EXPECT_EQ(diff_trees(scan_tree(e.dir / "want", o), scan_tree(e.dir / "x3", o), o), "");
+}
+
+// On a disc with a TOC (sequential media), an appended session's volume
+// space size counts from LBA 0, as mkisofs -C writes it: Linux refuses Rock
+// Ridge continuation areas at or beyond it (and then falls back to Joliet,
+// losing modes and symlinks), and every later session's continuation areas
+// lie beyond the session's own size. The interop suite's meta_check shows it
+// with the kernel itself.
+TEST(BurnEngine, appended_sessions_on_sequential_media_count_their_volume_space_from_lba_0) {
+    for (Profile p : {Profile::cd_r, Profile::dvd_plus_r, Profile::bd_r}) {
+        Emu e(p);
+        write_file(e.dir / "one/a.txt", "first\n");
+        write_file(e.dir / ("two/a-rather-long-file-name-that-needs-a-rock-ridge-continuation-area-" + std::string(150, 'x') + ".txt"),
+                   "second\n");
+        auto rec = burn::DiscRecorder::open(e.address());
+        ASSERT_TRUE(rec.ok()) << rec.error().message;
+        for (const char* dir : {"one", "two"}) {
+            burn::BurnRequest req;
+            req.from = (e.dir / dir).string();
+            auto r = burn::burn_tree(**rec, req);
+            ASSERT_TRUE(r.ok()) << r.error().message;
+        }
+        burn::DiscFormatData f(**rec);
+        auto m = f.media();
+        ASSERT_TRUE(m.ok());
+        ASSERT_EQ(m->toc.sessions.size(), 2u);
+        const auto& second = m->toc.sessions.back();
+        std::ifstream in(e.path + "/data.img", std::ios::binary);
+        std::vector<std::byte> block(2048);
+        in.seekg(std::streamoff(second.start + 16) * 2048);
+        in.read(reinterpret_cast<char*>(block.data()), 2048);
+        auto vd = iso9660::decode_volume_descriptor(block);
+        ASSERT_TRUE(vd.ok()) << vd.error().message;
+        EXPECT_GT(vd->volume_space_size, vd->root.extent) << media::profile_name(p);
+        EXPECT_GT(vd->volume_space_size, second.start) << media::profile_name(p);
+        EXPECT_LE(vd->volume_space_size, second.start + second.size) << media::profile_name(p);
+        // The root's Rock Ridge continuation area (it holds the ER entry)
+        // lies inside the volume space.
+        in.seekg(std::streamoff(vd->root.extent) * 2048);
+        in.read(reinterpret_cast<char*>(block.data()), 2048);
+        auto len = size_t(block[0]), name = size_t(block[32]);
+        size_t at = 33 + name + (name % 2 == 0 ? 1 : 0);
+        bool found = false;
+        while (at + 4 <= len) {
+            size_t l = size_t(block[at + 2]);
+            if (l < 4) break;
+            if (char(block[at]) == 'C' && char(block[at + 1]) == 'E') {
+                uint32_t ce = codec::load_le32(block.data() + at + 4);
+                EXPECT_LT(ce, vd->volume_space_size) << media::profile_name(p);
+                EXPECT_GE(ce, second.start) << media::profile_name(p);
+                found = true;
+            }
+            at += l;
+        }
+        EXPECT_TRUE(found) << "the root directory of " << media::profile_name(p) << " has a continuation area";
+    }
 }

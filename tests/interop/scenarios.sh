@@ -17,14 +17,31 @@ make_data() {
   dd if=/dev/urandom of=$data/s2/photos/beach.raw bs=1k count=700 2>/dev/null
   echo "second session: a newer README" >$data/s2/README.txt
   echo "third session" >$data/s3/notes/today.txt
+  # what a file system records beyond the bytes: a symlink, an executable
+  # with set-group-ID, a private directory and file, a sticky directory
+  mkdir -p $data/s3/links $data/s3/tools $data/s3/private $data/s3/shared
+  ln -sf ../README.txt $data/s3/links/readme
+  echo '#!/bin/sh' >$data/s3/tools/run.sh; chmod 2755 $data/s3/tools/run.sh
+  echo "only mine" >$data/s3/private/secret.txt; chmod 600 $data/s3/private/secret.txt; chmod 700 $data/s3/private
+  echo "for all" >$data/s3/shared/board.txt; chmod 1777 $data/s3/shared
+  touch -d '2020-02-29 12:34:56' $data/s3/notes/today.txt
   for k in 1 2 3; do
     rm -rf $data/u$k; mkdir -p $data/u$k
     for j in $(seq 1 $k); do cp -a $data/s$j/. $data/u$k/; done
   done
   listing $data/u1 >$data/exp1; listing $data/u2 >$data/exp2; listing $data/u3 >$data/all3
   grep -v ' ./docs/numbers.txt$' $data/all3 >$data/exp3
+  meta $data/u3 | grep -v '^./docs/numbers.txt ' >$data/meta3
 }
 listing() { (cd "$1" && find . -type f | sort | xargs md5sum); }
+# Every entry's type, mode and target (symlinks) or modification time (files).
+meta() {
+  (cd "$1" && find . ! -name . | sort | while read -r f; do
+    if [ -L "$f" ]; then echo "$f link $(readlink "$f")"
+    elif [ -d "$f" ]; then echo "$f dir $(stat -c %a "$f")"
+    else echo "$f file $(stat -c '%a %Y' "$f")"; fi
+  done)
+}
 
 # The guest's block device for SCSI target T, LUN L.
 device_for() { echo /dev/$(ls /sys/bus/scsi/devices/0:0:$1:$2/block/ 2>/dev/null | head -1); }
@@ -59,6 +76,17 @@ mount_check_udf() {
   listing $work/mnt >$work/got
   umount $work/mnt
   cmp -s $work/got "$2" || { echo "the UDF tree differs from $(basename "$2"):"; diff "$2" $work/got | head -20; return 1; }
+}
+
+# meta_check DEV FSTYPE: the kernel's view of the newest session (iso9660:
+# Rock Ridge) records the modes, symlinks and file times of the third batch.
+meta_check() {
+  mkdir -p $work/mnt
+  mount -t $2 -o ro "$1" $work/mnt || { echo "mount -t $2 failed"; return 1; }
+  meta $work/mnt >$work/meta
+  umount $work/mnt
+  cmp -s $work/meta $data/meta3 || {
+    echo "the $2 view records other modes, links or times:"; diff $data/meta3 $work/meta | head -40; dmesg | grep -i -A2 'iso\|rock\|udf' | tail -20; return 1; }
 }
 
 # Sessions on the disc, as xorriso reads the TOC; libburn refuses a BD-R
@@ -99,7 +127,8 @@ burn_xorriso() {
   xorriso -dev "$dev" -map $data/s1 / -close off -commit || return 1
   xorriso -dev "$dev" -map $data/s2 / -close off -commit || return 1
   xorriso -dev "$dev" -map $data/s3 / -rm /docs/numbers.txt -- -close off -commit || return 1
-  check_three "$dev" $data/exp3
+  check_three "$dev" $data/exp3 || return 1
+  meta_check "$dev" iso9660
 }
 
 burn_master_burn() {
@@ -108,14 +137,16 @@ burn_master_burn() {
   master-burn --drive "$dev" --from $data/s2 "$@" || return 1
   master-burn --drive "$dev" --from $data/s3 --remove docs/numbers.txt --verify "$@" || return 1
   master-info "$dev"
-  check_three "$dev" $data/exp3
+  check_three "$dev" $data/exp3 || return 1
+  meta_check "$dev" iso9660
 }
 
 # master-burn with the ISO 9660 / Joliet / UDF bridge (UDF through a VAT on
 # write-once media): the ISO checks of every session, and the kernel's UDF view.
 burn_master_burn_udf() {
   burn_master_burn "$1" --fs iso9660,rockridge,joliet,udf || return 1
-  mount_check_udf "$1" $data/exp3
+  mount_check_udf "$1" $data/exp3 || return 1
+  meta_check "$1" udf
 }
 
 burn_growisofs() {
