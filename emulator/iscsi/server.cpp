@@ -273,7 +273,8 @@ private:
     // Wait until the queue is small again: a slow reader costs bounded memory.
     awaitable<void> throttle() {
         while (m_open && m_queued > (8u << 20)) {
-            Waiting waiting(*this);
+            Waiting waiting(*this);  // its flush may be all the writing needed
+            if (m_queued <= (8u << 20)) break;
             error_code ec;
             m_drained.expires_at(std::chrono::steady_clock::time_point::max());
             co_await m_drained.async_wait(asio::redirect_error(use_awaitable, ec));
