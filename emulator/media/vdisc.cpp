@@ -260,6 +260,7 @@ public:
                 t.sessions = emulated->sessions;
                 t.next_writable = emulated->next_writable;
                 t.state = mastering::media::DiscState::appendable;
+                if (t.next_writable) t.free_blocks = t.capacity > *t.next_writable ? t.capacity - *t.next_writable : 0;
             }
         }
         return t;

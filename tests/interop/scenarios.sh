@@ -117,6 +117,7 @@ check_three() {
   mount_check "$dev" "$last" || return 1
   # Older sessions (the kernel counts from 0; overwritable media have one physical session).
   case $profile in dvd+rw|bd-re|dvd-ram) return 0;; esac
+  [ -z "$overwritable" ] || return 0  # a DVD-RW formatted for restricted overwrite
   [ $want = 3 ] || return 0  # growisofs on a POW BD-R: one session
   mount_check "$dev" $data/exp1 0 || return 1
   mount_check "$dev" $data/exp2 1 || return 1
@@ -147,6 +148,16 @@ burn_master_burn_udf() {
   burn_master_burn "$1" --fs iso9660,rockridge,joliet,udf || return 1
   mount_check_udf "$1" $data/exp3 || return 1
   meta_check "$1" udf
+}
+
+# The bridge on a DVD-RW that dvd+rw-format put into restricted overwrite:
+# master-burn gives UDF a sparable partition there (fixed 16-block packets),
+# and the kernel's udf driver reads it through the sparing table.
+burn_master_burn_sparable() {
+  dvd+rw-format -force "$1" || return 1
+  reload "$1"
+  overwritable=yes
+  burn_master_burn_udf "$1"
 }
 
 burn_growisofs() {
@@ -219,7 +230,7 @@ burn_blank() {
 # scenario PROGRAM PROFILE TARGET LUN (scenarios run two at a time: every
 # file a scenario makes is under its own $work)
 scenario() {
-  program=$1 profile=$2 newest=
+  program=$1 profile=$2 newest= overwritable=
   work=/tmp/work-$1-$2
   rm -rf $work; mkdir -p $work
   local dev start n rc
@@ -232,6 +243,7 @@ scenario() {
     master-burn) burn_master_burn "$dev";;
     master-burn-sao) burn_master_burn "$dev" --write-mode sao;;
     master-burn-udf) burn_master_burn_udf "$dev";;
+    master-burn-sparable) burn_master_burn_sparable "$dev";;
     growisofs) burn_growisofs "$dev";;
     wodim-tao) burn_wodim "$dev" -tao;;
     wodim-sao) burn_wodim "$dev" -sao;;

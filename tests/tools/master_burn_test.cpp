@@ -124,6 +124,11 @@ TEST_P(ThirdPartyMasterBurn, three_sessions_in_process_and_over_iscsi) {
         ASSERT_EQ(r.exit_code, 0) << profile << " burn " << k << ": " << r.err;
         EXPECT_NE(r.out.find("session " + std::to_string(k) + " written"), std::string::npos) << r.out;
         check_sessions("emu:" + local.string(), local / "data.img", days, k, profile + " (emu:)");
+        // master-info on the disc's path sees what the drive reports.
+        json by_path = info(local.string()), by_drive = info("emu:" + local.string());
+        for (const char* key : {"next_writable", "free_blocks", "capacity", "state"})
+            EXPECT_EQ(by_path["media"][key], by_drive["media"][key]) << profile << " after burn " << k << ": " << key;
+        EXPECT_EQ(by_path["sessions"].size(), by_drive["sessions"].size()) << profile << " after burn " << k;
     }
     // Over iSCSI: a blank disc in a master-drive recorder.
     fs::path remote = discs / "remote.vdisc";
