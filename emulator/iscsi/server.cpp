@@ -594,13 +594,15 @@ private:
             case opcode::nop_out: on_nop_out(p); break;
             case opcode::scsi_command: on_command(std::move(p)); break;
             case opcode::data_out: on_data_out(p); break;
-            case opcode::task_management: on_task_management(p); break;
-            case opcode::text_request: on_text(p); break;
+            case opcode::task_management:
             case opcode::logout_request:
-                // Every task that can complete does so before the Logout Response.
+                // Every task that can complete does so (and is answered)
+                // before these act on the task set or the session.
                 while (m_open && (m_executing || head_ready())) co_await executor_progress();
-                on_logout(p);
+                if (p.opcode() == opcode::task_management) on_task_management(p);
+                else on_logout(p);
                 break;
+            case opcode::text_request: on_text(p); break;
             case opcode::login_request:
                 log("Login Request in the full feature phase: rejected");
                 reject(p, reject_reason::protocol_error);
