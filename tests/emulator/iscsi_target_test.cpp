@@ -8,6 +8,8 @@
 #include <atomic>
 #include <cstring>
 #include <mutex>
+#include <poll.h>
+
 #include <random>
 #include <thread>
 
@@ -545,6 +547,58 @@ TEST(IscsiTarget, a_slow_initiator_does_not_block_others) {
         ASSERT_TRUE(r.completed) << "read " << i << " of the other session";
         EXPECT_TRUE(r.data == t.image_blocks(uint32_t(i) * 100, 16));
     }
+}
+
+// Reads of 1 MiB with 8 in flight on one libiscsi session, 1 GiB in all:
+// more Data-In than the target's send queue holds before it throttles the
+// session's reader, again and again. The target must keep answering (a lost
+// wake-up once left such a session waiting for ever: bench/iscsi_bench with
+// 1 MiB reads and 8 in flight). Every read is compared with the image.
+TEST(IscsiTarget, one_session_with_more_data_in_queued_than_the_send_queue_holds_gets_it_all) {
+    Target t;
+    t.start();
+    LibiscsiSession s(local_iscsi_url(t.port(), std::string(target_prefix) + "rom"));
+    ASSERT_TRUE(s) << s.error();
+    struct Run {
+        const Target* target;
+        iscsi_context* ctx;
+        int lun;
+        int issued = 0, done = 0, in_flight = 0;
+        std::string error;
+    } run{&t, s.ctx(), s.lun()};
+    constexpr int k_reads = 1024, k_depth = 8;
+    constexpr uint32_t k_blocks = 512;  // 1 MiB
+    auto lba_of = [](int i) { return uint32_t(i) * 192 % (k_image_blocks - k_blocks); };
+    static auto on_done = [](iscsi_context*, int status, void* data, void* private_data) {
+        auto* r = static_cast<Run*>(private_data);
+        auto* task = static_cast<scsi_task*>(data);
+        uint32_t lba = uint32_t(task->cdb[2]) << 24 | uint32_t(task->cdb[3]) << 16 | uint32_t(task->cdb[4]) << 8 | task->cdb[5];
+        auto want = r->target->image_blocks(lba, k_blocks);
+        if (status != SCSI_STATUS_GOOD || task->datain.size != int(want.size()) ||
+            std::memcmp(task->datain.data, want.data(), want.size()) != 0)
+            r->error = "the read at " + std::to_string(lba) + " failed or did not match";
+        scsi_free_scsi_task(task);
+        --r->in_flight;
+        ++r->done;
+    };
+    auto issue = [&] {
+        while (run.in_flight < k_depth && run.issued < k_reads) {
+            scsi_task* task = iscsi_read10_task(run.ctx, run.lun, lba_of(run.issued), k_blocks * 2048, 2048, 0, 0, 0, 0, 0,
+                                                on_done, &run);
+            ASSERT_NE(task, nullptr) << iscsi_get_error(run.ctx);
+            ++run.issued;
+            ++run.in_flight;
+        }
+    };
+    issue();
+    while (run.done < k_reads && run.error.empty()) {
+        pollfd p{iscsi_get_fd(run.ctx), short(iscsi_which_events(run.ctx)), 0};
+        ASSERT_GT(::poll(&p, 1, 10000), 0) << run.done << " of " << k_reads << " reads answered, then nothing for 10 s";
+        ASSERT_GE(iscsi_service(run.ctx, p.revents), 0) << iscsi_get_error(run.ctx);
+        issue();
+    }
+    EXPECT_EQ(run.error, "");
+    EXPECT_EQ(run.done, k_reads);
 }
 
 namespace {
