@@ -87,7 +87,12 @@ Result<media::Toc> emulate_toc(media::SectorSource& m) {
                                                         "(not a disc image, or truncated)");
     }
     uint64_t blocks = m.block_count();
-    if (auto first = session_size_at(m, first_session_lba)) {
+    // LBA 16 holds a copy of the newest session's descriptors (an image
+    // file: its root lies in that session, at 32 or later), or a session of
+    // its own (a disc's data from block 0: its root lies below 32).
+    auto pvd0 = pvd_at(m, 0);
+    bool session_at_0 = pvd0 && pvd0->root.extent < first_session_lba;
+    if (auto first = session_at_0 ? std::nullopt : session_size_at(m, first_session_lba)) {
         // The chain of sessions from LBA 32, up to the total size of the copy.
         uint64_t total = std::min<uint64_t>(*head, blocks);
         uint32_t start = first_session_lba;
@@ -107,7 +112,7 @@ Result<media::Toc> emulate_toc(media::SectorSource& m) {
             size = *next_size;
             if (toc.sessions.size() > 10000) return make_error(Errc::corrupt, m.describe() + ": endless session chain");
         }
-    } else if (!pvd_at(m, 0)) {
+    } else if (!pvd0) {
         // A UDF volume from block 0 (mkudffs), and the sessions appended
         // after it, each on a 32-block boundary.
         uint32_t start = 0, size = *head;
@@ -121,13 +126,25 @@ Result<media::Toc> emulate_toc(media::SectorSource& m) {
             if (toc.sessions.size() > 10000) return make_error(Errc::corrupt, m.describe() + ": endless session chain");
         }
     } else {
-        // One session at 0; later ones (genisoimage -C, put together with dd)
-        // are found by their descriptors after each session's end.
+        // One session at 0; later ones (genisoimage -C put together with dd,
+        // or the data of a sequential disc) are found by their descriptors
+        // after each session's end. A session's volume space size is its own
+        // size (genisoimage, libisofs) or counts from LBA 0 (what we write on
+        // sequential media): the next session is looked for from the nearer
+        // end, and only a PVD whose root directory follows it counts (an ISO
+        // image stored as a file inside a session has its root near its own
+        // start, far below where it lies).
         uint32_t start = 0, size = *head;
         std::vector<std::byte> buf(64 * size_t(iso9660::block_size));
+        auto session_at = [&](uint64_t lba) -> bool {
+            auto vd = pvd_at(m, lba);
+            return vd && vd->root.extent >= lba + 16;
+        };
         while (true) {
             toc.sessions.push_back(make_session(uint32_t(toc.sessions.size() + 1), start, size));
-            uint64_t scan = uint64_t(start) + size;
+            bool maybe_absolute = size > start;
+            uint64_t from = maybe_absolute ? size : uint64_t(start) + size;
+            uint64_t scan = from;
             std::optional<uint32_t> found;
             while (scan + 16 < blocks && !found) {
                 uint64_t n = std::min<uint64_t>(64, blocks - scan);
@@ -135,13 +152,17 @@ Result<media::Toc> emulate_toc(media::SectorSource& m) {
                 for (uint64_t i = 0; i < n; ++i) {
                     auto blk = std::span<const std::byte>(buf.data() + i * iso9660::block_size, iso9660::block_size);
                     if (iso9660::peek_volume_descriptor(blk) == iso9660::VdType::primary && scan + i >= 16 &&
-                        scan + i - 16 >= uint64_t(start) + size && pvd_at(m, scan + i - 16)) {
+                        scan + i - 16 >= from && session_at(scan + i - 16)) {
                         found = uint32_t(scan + i - 16);
                         break;
                     }
                 }
                 scan += n;
             }
+            // A size counted from LBA 0: the next session starts before the
+            // relative end, or the relative end lies beyond the image.
+            if (maybe_absolute && ((found && *found < uint64_t(start) + size) || (!found && uint64_t(start) + size > blocks)))
+                toc.sessions.back() = make_session(toc.sessions.back().number, start, size - start);
             if (!found) break;
             start = *found;
             size = pvd_at(m, start)->volume_space_size;

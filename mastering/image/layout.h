@@ -38,10 +38,11 @@ struct LayoutOptions {
     uint16_t udf_revision = 0x0201;  // when UDF is among the file systems
     bool udf_vat = false;            // sequential media: UDF through a virtual allocation table
     // Sequential media (a drive's TOC gives the sessions): the volume space
-    // size of a session's descriptors counts from LBA 0, as mkisofs -C writes
-    // it, since the session refers to blocks of the older ones; Linux bounds
-    // Rock Ridge continuation areas by it. Image files keep the session's own
-    // size, which their emulated TOC (ours and libisoburn's) follows.
+    // size of a session's descriptors counts from LBA 0, the whole span its
+    // extents refer to, since Linux refuses Rock Ridge continuation areas at
+    // or beyond it (genisoimage and libisofs record the session's own size by
+    // default). Image files keep the session's own size, which their emulated
+    // TOC (ours and libisoburn's) follows.
     bool absolute_volume_size = false;
     uint32_t write_unit = 1;         // blocks a closed track is padded to (16 on DVD, 32 on BD)
     uint32_t min_session_blocks = 0; // a burn pads shorter sessions (a CD track lasts 300 blocks)

@@ -12,6 +12,7 @@
 #include "mastering/burn/burn_tree.h"
 #include "mastering/burn/recorder.h"
 #include "mastering/codec/bytes.h"
+#include "mastering/image/image_file.h"
 #include "mastering/iso9660/structures.h"
 #include "mastering/scsi/mmc.h"
 #include "tests/support/support.h"
@@ -144,7 +145,7 @@ TEST(ThirdPartyBurnEngine, a_cancelled_burn_keeps_earlier_sessions_and_the_next_
 }
 
 // On a disc with a TOC (sequential media), an appended session's volume
-// space size counts from LBA 0, as mkisofs -C writes it: Linux refuses Rock
+// space size counts from LBA 0 (the span its extents refer to): Linux refuses Rock
 // Ridge continuation areas at or beyond it (and then falls back to Joliet,
 // losing modes and symlinks), and every later session's continuation areas
 // lie beyond the session's own size. The interop suite's meta_check shows it
@@ -196,5 +197,14 @@ TEST(BurnEngine, appended_sessions_on_sequential_media_count_their_volume_space_
             at += l;
         }
         EXPECT_TRUE(found) << "the root directory of " << media::profile_name(p) << " has a continuation area";
+        // The disc's data read as a plain image (no TOC): the sessions are
+        // found from their descriptors all the same, with their own sizes.
+        auto raw = image::open_image_medium(e.path + "/data.img");
+        ASSERT_TRUE(raw.ok()) << raw.error().message;
+        auto toc = (*raw)->toc();
+        ASSERT_TRUE(toc.ok()) << media::profile_name(p) << ": " << toc.error().message;
+        ASSERT_EQ(toc->sessions.size(), 2u) << media::profile_name(p);
+        EXPECT_EQ(toc->sessions[1].start, second.start);
+        EXPECT_EQ(toc->sessions[1].size, vd->volume_space_size - second.start);
     }
 }
