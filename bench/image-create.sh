@@ -9,6 +9,7 @@
 # Prints wall time, peak RSS and the ratios against master-image. The page
 # cache is warmed first (the trees are read once), as in spec/mastering.md §6.
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 build=$(cd "${1:-build}" && pwd)
 work=${2:-${TMPDIR:-/tmp}/dm-bench}
 which=${3:-all}
@@ -44,15 +45,7 @@ make_b() {
   local d=$work/tree-b
   [ -f "$d/.complete" ] && return
   rm -rf "$d"; mkdir -p "$d"
-  python3 - "$d" <<'PY'
-import os, sys
-root = sys.argv[1]
-for i in range(1000):
-    sub = os.path.join(root, f"dir{i:04}")
-    os.mkdir(sub)
-    for k in range(1000):
-        open(os.path.join(sub, f"file{k:04}"), "wb").close()
-PY
+  empty_tree "$d" 1000 1000
   touch "$d/.complete"
 }
 
@@ -66,7 +59,7 @@ measure() {
     local t; t=$(tail -1 "$work/time.txt")
     walls+=("${t% *}"); local r=${t#* }; [ "$r" -gt "$rss" ] && rss=$r
   done
-  local median; median=$(printf '%s\n' "${walls[@]}" | sort -n | sed -n 2p)
+  local median; median=$(printf '%s\n' "${walls[@]}" | median)
   echo "$name $median $rss"
 }
 

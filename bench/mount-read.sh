@@ -13,6 +13,7 @@
 #     image (every directory record, no kernel in between).
 # Median of 3 runs each; prints the ratios. Needs /dev/fuse, fuseiso, isoinfo.
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 build=$(cd "${1:-build}" && pwd)
 work=${2:-${TMPDIR:-/tmp}/dm-bench-mount}
 mkdir -p "$work"
@@ -28,15 +29,7 @@ if [ ! -f "$work/big.iso" ]; then
 fi
 if [ ! -f "$work/tree.iso" ]; then
   mkdir -p "$work/tree"
-  python3 - "$work/tree" <<'PY'
-import os, sys
-root = sys.argv[1]
-for i in range(100):
-    d = os.path.join(root, f"d{i:03}")
-    os.mkdir(d)
-    for k in range(1000):
-        open(os.path.join(d, f"f{k:04}"), "wb").close()
-PY
+  empty_tree "$work/tree" 100 1000
   "$mi" create "$work/tree.iso" --from "$work/tree" >/dev/null
   rm -rf "$work/tree"
 fi
@@ -56,7 +49,6 @@ mount_with() {  # mount_with master-mount|fuseiso IMAGE
 umount_it() { fusermount3 -u "$mnt"; for _ in $(seq 100); do mounted || return 0; sleep 0.05; done; }
 # seconds CMD...: wall time of one run
 seconds() { local s e; s=$(date +%s.%N); "$@" >/dev/null; e=$(date +%s.%N); echo "$e - $s" | bc; }
-median() { sort -n | sed -n 2p; }
 
 # (1) read a 1 GiB file
 lba=$(isoinfo -l -R -i "$work/big.iso" | awk '/ big.bin$/ {gsub(/\[|\]/, "", $0); for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+$/ && $(i+1) ~ /^[0-9]+$/ && $(i+2) == "big.bin") {print $i; exit}}')

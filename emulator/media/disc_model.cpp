@@ -129,8 +129,7 @@ mm::Toc DiscModel::toc() const {
         }
         t.sessions.push_back(std::move(out));
     }
-    t.next_writable = next_writable();
-    if (t.next_writable) t.free_blocks = capacity > *t.next_writable ? capacity - *t.next_writable : 0;
+    t.set_next_writable(next_writable());
     return t;
 }
 

@@ -258,9 +258,8 @@ public:
             auto emulated = mastering::image::emulate_toc(*this);
             if (emulated.ok() && !emulated->sessions.empty()) {
                 t.sessions = emulated->sessions;
-                t.next_writable = emulated->next_writable;
+                t.set_next_writable(emulated->next_writable);
                 t.state = mastering::media::DiscState::appendable;
-                if (t.next_writable) t.free_blocks = t.capacity > *t.next_writable ? t.capacity - *t.next_writable : 0;
             }
         }
         return t;

@@ -35,6 +35,11 @@ std::optional<DiscState> disc_state_from_string(std::string_view s) { return loo
 std::optional<SessionState> session_state_from_string(std::string_view s) { return lookup(k_session, s); }
 std::optional<TrackState> track_state_from_string(std::string_view s) { return lookup(k_track, s); }
 
+void Toc::set_next_writable(std::optional<uint32_t> lba) {
+    next_writable = lba;
+    if (lba) free_blocks = capacity > *lba ? capacity - *lba : 0;
+}
+
 const Session* Toc::last_session() const {
     for (auto it = sessions.rbegin(); it != sessions.rend(); ++it)
         if (it->size > 0) return &*it;

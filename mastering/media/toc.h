@@ -53,6 +53,9 @@ struct Toc {
 
     // The newest session holding data, if any.
     const Session* last_session() const;
+    // Where a new session would start; the blocks from there to the
+    // capacity are the free ones.
+    void set_next_writable(std::optional<uint32_t> lba);
 };
 
 }  // namespace mastering::media

@@ -11,9 +11,9 @@
 #include "emulator/mmc/drive.h"
 #include "mastering/burn/burn_tree.h"
 #include "mastering/burn/recorder.h"
-#include "mastering/codec/bytes.h"
 #include "mastering/image/image_file.h"
 #include "mastering/iso9660/structures.h"
+#include "mastering/rockridge/susp.h"
 #include "mastering/scsi/mmc.h"
 #include "tests/support/support.h"
 
@@ -182,21 +182,23 @@ TEST(BurnEngine, appended_sessions_on_sequential_media_count_their_volume_space_
         // lies inside the volume space.
         in.seekg(std::streamoff(vd->root.extent) * 2048);
         in.read(reinterpret_cast<char*>(block.data()), 2048);
-        auto len = size_t(block[0]), name = size_t(block[32]);
-        size_t at = 33 + name + (name % 2 == 0 ? 1 : 0);
-        bool found = false;
-        while (at + 4 <= len) {
-            size_t l = size_t(block[at + 2]);
-            if (l < 4) break;
-            if (char(block[at]) == 'C' && char(block[at + 1]) == 'E') {
-                uint32_t ce = codec::load_le32(block.data() + at + 4);
-                EXPECT_LT(ce, vd->volume_space_size) << media::profile_name(p);
-                EXPECT_GE(ce, second.start) << media::profile_name(p);
-                found = true;
-            }
-            at += l;
+        auto dot = iso9660::decode_directory_record(block);
+        ASSERT_TRUE(dot.ok()) << dot.error().message;
+        std::vector<rockridge::CeLocation> continuations;
+        auto rr = rockridge::parse_sua(dot->system_use, 0, [&](const rockridge::CeLocation& ce) -> Result<std::string> {
+            continuations.push_back(ce);
+            std::string area(ce.length, '\0');
+            in.seekg(std::streamoff(ce.block) * 2048 + ce.offset);
+            in.read(area.data(), std::streamsize(area.size()));
+            return area;
+        });
+        ASSERT_TRUE(rr.ok()) << rr.error().message;
+        EXPECT_FALSE(rr->extensions.empty()) << "the root's ER entry";
+        ASSERT_FALSE(continuations.empty()) << "the root directory of " << media::profile_name(p) << " has a continuation area";
+        for (const auto& ce : continuations) {
+            EXPECT_LT(ce.block, vd->volume_space_size) << media::profile_name(p);
+            EXPECT_GE(ce.block, second.start) << media::profile_name(p);
         }
-        EXPECT_TRUE(found) << "the root directory of " << media::profile_name(p) << " has a continuation area";
         // The disc's data read as a plain image (no TOC): the sessions are
         // found from their descriptors all the same, with their own sizes.
         auto raw = image::open_image_medium(e.path + "/data.img");

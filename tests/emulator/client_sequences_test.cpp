@@ -193,7 +193,7 @@ Session burn(Host& h, Client c, Profile p, const std::vector<Session>& done, uin
         auto ti = h.track_info(2, di.sessions);
         s.start = ti.next_writable;
     } else {
-        s.start = h.track_info(1, 0xFF).next_writable;
+        s.start = h.next_writable();
     }
     if (mm::profile_info(p).family == mm::Family::bd && c == Client::libburn) {
         uint32_t reserve = (blocks + 31) / 32 * 32;

@@ -10,10 +10,6 @@ using namespace dmtest;
 namespace sc = mastering::scsi;
 namespace sense = sc::sense;
 
-namespace {
-uint32_t nwa(Host& h) { return h.track_info(1, 0xFF).next_writable; }
-}  // namespace
-
 TEST(FaultPlan, parse_and_format) {
     auto p = emulator::media::parse_fault_plan("write-error:100-120; underrun:500, remove:9,power-loss:7;not-ready:3;slow:20ms:2a");
     ASSERT_TRUE(p.ok()) << p.error().message;
@@ -29,7 +25,7 @@ TEST(FaultPlan, write_error_at_an_lba_range) {
     Host h(Profile::dvd_plus_r, 100000);
     h.settle();
     ASSERT_TRUE(h.drive().set_fault_plan("write-error:40-47").ok());
-    uint32_t start = nwa(h);
+    uint32_t start = h.next_writable();
     EXPECT_TRUE(h.write(start, 32, 1).good());
     auto r = h.write(start + 32, 16, 1);
     EXPECT_EQ(r.sense, sense::write_error);
@@ -44,7 +40,7 @@ TEST(FaultPlan, underrun_and_not_ready) {
     Host h(Profile::cd_r, 100000);
     h.settle();
     ASSERT_TRUE(h.drive().set_fault_plan("underrun:48").ok());
-    uint32_t start = nwa(h);
+    uint32_t start = h.next_writable();
     EXPECT_TRUE(h.write(start, 48, 1).good());
     EXPECT_EQ(h.write(start + 48, 16, 1).sense, sense::loss_of_streaming);
     ASSERT_TRUE(h.drive().set_fault_plan("not-ready:2").ok());
@@ -56,7 +52,7 @@ TEST(FaultPlan, underrun_and_not_ready) {
 TEST(FaultPlan, medium_removed_mid_burn) {
     Host h(Profile::bd_r, 100000);
     h.settle();
-    uint32_t start = nwa(h);
+    uint32_t start = h.next_writable();
     EXPECT_TRUE(h.write(start, 64, 1).good());
     h.ok(sc::cdb::synchronize_cache());
     ASSERT_TRUE(h.drive().set_fault_plan("remove:32").ok());
@@ -71,13 +67,13 @@ TEST(FaultPlan, medium_removed_mid_burn) {
     ASSERT_TRUE(h.drive().insert(std::move(*disc)).ok());
     h.settle();
     EXPECT_TRUE(h.read_matches(start, 64, 1));
-    EXPECT_EQ(nwa(h), start + 64) << "the incomplete track continues where the medium is";
+    EXPECT_EQ(h.next_writable(), start + 64) << "the incomplete track continues where the medium is";
 }
 
 TEST(FaultPlan, power_loss_keeps_only_what_was_synchronized) {
     Host h(Profile::dvd_r, 100000);
     h.settle();
-    uint32_t start = nwa(h);
+    uint32_t start = h.next_writable();
     EXPECT_TRUE(h.write(start, 48, 1).good());
     h.ok(sc::cdb::synchronize_cache());
     EXPECT_TRUE(h.write(start + 48, 32, 1).good());  // in the drive's buffer only
@@ -87,7 +83,7 @@ TEST(FaultPlan, power_loss_keeps_only_what_was_synchronized) {
     EXPECT_TRUE(h.read_matches(start, 48, 1));
     EXPECT_EQ(h.cmd(sc::cdb::read10(start + 48, 1), {}, 2048).sense, sense::lba_out_of_range)
         << "unsynchronized blocks are gone";
-    EXPECT_EQ(nwa(h), start + 48);
+    EXPECT_EQ(h.next_writable(), start + 48);
     EXPECT_EQ(h.disc_info().last_session_state, 1) << "the track stays incomplete";
 }
 
@@ -112,7 +108,7 @@ TEST(Trace, a_burn_lists_exactly_the_commands_issued) {
     std::vector<sc::Cdb> sent = {sc::cdb::inquiry(36), sc::cdb::read_disc_information(34),
                                  sc::cdb::read_track_information(1, 0xFF, 48)};
     for (const auto& c : sent) h.cmd(c, {}, 64);
-    uint32_t start = nwa(h);
+    uint32_t start = h.next_writable();
     sent.push_back(sc::cdb::read_track_information(1, 0xFF, 48));
     h.cmd(sc::cdb::write10(start, 16), pattern(start, 16));
     sent.push_back(sc::cdb::write10(start, 16));
@@ -150,7 +146,7 @@ TEST(Reading, a_read_past_the_recorded_area_sends_the_good_blocks_and_names_the_
     // of a write-once disc's recorded area keeps the blocks before it.
     Host h(Profile::dvd_plus_r, 100000);
     h.settle();
-    uint32_t start = nwa(h);
+    uint32_t start = h.next_writable();
     ASSERT_TRUE(h.write(start, 48, 3).good());
     h.ok(sc::cdb::synchronize_cache());
     auto r = h.cmd(sc::cdb::read10(start + 40, 16), {}, 16 * 2048);
@@ -174,7 +170,7 @@ TEST(Reading, an_open_session_on_dvd_and_bd_is_in_the_capacity_and_the_toc) {
     for (Profile p : {Profile::dvd_plus_r, Profile::bd_r}) {
         Host h(p, 100000);
         h.settle();
-        uint32_t start = nwa(h);
+        uint32_t start = h.next_writable();
         ASSERT_TRUE(h.write(start, 48, 2).good());
         h.ok(sc::cdb::synchronize_cache());
         auto cap = h.ok(sc::cdb::read_capacity(), {}, 8);
@@ -190,7 +186,7 @@ TEST(Reading, an_open_session_on_dvd_and_bd_is_in_the_capacity_and_the_toc) {
     // A CD's open session stays out of its TOC, as CD drives report it.
     Host cd(Profile::cd_r, 100000);
     cd.settle();
-    uint32_t s = nwa(cd);
+    uint32_t s = cd.next_writable();
     ASSERT_TRUE(cd.write(s, 16, 2).good());
     EXPECT_FALSE(cd.cmd(sc::cdb::read_toc(1, 0, 12), {}, 12).good());
 }

@@ -47,6 +47,8 @@ public:
 
     sc::DiscInformation disc_info();
     sc::TrackInformation track_info(uint8_t type, uint32_t number);
+    // The next writable address of the invisible (or growing) track.
+    uint32_t next_writable() { return track_info(1, 0xFF).next_writable; }
     std::optional<sc::Toc0> toc0();
     std::optional<sc::SessionInfo> toc1();
     std::optional<sc::FullToc> toc2();

@@ -16,8 +16,6 @@ namespace sense = sc::sense;
 
 namespace {
 
-uint32_t nwa(Host& h) { return h.track_info(1, 0xFF).next_writable; }
-
 bool pow_current(Host& h) {
     auto cfg = h.configuration(2, 0x0038);
     const auto* f = cfg.feature(0x0038);
@@ -46,14 +44,14 @@ TEST(PseudoOverwrite, a_pow_bd_r_overwrites_recorded_blocks_and_appends_at_the_n
     ASSERT_TRUE(h.write(0, 64, 1).good());
     h.ok(sc::cdb::synchronize_cache());
     h.ok(sc::cdb::close_track_session(1, 1));
-    uint32_t next = nwa(h);
+    uint32_t next = h.next_writable();
     EXPECT_EQ(next, 64u);
 
     // The descriptors at the start are rewritten in place; the NWA stays.
     EXPECT_TRUE(h.write(0, 32, 2).good());
     EXPECT_TRUE(h.read_matches(0, 32, 2));
     EXPECT_TRUE(h.read_matches(32, 32, 1));
-    EXPECT_EQ(nwa(h), next);
+    EXPECT_EQ(h.next_writable(), next);
 
     // A write that starts in recorded blocks and runs past the NWA: the
     // recorded part is overwritten, the rest appended.
@@ -61,7 +59,7 @@ TEST(PseudoOverwrite, a_pow_bd_r_overwrites_recorded_blocks_and_appends_at_the_n
     EXPECT_TRUE(h.write(next + 48, 32, 4).good());
     EXPECT_TRUE(h.read_matches(next, 48, 3));
     EXPECT_TRUE(h.read_matches(next + 48, 32, 4));
-    EXPECT_EQ(nwa(h), next + 80);
+    EXPECT_EQ(h.next_writable(), next + 80);
     // Blank blocks beyond the NWA stay out of reach, as on any sequential disc.
     EXPECT_EQ(h.write(next + 112, 32, 5).sense, sense::invalid_address_for_write);
     h.ok(sc::cdb::synchronize_cache());

@@ -118,7 +118,7 @@ TEST(DriveSense, illegal_requests) {
 TEST(DriveSense, refused_writes_change_nothing) {
     Host h(Profile::dvd_plus_r, 20000);
     h.settle();
-    uint32_t nwa = h.track_info(1, 0xFF).next_writable;
+    uint32_t nwa = h.next_writable();
     EXPECT_TRUE(h.write(nwa, 64, 1).good());
     std::string before = toc_json(h);
     expect_sense(h.cmd(sc::cdb::write10(nwa + 128, 16), pattern(nwa + 128, 16)), sense::invalid_address_for_write,
