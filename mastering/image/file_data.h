@@ -35,6 +35,9 @@ public:
     const Content* content_of(uint64_t tag) const { return tag < m_stored.size() ? m_stored[tag] : nullptr; }
     Result<int> open_checked(const Content& c, bool check_size = true);
     std::string describe(uint64_t tag) const;
+    // Reads the whole of a small host file into `out` (at least its size)
+    // and checks that it still has the size it had when it was added.
+    static Status read_small_host_file(const Content& c, std::span<std::byte> out);
 
     uint64_t new_data_blocks() const { return m_new_blocks; }
     uint64_t files() const { return m_files; }

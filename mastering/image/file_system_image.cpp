@@ -2,6 +2,8 @@
 
 #include <sys/stat.h>
 
+#include <cerrno>
+#include <cstdlib>
 #include <ctime>
 
 #include "mastering/image/session_layout.h"
@@ -15,7 +17,18 @@ FileSystemImage::FileSystemImage() : m_tree(std::make_shared<Tree>()) {
     r->mtime = r->atime = r->ctime = now();
 }
 
-int64_t FileSystemImage::now() const { return m_options.now ? m_options.now : int64_t(std::time(nullptr)); }
+int64_t FileSystemImage::now() const {
+    if (m_options.now) return m_options.now;
+    // Reproducible builds' convention (genisoimage and xorriso follow it too):
+    // SOURCE_DATE_EPOCH, decimal seconds, replaces the current time.
+    if (const char* e = std::getenv("SOURCE_DATE_EPOCH"); e && *e) {
+        char* end = nullptr;
+        errno = 0;
+        long long v = std::strtoll(e, &end, 10);
+        if (errno == 0 && *end == 0 && v > 0) return int64_t(v);
+    }
+    return int64_t(std::time(nullptr));
+}
 
 Status FileSystemImage::set_file_systems(FsMask m) {
     if (m == 0) return make_error(Errc::invalid_argument, "no file system selected");
