@@ -6,7 +6,10 @@
 #pragma once
 
 #include <cstddef>
+#include <unistd.h>
+
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 
@@ -20,6 +23,32 @@ namespace scsi = mastering::scsi;
 // and reservations are kept per nexus.
 using NexusId = uint64_t;
 
+// An open file a unit lends a transport so that data-in can be sent straight
+// from it (sendfile) instead of being copied into a buffer first. Shared: it
+// stays open until the transport has sent the range, even if the medium is
+// ejected meanwhile.
+class SharedFile {
+public:
+    explicit SharedFile(int fd) : m_fd(fd) {}
+    ~SharedFile() {
+        if (m_fd >= 0) ::close(m_fd);
+    }
+    SharedFile(const SharedFile&) = delete;
+    SharedFile& operator=(const SharedFile&) = delete;
+    int fd() const { return m_fd; }
+
+private:
+    int m_fd;
+};
+
+// `length` bytes of a file from byte `offset`. Bytes the file does not have
+// (it was truncated before they were sent) are sent as zeros.
+struct FileRange {
+    std::shared_ptr<const SharedFile> file;
+    uint64_t offset = 0;
+    size_t length = 0;
+};
+
 struct CommandReply {
     scsi::Status status = scsi::Status::good;
     scsi::Sense sense;          // meaningful when status is check_condition
@@ -31,6 +60,10 @@ struct CommandReply {
     // (for the transport's residual counts).
     size_t data_out_used = 0;
     size_t data_out_overflow = 0;
+    // Set only when the caller allowed it (try_execute_now's `by_reference`):
+    // the data_in_length bytes of data-in are this file range, data_in was
+    // not filled.
+    FileRange data_in_file;
 };
 
 class LogicalUnit {
@@ -48,9 +81,13 @@ public:
     // (a read from the page cache or a query, while no other command holds
     // the unit); nullopt otherwise, and the caller uses execute() on a
     // worker. Lets a transport skip two thread hand-offs on the hot path.
+    // With `by_reference`, a read whose data lie in one run of a file may
+    // name that range in reply.data_in_file instead of copying it: the
+    // transport then sends it from the file (no copy through user space).
     virtual std::optional<CommandReply> try_execute_now(NexusId nexus, std::span<const uint8_t> cdb,
-                                                        std::span<const std::byte> data_out, std::span<std::byte> data_in) {
-        (void)nexus, (void)cdb, (void)data_out, (void)data_in;
+                                                        std::span<const std::byte> data_out, std::span<std::byte> data_in,
+                                                        bool by_reference = false) {
+        (void)nexus, (void)cdb, (void)data_out, (void)data_in, (void)by_reference;
         return std::nullopt;
     }
 

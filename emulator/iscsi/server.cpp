@@ -6,6 +6,11 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <signal.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
 #include <cstdio>
 #include <cstring>
 #include <deque>
@@ -39,13 +44,17 @@ std::string hex32(uint32_t v) {
 class Connection;
 
 struct Server::Impl {
-    // The pool outlives the io_context: connections still pending in the
+    // The pool outlives the io_contexts: connections still pending in an
     // io_context when it is destroyed hold strands of the pool.
     asio::thread_pool lu_pool;
     BufferPool buffers;  // Data-In and Data-Out of every connection
-    asio::io_context io;
-    std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
-    tcp::acceptor acceptor{io};
+    // One io_context per I/O thread, each connection on one of them for its
+    // whole life: its coroutines never hop threads (no wake-ups between
+    // threads on the hot path); the acceptor lives on the first.
+    std::vector<std::unique_ptr<asio::io_context>> ios;
+    std::vector<asio::executor_work_guard<asio::io_context::executor_type>> work;
+    std::optional<tcp::acceptor> acceptor;
+    size_t next_io = 0;
     std::vector<std::thread> threads;
     std::mutex conns_mutex;
     std::set<std::shared_ptr<Connection>> conns;
@@ -56,7 +65,10 @@ struct Server::Impl {
     std::atomic<bool> stopping{false};
     std::function<void(const std::string&)> log;
 
-    explicit Impl(unsigned lu_threads) : lu_pool(lu_threads) {}
+    Impl(unsigned lu_threads, unsigned io_threads) : lu_pool(lu_threads) {
+        for (unsigned i = 0; i < std::max(1u, io_threads); ++i) ios.push_back(std::make_unique<asio::io_context>(1));
+        acceptor.emplace(*ios[0]);
+    }
     std::shared_ptr<asio::strand<asio::thread_pool::executor_type>> strand_for(const std::string& target) {
         std::lock_guard lock(strands_mutex);
         auto& s = lu_strands[target];
@@ -97,14 +109,14 @@ public:
         co_await session();
         // What was queued last (a Login Reject, a Logout Response) goes out
         // before the connection closes; an initiator that does not read gets 5 s.
-        if (m_open && (!m_queue.empty() || m_writing)) {
+        if (m_open && !m_queue.empty()) {
             m_closing_after_drain = true;
             m_wake.expires_at(std::chrono::steady_clock::time_point::min());
             asio::steady_timer limit(m_sock.get_executor(), std::chrono::seconds(5));
             limit.async_wait([self](error_code ec) {
                 if (!ec) self->shutdown("");
             });
-            while (m_open && (!m_queue.empty() || m_writing)) {
+            while (m_open && !m_queue.empty()) {
                 error_code ec;
                 m_drained.expires_at(std::chrono::steady_clock::time_point::max());
                 co_await m_drained.async_wait(asio::redirect_error(use_awaitable, ec));
@@ -123,7 +135,8 @@ private:
     // a writer coroutine for the rest and for what others queue meanwhile.
     struct Out {
         std::vector<uint8_t> head;  // BHS + AHS + header digest
-        BufferPool::Ref payload;
+        BufferPool::Ref payload;    // the data, from memory
+        FileRange file;             // or from a file (sendfile): its bytes [off, off + len)
         size_t off = 0, len = 0;
         std::array<uint8_t, 7> tail{};  // padding + data digest
         size_t tail_len = 0;
@@ -131,48 +144,91 @@ private:
         size_t size() const { return head.size() + len + tail_len; }
     };
 
-    // The unsent bytes of `o` as buffers for a gathered write.
-    static void gather(const Out& o, std::vector<asio::const_buffer>& bufs) {
-        size_t skip = o.sent;
-        auto add = [&](const void* p, size_t n) {
-            if (skip >= n) {
-                skip -= n;
-                return;
-            }
-            bufs.push_back(asio::buffer(static_cast<const uint8_t*>(p) + skip, n - skip));
-            skip = 0;
-        };
-        add(o.head.data(), o.head.size());
-        if (o.len) add(o.payload->data() + o.off, o.len);
-        if (o.tail_len) add(o.tail.data(), o.tail_len);
-    }
-
     void wake_writer() { m_wake.expires_at(std::chrono::steady_clock::time_point::min()); }
 
-    // Write what is queued now, without blocking (the writer coroutine is not
-    // in the middle of a write: it would have the queue's head).
-    void flush_now() {
-        if (!m_open || m_writing || m_queue.empty()) return;
-        std::vector<asio::const_buffer> bufs;
-        for (size_t i = 0; i < m_queue.size() && i < 32; ++i) gather(m_queue[i], bufs);
-        error_code ec;
-        size_t n = m_sock.write_some(bufs, ec);
-        if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
-            shutdown("");
-            return;
-        }
-        m_queued -= n;
-        while (n && !m_queue.empty()) {
-            Out& o = m_queue.front();
-            size_t left = o.size() - o.sent;
-            if (n < left) {
-                o.sent += n;
-                break;
+    // Write what the socket takes now from the head of the queue, without
+    // blocking: memory gathered into one sendmsg (up to 32 PDUs), data that
+    // lie in a file with sendfile (a header before them goes with MSG_MORE,
+    // so that both leave in one segment). True once the queue is empty;
+    // false when the socket is full or the connection went.
+    bool write_queue_now() {
+        int sock = m_sock.native_handle();
+        while (m_open && !m_queue.empty()) {
+            std::array<iovec, 96> iov;
+            size_t n_iov = 0, total = 0;
+            bool file_next = false;
+            for (size_t i = 0; i < m_queue.size() && i < 32 && !file_next; ++i) {
+                const Out& o = m_queue[i];
+                size_t skip = o.sent;
+                struct Seg {
+                    const uint8_t* p;
+                    size_t n;
+                    bool file;
+                };
+                const Seg segs[3] = {{o.head.data(), o.head.size(), false},
+                                     {o.file.file || !o.len ? nullptr
+                                                            : reinterpret_cast<const uint8_t*>(o.payload->data()) + o.off,
+                                      o.len, bool(o.file.file)},
+                                     {o.tail.data(), o.tail_len, false}};
+                for (const Seg& g : segs) {
+                    if (skip >= g.n) {
+                        skip -= g.n;
+                        continue;
+                    }
+                    if (g.file) {
+                        file_next = true;
+                        break;
+                    }
+                    iov[n_iov++] = {const_cast<uint8_t*>(g.p + skip), g.n - skip};
+                    total += g.n - skip;
+                    skip = 0;
+                }
             }
-            n -= left;
-            m_queue.pop_front();
+            ssize_t w;
+            if (n_iov) {
+                msghdr msg{};
+                msg.msg_iov = iov.data();
+                msg.msg_iovlen = n_iov;
+                w = ::sendmsg(sock, &msg, MSG_DONTWAIT | MSG_NOSIGNAL | (file_next ? MSG_MORE : 0));
+            } else {
+                // The first unsent bytes are file data of the queue's head.
+                Out& o = m_queue.front();
+                size_t done = o.sent - o.head.size();
+                off_t at = off_t(o.file.offset + o.off + done);
+                w = ::sendfile(sock, o.file.file->fd(), &at, o.len - done);
+                if (w == 0) {
+                    // The file is shorter than when the command ran (blanked
+                    // meanwhile): the rest of these data go as zeros.
+                    o.payload = m_impl.buffers.get(o.off + o.len, true);
+                    o.file = {};
+                    continue;
+                }
+            }
+            if (w < 0) {
+                if (errno == EINTR) continue;
+                if (errno != EAGAIN && errno != EWOULDBLOCK) shutdown("");
+                return false;
+            }
+            size_t n = size_t(w);
+            m_queued -= n;
+            while (n && !m_queue.empty()) {
+                Out& o = m_queue.front();
+                size_t left = o.size() - o.sent;
+                if (n < left) {
+                    o.sent += n;
+                    break;
+                }
+                n -= left;
+                m_queue.pop_front();
+            }
         }
         if (m_queue.empty()) m_drained.expires_at(std::chrono::steady_clock::time_point::min());
+        return m_open && m_queue.empty();
+    }
+
+    // Write what is queued now, as far as the socket takes it.
+    void flush_now() {
+        if (m_open && !m_queue.empty()) write_queue_now();
     }
 
     // Held by the session coroutine while it waits (for the socket, the
@@ -195,9 +251,9 @@ private:
         bool m_was;
     };
 
-    void send(const Pdu& p, BufferPool::Ref payload = {}, size_t off = 0, size_t len = 0) {
+    void send(const Pdu& p, BufferPool::Ref payload = {}, size_t off = 0, size_t len = 0, const FileRange* file = nullptr) {
         Out o;
-        if (!payload) {
+        if (!payload && !file) {
             o.head = encode(p, m_params.header_digest, m_params.data_digest);
         } else {
             Pdu h = p;
@@ -215,11 +271,13 @@ private:
             }
             o.head = std::move(bytes);
             o.payload = std::move(payload);
+            if (file) o.file = *file;
             o.off = off;
             o.len = len;
             size_t pad = (4 - len % 4) % 4;
             o.tail_len = pad;
             if (m_params.data_digest && len) {
+                // (Data from a file are only asked for without a data digest.)
                 uint32_t c = crc32c(o.payload->data() + off, len);
                 uint8_t zeros[3] = {0, 0, 0};
                 if (pad) c = crc32c(zeros, pad, c);
@@ -243,28 +301,10 @@ private:
                 co_await m_wake.async_wait(asio::redirect_error(use_awaitable, ec));
                 continue;
             }
-            // Everything queued goes out in one gathered write (up to 32 PDUs):
-            // a Data-In sequence and its response cost one system call.
-            std::vector<Out> batch;
-            std::vector<asio::const_buffer> bufs;
-            size_t bytes = 0;
-            while (!m_queue.empty() && batch.size() < 32) {
-                batch.push_back(std::move(m_queue.front()));
-                m_queue.pop_front();
-            }
-            for (const Out& o : batch) {
-                gather(o, bufs);
-                bytes += o.size() - o.sent;
-            }
-            m_writing = true;
-            error_code ec;
-            co_await asio::async_write(m_sock, bufs, asio::redirect_error(use_awaitable, ec));
-            m_writing = false;
-            m_queued -= bytes;
-            if (ec) {
-                shutdown("");
-                break;
-            }
+            if (write_queue_now() || !m_open) continue;
+            error_code ec;  // the socket is full: wait until it takes more
+            co_await m_sock.async_wait(tcp::socket::wait_write, asio::redirect_error(use_awaitable, ec));
+            if (ec) shutdown("");
         }
         m_drained.expires_at(std::chrono::steady_clock::time_point::min());
         if (m_closing_after_drain) shutdown("");
@@ -909,7 +949,9 @@ private:
                 ++i;
                 continue;
             }
-            if (auto now = m_target->lu->try_execute_now(m_nexus, j.cdb, data_out(j), j.data_in->span())) {
+            // Without a data digest to compute, read data may be sent straight from the disc's file.
+            if (auto now = m_target->lu->try_execute_now(m_nexus, j.cdb, data_out(j), j.data_in->span(),
+                                                         !m_params.data_digest)) {
                 j.reply = *now;
                 respond(j.task, j.reply, j.data_in);
                 ++i;
@@ -987,7 +1029,8 @@ private:
                 d.set32(28, m_exp_cmd_sn);
                 d.set32(32, m_exp_cmd_sn + m_o.limits.max_commands - 1);
             }
-            send(d, data_in, off, n);
+            if (reply.data_in_file.file) send(d, {}, off, n, &reply.data_in_file);
+            else send(d, data_in, off, n);
             off += n;
             if (last && good) return;
         }
@@ -1132,7 +1175,6 @@ private:
     std::deque<Out> m_queue;
     size_t m_queued = 0;
     bool m_open = true;
-    bool m_writing = false;
     bool m_batching = false;  // the session coroutine runs and will flush what it queues
     bool m_closing_after_drain = false;
     bool m_ffp = false;
@@ -1166,7 +1208,7 @@ private:
 
 Server::Server(ServerOptions options) : m_options(std::move(options)) {
     if (!m_options.log) m_options.log = [](const std::string& s) { std::fprintf(stderr, "master-drive: %s\n", s.c_str()); };
-    m_impl = std::make_unique<Impl>(std::max(1u, m_options.lu_threads));
+    m_impl = std::make_unique<Impl>(std::max(1u, m_options.lu_threads), m_options.io_threads);
 }
 
 Server::~Server() { stop(); }
@@ -1202,26 +1244,31 @@ std::string Server::portal() const { return m_options.address + ":" + std::to_st
 Status Server::start() {
     auto& impl = *m_impl;
     impl.log = m_options.log;
+    // sendfile() to a connection the initiator closed raises SIGPIPE (sendmsg
+    // is told not to): a process that kept the default, which ends it, now
+    // ignores it and sees EPIPE instead.
+    struct sigaction old {};
+    if (::sigaction(SIGPIPE, nullptr, &old) == 0 && old.sa_handler == SIG_DFL) ::signal(SIGPIPE, SIG_IGN);
     error_code ec;
     auto addr = asio::ip::make_address(m_options.address, ec);
     if (ec) return mastering::make_error(mastering::Errc::invalid_argument, "not an IP address: " + m_options.address);
     tcp::endpoint ep(addr, m_options.port);
-    impl.acceptor.open(ep.protocol(), ec);
-    if (!ec) impl.acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
-    if (!ec) impl.acceptor.bind(ep, ec);
-    if (!ec) impl.acceptor.listen(128, ec);
+    impl.acceptor->open(ep.protocol(), ec);
+    if (!ec) impl.acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec) impl.acceptor->bind(ep, ec);
+    if (!ec) impl.acceptor->listen(128, ec);
     if (ec)
         return mastering::make_error(mastering::Errc::io, "cannot listen on " + m_options.address + ":" +
                                                               std::to_string(m_options.port) + ": " + ec.message());
-    m_port = impl.acceptor.local_endpoint().port();
-    impl.work.emplace(impl.io.get_executor());
+    m_port = impl.acceptor->local_endpoint().port();
+    for (auto& io : impl.ios) impl.work.push_back(asio::make_work_guard(*io));
     asio::co_spawn(
-        impl.io,
+        *impl.ios[0],
         [this, &impl]() -> awaitable<void> {
             while (!impl.stopping) {
                 error_code aec;
-                tcp::socket sock = co_await impl.acceptor.async_accept(asio::make_strand(impl.io),
-                                                                       asio::redirect_error(use_awaitable, aec));
+                auto& io = *impl.ios[impl.next_io++ % impl.ios.size()];
+                tcp::socket sock = co_await impl.acceptor->async_accept(io, asio::redirect_error(use_awaitable, aec));
                 if (aec) {
                     if (impl.stopping || aec == asio::error::operation_aborted) break;
                     continue;
@@ -1245,7 +1292,7 @@ Status Server::start() {
             }
         },
         asio::detached);
-    for (unsigned i = 0; i < std::max(1u, m_options.io_threads); ++i) impl.threads.emplace_back([&impl] { impl.io.run(); });
+    for (auto& io : impl.ios) impl.threads.emplace_back([&io = *io] { io.run(); });
     return {};
 }
 
@@ -1253,13 +1300,13 @@ void Server::stop() {
     if (!m_impl || m_impl->threads.empty()) return;
     auto& impl = *m_impl;
     impl.stopping = true;
-    asio::post(impl.io, [&impl] {
+    asio::post(*impl.ios[0], [&impl] {
         error_code ec;
-        impl.acceptor.close(ec);
+        impl.acceptor->close(ec);
         std::lock_guard lock(impl.conns_mutex);
         for (const auto& c : impl.conns) c->close();
     });
-    impl.work.reset();
+    impl.work.clear();
     // Give connections a moment to finish; then stop the loop.
     for (int i = 0; i < 100; ++i) {
         {
@@ -1268,7 +1315,7 @@ void Server::stop() {
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-    impl.io.stop();
+    for (auto& io : impl.ios) io->stop();
     for (auto& t : impl.threads) t.join();
     impl.threads.clear();
     impl.lu_pool.join();

@@ -74,10 +74,13 @@ Result<DiscModel> load_json(const std::string& dir) {
 }  // namespace
 
 VirtualDisc::VirtualDisc(std::string dir, int data_fd, int lock_fd, DiscModel m)
-    : m_dir(std::move(dir)), m_data_fd(data_fd), m_lock_fd(lock_fd), m_model(std::move(m)) {}
+    : m_dir(std::move(dir)), m_data_fd(data_fd), m_data_file(std::make_shared<SharedFile>(data_fd)),
+      m_lock_fd(lock_fd), m_model(std::move(m)) {
+    struct stat st {};
+    if (::fstat(m_data_fd, &st) == 0) m_data_size = uint64_t(st.st_size);
+}
 
 VirtualDisc::~VirtualDisc() {
-    if (m_data_fd >= 0) ::close(m_data_fd);
     if (m_lock_fd >= 0) ::close(m_lock_fd);
 }
 
@@ -198,9 +201,17 @@ Status VirtualDisc::read(uint64_t lba, std::span<std::byte> out) const {
     return {};
 }
 
+std::optional<FileRange> VirtualDisc::file_range(uint64_t lba, size_t bytes) const {
+    uint64_t off = lba * k_block;
+    if (off + bytes > m_data_size) return std::nullopt;
+    return FileRange{m_data_file, off, bytes};
+}
+
 Status VirtualDisc::write(uint64_t lba, std::span<const std::byte> data) {
     if (m_image_only) return make_error(Errc::invalid_argument, m_dir + ": a plain image is served read-only");
-    return write_all(m_data_fd, data.data(), data.size(), lba * k_block);
+    DM_TRY(write_all(m_data_fd, data.data(), data.size(), lba * k_block));
+    m_data_size = std::max<uint64_t>(m_data_size, lba * k_block + data.size());
+    return {};
 }
 
 Status VirtualDisc::sync() {
@@ -218,6 +229,7 @@ Status VirtualDisc::save_model() {
 Status VirtualDisc::discard_data() {
     if (m_image_only) return make_error(Errc::invalid_argument, m_dir + ": a plain image is served read-only");
     if (::ftruncate(m_data_fd, 0) != 0) return os_error("cannot blank " + m_dir + "/data.img");
+    m_data_size = 0;
     return {};
 }
 

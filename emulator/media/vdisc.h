@@ -9,6 +9,7 @@
 #include <span>
 #include <string>
 
+#include "emulator/logical_unit.h"
 #include "emulator/media/disc_model.h"
 #include "mastering/media/sector_source.h"
 
@@ -43,6 +44,10 @@ public:
     const DiscModel& model() const { return m_model; }
 
     Status read(uint64_t lba, std::span<std::byte> out) const;
+    // Where `bytes` from block `lba` lie in the data file, for a transport
+    // that sends them from there; nullopt where a read must fill in zeros
+    // (beyond the end of the file).
+    std::optional<FileRange> file_range(uint64_t lba, size_t bytes) const;
     Status write(uint64_t lba, std::span<const std::byte> data);
     // Data on stable storage, then the model: what this acknowledges survives a crash.
     Status sync();
@@ -59,6 +64,8 @@ private:
     VirtualDisc(std::string dir, int data_fd, int lock_fd, DiscModel m);
     std::string m_dir;
     int m_data_fd;
+    std::shared_ptr<const SharedFile> m_data_file;  // owns m_data_fd
+    uint64_t m_data_size = 0;                       // bytes in the data file
     int m_lock_fd;
     DiscModel m_model;
     bool m_durable = true;

@@ -201,7 +201,8 @@ CommandReply Drive::execute(NexusId nexus, std::span<const uint8_t> cdb, std::sp
 }
 
 std::optional<CommandReply> Drive::try_execute_now(NexusId nexus, std::span<const uint8_t> cdb,
-                                                   std::span<const std::byte> data_out, std::span<std::byte> data_in) {
+                                                   std::span<const std::byte> data_out, std::span<std::byte> data_in,
+                                                   bool by_reference) {
     if (cdb.empty()) return std::nullopt;
     switch (cdb[0]) {  // reads and queries: no mechanics, no fsync, no emulated speed
     case op::read10: case op::read12: case op::read_cd: case op::test_unit_ready: case op::inquiry:
@@ -216,13 +217,13 @@ std::optional<CommandReply> Drive::try_execute_now(NexusId nexus, std::span<cons
     if (!lock.owns_lock()) return std::nullopt;  // another command runs: queue behind it
     for (const auto& f : m_faults.faults)
         if (f.kind == media::FaultKind::slow) return std::nullopt;  // a slow drive is slow on a worker
-    return execute_locked(nexus, cdb, data_out, data_in);
+    return execute_locked(nexus, cdb, data_out, data_in, by_reference);
 }
 
 CommandReply Drive::execute_locked(NexusId nexus, std::span<const uint8_t> cdb, std::span<const std::byte> data_out,
-                                   std::span<std::byte> data_in) {
+                                   std::span<std::byte> data_in, bool by_reference) {
     auto t0 = std::chrono::steady_clock::now();
-    Ctx c{nexus, cdb, data_out, data_in};
+    Ctx c{nexus, cdb, data_out, data_in, by_reference};
     auto run = [&]() -> CommandReply {
         if (cdb.empty()) return check(sense::invalid_opcode);
         const auto& t = table();

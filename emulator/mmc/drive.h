@@ -58,7 +58,8 @@ public:
 
     // LogicalUnit
     std::optional<CommandReply> try_execute_now(NexusId nexus, std::span<const uint8_t> cdb,
-                                                std::span<const std::byte> data_out, std::span<std::byte> data_in) override;
+                                                std::span<const std::byte> data_out, std::span<std::byte> data_in,
+                                                bool by_reference = false) override;
     CommandReply execute(NexusId nexus, std::span<const uint8_t> cdb, std::span<const std::byte> data_out,
                          std::span<std::byte> data_in) override;
     void nexus_opened(NexusId nexus) override;
@@ -87,13 +88,14 @@ public:
 
 private:
     CommandReply execute_locked(NexusId nexus, std::span<const uint8_t> cdb, std::span<const std::byte> data_out,
-                                std::span<std::byte> data_in);
+                                std::span<std::byte> data_in, bool by_reference = false);
     friend struct Handlers;
     struct Ctx {
         NexusId nexus;
         std::span<const uint8_t> cdb;
         std::span<const std::byte> out;
         std::span<std::byte> in;
+        bool by_reference = false;  // a READ may answer with a FileRange
     };
     using Handler = CommandReply (*)(Drive&, Ctx&);
     struct Entry {

@@ -61,15 +61,21 @@ CommandReply Handlers::read(Drive& d, Ctx& c) {
     // down to part of a block (the transport reports the residual).
     size_t want = size_t(n) * 2048, fits = std::min(want, c.in.size());
     size_t whole = fits / 2048 * 2048;
+    CommandReply r;
+    r.data_in_length = fits;
+    r.data_in_overflow = want - fits;
+    if (c.by_reference && whole == fits) {
+        if (auto range = d.m_disc->file_range(lba, whole)) {  // the transport sends them from the file
+            r.data_in_file = std::move(*range);
+            return r;
+        }
+    }
     if (whole && !d.m_disc->read(lba, c.in.first(whole)).ok()) return Drive::check(sense::unrecovered_read_error);
     if (fits > whole) {
         std::vector<std::byte> block(2048);
         if (!d.m_disc->read(lba + whole / 2048, block).ok()) return Drive::check(sense::unrecovered_read_error);
         std::memcpy(c.in.data() + whole, block.data(), fits - whole);
     }
-    CommandReply r;
-    r.data_in_length = fits;
-    r.data_in_overflow = want - fits;
     return r;
 }
 

@@ -219,6 +219,49 @@ TEST(IscsiTarget, reads_report_residuals_and_sense) {
     EXPECT_TRUE(r.data == t.image_blocks(0, 64));
 }
 
+// Read data go from the disc's file straight to the socket (sendfile) when
+// no data digest is asked for: what the file does not hold (the unwritten
+// end of a formatted DVD+RW) is read as zeros by a copy, and a session with
+// DataDigest gets copies with their CRC; all read the same bytes.
+TEST(IscsiTarget, reads_from_the_disc_file_beyond_its_end_and_with_a_data_digest_agree) {
+    TempDir dir{"iscsi-rw"};
+    Target t({}, {"rw=dvd+rw:" + (dir / "rw.vdisc").string()});
+    t.start();
+    auto h = t.session("rw");
+    std::vector<uint8_t> plist(12, 0);
+    plist[3] = 8;
+    plist[8] = 0x26 << 2;  // DVD+RW full format
+    std::vector<uint8_t> format = {0x04, 0x11, 0, 0, 0, 0};
+    ASSERT_EQ(h->command(format, uint32_t(plist.size()), false, plist).status, 0);
+    std::vector<uint8_t> data(4 * 2048);
+    for (size_t i = 0; i < data.size(); ++i) data[i] = uint8_t(i * 7 + 3);
+    auto w = write10(100, 4);
+    ASSERT_EQ(h->command(w, uint32_t(data.size()), false, data).status, 0);
+    auto expect = [&](uint32_t lba, uint16_t blocks) {
+        std::vector<uint8_t> want(size_t(blocks) * 2048, 0);
+        for (uint32_t b = 0; b < blocks; ++b)
+            if (lba + b >= 100 && lba + b < 104)
+                std::memcpy(&want[size_t(b) * 2048], &data[size_t(lba + b - 100) * 2048], 2048);
+        return want;
+    };
+    auto d = t.session("rw", {{"DataDigest", "CRC32C"}});
+    ASSERT_EQ(d->negotiated().at("DataDigest"), "CRC32C");
+    for (auto [lba, blocks] : {std::pair<uint32_t, uint16_t>{98, 4}, {100, 4}, {102, 8}, {104, 2}, {0, 64}}) {
+        // 102+8 and 104+2 end beyond the data file (the copy path), the others within it (sendfile).
+        auto r = h->command(read10(lba, blocks), uint32_t(blocks) * 2048, true);
+        EXPECT_EQ(r.status, 0) << lba;
+        EXPECT_TRUE(r.data == expect(lba, blocks)) << "read at " << lba << " without a data digest";
+        auto q = d->command(read10(lba, blocks), uint32_t(blocks) * 2048, true);
+        EXPECT_EQ(q.status, 0) << lba;
+        EXPECT_TRUE(q.data == expect(lba, blocks)) << "read at " << lba << " with a data digest";
+    }
+    // From the file, in Data-In PDUs of a small segment size over several bursts.
+    auto s = t.session("rom", {{"MaxRecvDataSegmentLength", "512"}, {"MaxBurstLength", "4096"}});
+    auto r = s->command(read10(5, 9), 9 * 2048, true);
+    EXPECT_EQ(r.status, 0);
+    EXPECT_TRUE(r.data == t.image_blocks(5, 9));
+}
+
 TEST(IscsiTarget, writes_follow_r2t_bursts_and_unsolicited_data) {
     Target t;
     t.start();
