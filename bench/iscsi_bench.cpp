@@ -11,9 +11,12 @@
 // the limit of one session), and a burn: sequential WRITE(10) onto a blank
 // DVD+R from LBA 0 then SYNCHRONIZE CACHE. The initiator is libiscsi
 // (asynchronous, DEPTH commands in flight per session), the same for both
-// targets. The image is in the page cache (read once first); each figure is
-// the median of RUNS runs, printed with the slowest and fastest run. Prints
-// MB/s and the ratios.
+// targets. The image is in the page cache (read once first). Each row runs
+// RUNS rounds; a round measures master-drive, tgtd and the loopback ceiling
+// back to back, so that the figures a ratio compares were taken under the
+// same load of this (shared) machine. Each figure is the median of the
+// rounds, printed with the slowest and fastest; each ratio is the median of
+// the rounds' ratios.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -258,45 +261,73 @@ double loopback_mbps(uint64_t total) {
     return double(got) / 1e6 / s;
 }
 
-Rates measure(const std::function<void()>& once, uint64_t bytes, int runs, pid_t target) {
-    Rates rates;
-    for (int i = 0; i < runs; ++i) {
-        CpuMeter cpu(rates, target, double(bytes));
-        auto t0 = Clock::now();
-        once();
-        rates.v.push_back(double(bytes) / 1e6 / seconds_since(t0));
+// What one loopback figure streams: enough for a steady figure.
+constexpr uint64_t loopback_bytes = uint64_t(2) << 30;
+
+// One row of the table: both targets and the loopback ceiling, round by round.
+struct Row {
+    std::string what;
+    Rates ours, tgt, loopback;
+    double vs_tgt() const { return median_ratio(ours, tgt); }
+    double vs_loopback() const { return median_ratio(ours, loopback); }
+    static double median_ratio(const Rates& a, const Rates& b) {
+        Rates r;
+        for (size_t i = 0; i < a.v.size() && i < b.v.size(); ++i) r.v.push_back(a.v[i] / b.v[i]);
+        return r.v.empty() ? 0 : r.median();
     }
-    return rates;
+};
+
+// One timed run of `once` moving `bytes`, charged to `rates` (and its CPU to `target`'s).
+void timed(Rates& rates, const std::function<void()>& once, uint64_t bytes, pid_t target) {
+    CpuMeter cpu(rates, target, double(bytes));
+    auto t0 = Clock::now();
+    once();
+    rates.v.push_back(double(bytes) / 1e6 / seconds_since(t0));
+}
+
+// `runs` rounds of: ours, tgtd, the loopback ceiling (the same bytes).
+Row measure(std::string what, const std::function<void()>& ours, pid_t ours_pid, const std::function<void()>& tgt,
+            pid_t tgt_pid, uint64_t bytes, int runs) {
+    Row row{std::move(what), {}, {}, {}};
+    for (int i = 0; i < runs; ++i) {
+        timed(row.ours, ours, bytes, ours_pid);
+        timed(row.tgt, tgt, bytes, tgt_pid);
+        row.loopback.v.push_back(loopback_mbps(loopback_bytes));
+    }
+    return row;
 }
 
 // `n` sessions read the image at once, each its own part (whole chunks), each
 // from its own thread; the time is from the start of all to the end of the last.
-Rates measure_parallel(const std::string& url, pid_t target, uint64_t image_bytes, uint32_t chunk, int depth, int n,
-                       int runs) {
-    std::vector<std::unique_ptr<Initiator>> sessions;
-    for (int i = 0; i < n; ++i) sessions.push_back(std::make_unique<Initiator>(url));
-    uint64_t chunks = (image_bytes + chunk - 1) / chunk;
-    return measure(
-        [&] {
-            std::vector<std::thread> threads;
-            std::vector<std::string> errors(static_cast<size_t>(n));
-            for (int i = 0; i < n; ++i) {
-                uint64_t first = std::min(image_bytes, chunks * uint64_t(i) / uint64_t(n) * chunk);
-                uint64_t end = std::min(image_bytes, chunks * uint64_t(i + 1) / uint64_t(n) * chunk);
-                threads.emplace_back([&, i, first, end] {
-                    try {
-                        sessions[size_t(i)]->run(false, end - first, chunk, depth, first);
-                    } catch (const std::exception& e) {
-                        errors[size_t(i)] = e.what();
-                    }
-                });
-            }
-            for (auto& t : threads) t.join();
-            for (const auto& e : errors)
-                if (!e.empty()) throw std::runtime_error(e);
-        },
-        image_bytes, runs, target);
-}
+class ParallelReaders {
+public:
+    ParallelReaders(const std::string& url, int n) {
+        for (int i = 0; i < n; ++i) m_sessions.push_back(std::make_unique<Initiator>(url));
+    }
+    void run(uint64_t image_bytes, uint32_t chunk, int depth) {
+        int n = int(m_sessions.size());
+        uint64_t chunks = (image_bytes + chunk - 1) / chunk;
+        std::vector<std::thread> threads;
+        std::vector<std::string> errors(static_cast<size_t>(n));
+        for (int i = 0; i < n; ++i) {
+            uint64_t first = std::min(image_bytes, chunks * uint64_t(i) / uint64_t(n) * chunk);
+            uint64_t end = std::min(image_bytes, chunks * uint64_t(i + 1) / uint64_t(n) * chunk);
+            threads.emplace_back([&, i, first, end] {
+                try {
+                    m_sessions[size_t(i)]->run(false, end - first, chunk, depth, first);
+                } catch (const std::exception& e) {
+                    errors[size_t(i)] = e.what();
+                }
+            });
+        }
+        for (auto& t : threads) t.join();
+        for (const auto& e : errors)
+            if (!e.empty()) throw std::runtime_error(e);
+    }
+
+private:
+    std::vector<std::unique_ptr<Initiator>> m_sessions;
+};
 
 }  // namespace
 
@@ -347,10 +378,6 @@ int main(int argc, char** argv) {
         pid_t tgt_pid = child_named("tgtd");
         if (tgt_pid < 0) throw std::runtime_error("cannot find tgtd's process");
 
-        struct Row {
-            std::string what;
-            Rates ours, tgt;
-        };
         std::vector<Row> rows;
         if (o.wants("read")) {
             for (uint32_t chunk : {64u << 10, 1u << 20}) {
@@ -358,24 +385,25 @@ int main(int argc, char** argv) {
                 Initiator b(url_tgt);
                 if (a.capacity_bytes() != image_bytes || b.capacity_bytes() != image_bytes)
                     throw std::runtime_error("the two targets disagree on the disc's size");
-                Rates r_ours = measure([&] { a.run(false, image_bytes, chunk, o.depth); }, image_bytes, o.runs, ours.pid());
-                Rates r_tgt = measure([&] { b.run(false, image_bytes, chunk, o.depth); }, image_bytes, o.runs, tgt_pid);
-                rows.push_back({"READ " + std::to_string(chunk >> 10) + " KiB", r_ours, r_tgt});
+                rows.push_back(measure(
+                    "READ " + std::to_string(chunk >> 10) + " KiB", [&] { a.run(false, image_bytes, chunk, o.depth); },
+                    ours.pid(), [&] { b.run(false, image_bytes, chunk, o.depth); }, tgt_pid, image_bytes, o.runs));
             }
         }
         if (o.wants("parallel")) {
             for (uint32_t chunk : {64u << 10, 1u << 20}) {
-                Rates r_ours = measure_parallel(url_ours, ours.pid(), image_bytes, chunk, o.depth, o.sessions, o.runs);
-                Rates r_tgt = measure_parallel(url_tgt, tgt_pid, image_bytes, chunk, o.depth, o.sessions, o.runs);
-                rows.push_back({"READ " + std::to_string(chunk >> 10) + " KiB x" + std::to_string(o.sessions) + " sess",
-                                r_ours, r_tgt});
+                ParallelReaders a(url_ours, o.sessions), b(url_tgt, o.sessions);
+                rows.push_back(measure("READ " + std::to_string(chunk >> 10) + " KiB x" + std::to_string(o.sessions) + " sess",
+                                       [&] { a.run(image_bytes, chunk, o.depth); }, ours.pid(),
+                                       [&] { b.run(image_bytes, chunk, o.depth); }, tgt_pid, image_bytes, o.runs));
             }
         }
         // Burn: a fresh blank DVD+R for each run on both sides.
         uint64_t write_bytes = o.write_mb * 1000000 / (1 << 20) * (1 << 20);
         for (uint32_t chunk : {64u << 10, 1u << 20}) {
             if (!o.wants("write")) break;
-            Rates r_ours, r_tgt;
+            Row row{"WRITE " + std::to_string(chunk >> 10) + " KiB (burn)", {}, {}, {}};
+            Rates &r_ours = row.ours, &r_tgt = row.tgt;
             for (int run = 0; run < o.runs; ++run) {
                 fs::path vdisc = dir / ("burn" + std::to_string(chunk) + "-" + std::to_string(run) + ".vdisc");
                 {
@@ -398,26 +426,23 @@ int main(int argc, char** argv) {
                 b.run(true, write_bytes, chunk, o.depth);
                 r_tgt.v.push_back(double(write_bytes) / 1e6 / seconds_since(t0));
                 r_tgt.sync += b.sync_seconds();
+                row.loopback.v.push_back(loopback_mbps(loopback_bytes));
             }
-            rows.push_back({"WRITE " + std::to_string(chunk >> 10) + " KiB (burn)", r_ours, r_tgt});
+            rows.push_back(row);
         }
-        Rates lb;
-        for (int i = 0; i < o.runs; ++i) lb.v.push_back(loopback_mbps(uint64_t(4) << 30));
-        double ceiling = lb.median();
-
         auto range = [](const Rates& r) {
             char b[64];
             std::snprintf(b, sizeof b, "%.0f [%.0f-%.0f]", r.median(), r.min(), r.max());
             return std::string(b);
         };
-        std::printf("\n%-24s %22s %22s %9s %12s   %s\n", "MB/s", "master-drive", "tgtd", "vs tgtd", "vs loopback",
-                    "CPU ms/GB: target (ours, tgtd), initiator (with ours, with tgtd)");
+        std::printf("\n%-24s %22s %22s %22s %9s %12s   %s\n", "MB/s", "master-drive", "tgtd", "loopback", "vs tgtd",
+                    "vs loopback", "CPU ms/GB: target (ours, tgtd), initiator (with ours, with tgtd)");
         for (const auto& r : rows)
-            std::printf("%-24s %22s %22s %8.2fx %11.2fx   %5.0f %5.0f   %5.0f %5.0f\n", r.what.c_str(),
-                        range(r.ours).c_str(), range(r.tgt).c_str(), r.ours.median() / r.tgt.median(),
-                        r.ours.median() / ceiling, r.ours.target_ms_per_gb(), r.tgt.target_ms_per_gb(),
-                        r.ours.client_ms_per_gb(), r.tgt.client_ms_per_gb());
-        std::printf("%-24s %22s  (one TCP stream over 127.0.0.1, 1 MiB writes)\n", "loopback ceiling", range(lb).c_str());
+            std::printf("%-24s %22s %22s %22s %8.2fx %11.2fx   %5.0f %5.0f   %5.0f %5.0f\n", r.what.c_str(),
+                        range(r.ours).c_str(), range(r.tgt).c_str(), range(r.loopback).c_str(), r.vs_tgt(),
+                        r.vs_loopback(), r.ours.target_ms_per_gb(), r.tgt.target_ms_per_gb(), r.ours.client_ms_per_gb(),
+                        r.tgt.client_ms_per_gb());
+        std::printf("loopback: one TCP stream over 127.0.0.1 (1 MiB writes, 2 GiB), measured in each round\n");
         for (const auto& r : rows)
             if (r.ours.sync > 0 || r.tgt.sync > 0)
                 std::printf("%s: SYNCHRONIZE CACHE took %.0f ms on average with master-drive, %.0f ms with tgtd\n",
