@@ -66,6 +66,7 @@ private:
     int m_data_fd;
     std::shared_ptr<const SharedFile> m_data_file;  // owns m_data_fd
     uint64_t m_data_size = 0;                       // bytes in the data file
+    uint64_t m_unkicked = 0;                        // bytes written since write-back was last started
     int m_lock_fd;
     DiscModel m_model;
     bool m_durable = true;
