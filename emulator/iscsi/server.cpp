@@ -155,7 +155,7 @@ private:
         int sock = m_sock.native_handle();
         while (m_open && !m_queue.empty()) {
             std::array<iovec, 96> iov;
-            size_t n_iov = 0, total = 0;
+            size_t n_iov = 0;
             bool file_next = false;
             for (size_t i = 0; i < m_queue.size() && i < 32 && !file_next; ++i) {
                 const Out& o = m_queue[i];
@@ -180,7 +180,6 @@ private:
                         break;
                     }
                     iov[n_iov++] = {const_cast<uint8_t*>(g.p + skip), g.n - skip};
-                    total += g.n - skip;
                     skip = 0;
                 }
             }
