@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cstdint>
@@ -29,16 +30,34 @@ using NexusId = uint64_t;
 // ejected meanwhile.
 class SharedFile {
 public:
-    explicit SharedFile(int fd) : m_fd(fd) {}
+    // `map_bytes`: how much of the file to map read-only (it may grow to
+    // that size; 0: no mapping).
+    explicit SharedFile(int fd, uint64_t map_bytes = 0) : m_fd(fd) {
+        if (map_bytes) {
+            void* p = ::mmap(nullptr, map_bytes, PROT_READ, MAP_SHARED, fd, 0);
+            if (p != MAP_FAILED) {
+                m_map = static_cast<const std::byte*>(p);
+                m_map_bytes = map_bytes;
+            }
+        }
+    }
     ~SharedFile() {
+        if (m_map) ::munmap(const_cast<std::byte*>(m_map), m_map_bytes);
         if (m_fd >= 0) ::close(m_fd);
     }
     SharedFile(const SharedFile&) = delete;
     SharedFile& operator=(const SharedFile&) = delete;
     int fd() const { return m_fd; }
+    // The file's bytes from `offset` in memory, if mapped that far (touching
+    // bytes beyond the file's end raises SIGBUS: only for ranges the file had).
+    const std::byte* mapped(uint64_t offset, size_t length) const {
+        return m_map && offset + length <= m_map_bytes ? m_map + offset : nullptr;
+    }
 
 private:
     int m_fd;
+    const std::byte* m_map = nullptr;
+    uint64_t m_map_bytes = 0;
 };
 
 // `length` bytes of a file from byte `offset`. Bytes the file does not have

@@ -147,10 +147,11 @@ private:
     void wake_writer() { m_wake.expires_at(std::chrono::steady_clock::time_point::min()); }
 
     // Write what the socket takes now from the head of the queue, without
-    // blocking: memory gathered into one sendmsg (up to 32 PDUs), data that
-    // lie in a file with sendfile (a header before them goes with MSG_MORE,
-    // so that both leave in one segment). True once the queue is empty;
-    // false when the socket is full or the connection went.
+    // blocking: memory gathered into one sendmsg (up to 32 PDUs), with the
+    // data of a file straight from its mapping (one copy, into the socket:
+    // full segments, one call for many PDUs), or where it is not mapped with
+    // sendfile (a header before them goes with MSG_MORE). True once the queue
+    // is empty; false when the socket is full or the connection went.
     bool write_queue_now() {
         int sock = m_sock.native_handle();
         while (m_open && !m_queue.empty()) {
@@ -165,10 +166,16 @@ private:
                     size_t n;
                     bool file;
                 };
+                const std::byte* data = nullptr;
+                bool by_sendfile = false;
+                if (o.file.file) {
+                    data = o.file.file->mapped(o.file.offset + o.off, o.len);
+                    by_sendfile = !data;
+                } else if (o.len) {
+                    data = o.payload->data() + o.off;
+                }
                 const Seg segs[3] = {{o.head.data(), o.head.size(), false},
-                                     {o.file.file || !o.len ? nullptr
-                                                            : reinterpret_cast<const uint8_t*>(o.payload->data()) + o.off,
-                                      o.len, bool(o.file.file)},
+                                     {reinterpret_cast<const uint8_t*>(data), o.len, by_sendfile},
                                      {o.tail.data(), o.tail_len, false}};
                 for (const Seg& g : segs) {
                     if (skip >= g.n) {
@@ -198,13 +205,20 @@ private:
                 if (w == 0) {
                     // The file is shorter than when the command ran (blanked
                     // meanwhile): the rest of these data go as zeros.
-                    o.payload = m_impl.buffers.get(o.off + o.len, true);
-                    o.file = {};
+                    copy_file_data(o);
                     continue;
                 }
             }
             if (w < 0) {
                 if (errno == EINTR) continue;
+                if (errno == EFAULT) {
+                    // Mapped data beyond the file's end: it was truncated
+                    // since those commands ran. What it still has is copied,
+                    // the rest goes as zeros.
+                    for (Out& o : m_queue)
+                        if (o.file.file) copy_file_data(o);
+                    continue;
+                }
                 if (errno != EAGAIN && errno != EWOULDBLOCK) shutdown("");
                 return false;
             }
@@ -223,6 +237,21 @@ private:
         }
         if (m_queue.empty()) m_drained.expires_at(std::chrono::steady_clock::time_point::min());
         return m_open && m_queue.empty();
+    }
+
+    // The file data of `o` into a buffer of its own (zeros where the file
+    // no longer has them).
+    void copy_file_data(Out& o) {
+        auto buf = m_impl.buffers.get(o.off + o.len, true);
+        for (size_t done = 0; done < o.len;) {
+            ssize_t n = ::pread(o.file.file->fd(), buf->data() + o.off + done, o.len - done,
+                                off_t(o.file.offset + o.off + done));
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) break;
+            done += size_t(n);
+        }
+        o.payload = std::move(buf);
+        o.file = {};
     }
 
     // Write what is queued now, as far as the socket takes it.

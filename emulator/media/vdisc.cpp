@@ -74,10 +74,12 @@ Result<DiscModel> load_json(const std::string& dir) {
 }  // namespace
 
 VirtualDisc::VirtualDisc(std::string dir, int data_fd, int lock_fd, DiscModel m)
-    : m_dir(std::move(dir)), m_data_fd(data_fd), m_data_file(std::make_shared<SharedFile>(data_fd)),
-      m_lock_fd(lock_fd), m_model(std::move(m)) {
+    : m_dir(std::move(dir)), m_data_fd(data_fd), m_lock_fd(lock_fd), m_model(std::move(m)) {
     struct stat st {};
     if (::fstat(m_data_fd, &st) == 0) m_data_size = uint64_t(st.st_size);
+    // Mapped as far as the disc can hold (the file grows as it is written).
+    m_data_file = std::make_shared<SharedFile>(
+        data_fd, std::max<uint64_t>(m_data_size, uint64_t(m_model.capacity) * k_block));
 }
 
 VirtualDisc::~VirtualDisc() {

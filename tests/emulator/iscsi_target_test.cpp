@@ -5,6 +5,9 @@
 #include <iscsi/iscsi.h>
 #include <iscsi/scsi-lowlevel.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <cstring>
 #include <mutex>
@@ -260,6 +263,82 @@ TEST(IscsiTarget, reads_from_the_disc_file_beyond_its_end_and_with_a_data_digest
     auto r = s->command(read10(5, 9), 9 * 2048, true);
     EXPECT_EQ(r.status, 0);
     EXPECT_TRUE(r.data == t.image_blocks(5, 9));
+}
+
+namespace {
+
+// A unit that answers READ(10) with a range of a file (mapped or not) and
+// may truncate the file before the transport sends it: the transport's
+// paths for file data, including the one for a file blanked meanwhile.
+class FileBackedUnit final : public emulator::LogicalUnit {
+public:
+    FileBackedUnit(std::string path, bool mapped, uint64_t truncate_to)
+        : m_path(std::move(path)), m_mapped(mapped), m_truncate_to(truncate_to) {}
+    std::optional<emulator::CommandReply> try_execute_now(emulator::NexusId, std::span<const uint8_t> cdb,
+                                                          std::span<const std::byte>, std::span<std::byte> data_in,
+                                                          bool by_reference) override {
+        emulator::CommandReply r;
+        if (cdb.empty() || cdb[0] != 0x28) return r;
+        uint64_t lba = uint64_t(cdb[2]) << 24 | uint64_t(cdb[3]) << 16 | uint64_t(cdb[4]) << 8 | cdb[5];
+        size_t bytes = std::min(size_t(cdb[7] << 8 | cdb[8]) * 2048, data_in.size());
+        if (!by_reference) return std::nullopt;  // (only sessions without DataDigest here)
+        int fd = ::open(m_path.c_str(), O_RDWR | O_CLOEXEC);
+        if (fd < 0) return std::nullopt;
+        auto file = std::make_shared<emulator::SharedFile>(fd, m_mapped ? uint64_t(64) << 20 : 0);
+        r.data_in_length = bytes;
+        r.data_in_file = {file, lba * 2048, bytes};
+        if (m_truncate_to != UINT64_MAX && ::ftruncate(fd, off_t(m_truncate_to)) != 0) return std::nullopt;
+        return r;
+    }
+    emulator::CommandReply execute(emulator::NexusId, std::span<const uint8_t>, std::span<const std::byte>,
+                                   std::span<std::byte>) override {
+        return {};
+    }
+    void nexus_opened(emulator::NexusId) override {}
+    void nexus_closed(emulator::NexusId) override {}
+    void reset(emulator::NexusId) override {}
+
+private:
+    std::string m_path;
+    bool m_mapped;
+    uint64_t m_truncate_to;
+};
+
+}  // namespace
+
+// The transport sends file data from the file's mapping or with sendfile,
+// and where the file was truncated before they left, what it still has and
+// zeros for the rest, over a connection that stays in step.
+TEST(IscsiTarget, file_data_go_out_mapped_or_by_sendfile_and_as_zeros_past_a_truncation) {
+    for (bool mapped : {true, false})
+        for (bool truncated : {false, true}) {
+            TempDir dir{"iscsi-file"};
+            write_random_file(dir / "f.img", 8 << 20, 77);
+            std::string want = read_file(dir / "f.img").substr(2048 * 3, 40 * 2048);
+            if (truncated) std::memset(want.data() + 5 * 2048, 0, want.size() - 5 * 2048);  // from LBA 8 on
+            ServerOptions so;
+            so.port = 0;
+            so.log = [](const std::string&) {};
+            Server server(so);
+            std::string iqn = std::string(target_prefix) + "file";
+            server.add_target({iqn, std::make_shared<FileBackedUnit>((dir / "f.img").string(), mapped,
+                                                                     truncated ? 8 * 2048 : UINT64_MAX),
+                               {}});
+            ASSERT_TRUE(server.start().ok());
+            IscsiHost h(server.port());
+            LoginOptions lo;
+            lo.target = iqn;
+            ASSERT_EQ(h.login(lo), "");
+            for (int i = 0; i < 3; ++i) {  // several, each from a fresh descriptor and mapping
+                auto r = h.command(read10(3, 40), 40 * 2048, true);
+                ASSERT_TRUE(r.completed) << mapped << truncated;
+                EXPECT_EQ(r.status, 0);
+                EXPECT_TRUE(std::string(r.data.begin(), r.data.end()) == want)
+                    << (mapped ? "mapped" : "sendfile") << (truncated ? ", truncated" : "");
+                if (truncated) write_random_file(dir / "f.img", 8 << 20, 77);  // whole again for the next read
+            }
+            server.stop();
+        }
 }
 
 TEST(IscsiTarget, writes_follow_r2t_bursts_and_unsolicited_data) {
