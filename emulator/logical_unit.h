@@ -97,8 +97,8 @@ public:
                                  std::span<const std::byte> data_out, std::span<std::byte> data_in) = 0;
 
     // Run the command now if the unit can answer it at once without waiting
-    // (a read from the page cache or a query, while no other command holds
-    // the unit); nullopt otherwise, and the caller uses execute() on a
+    // (a read from or a write into the page cache, or a query, while no
+    // other command holds the unit); nullopt otherwise, and the caller uses execute() on a
     // worker. Lets a transport skip two thread hand-offs on the hot path.
     // With `by_reference`, a read whose data lie in one run of a file may
     // name that range in reply.data_in_file instead of copying it: the

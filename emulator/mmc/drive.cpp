@@ -204,17 +204,21 @@ std::optional<CommandReply> Drive::try_execute_now(NexusId nexus, std::span<cons
                                                    std::span<const std::byte> data_out, std::span<std::byte> data_in,
                                                    bool by_reference) {
     if (cdb.empty()) return std::nullopt;
-    switch (cdb[0]) {  // reads and queries: no mechanics, no fsync, no emulated speed
+    switch (cdb[0]) {  // reads, writes and queries: no mechanics, no fsync, no emulated speed
     case op::read10: case op::read12: case op::read_cd: case op::test_unit_ready: case op::inquiry:
     case op::read_capacity: case op::service_action_in16: case op::mode_sense6: case op::mode_sense10:
     case op::get_configuration: case op::get_event_status: case op::read_toc: case op::read_disc_information:
     case op::read_track_information: case op::request_sense: case op::read_disc_structure:
     case op::read_buffer_capacity: case op::mechanism_status: case op::read_format_capacities:
         break;
+    case op::write10: case op::write12:  // into the page cache, like a read from it
+        break;
     default: return std::nullopt;
     }
     std::unique_lock lock(m_mutex, std::try_to_lock);
     if (!lock.owns_lock()) return std::nullopt;  // another command runs: queue behind it
+    bool writes = cdb[0] == op::write10 || cdb[0] == op::write12;
+    if (writes && m_options.speed) return std::nullopt;  // an emulated speed sleeps: on a worker
     for (const auto& f : m_faults.faults)
         if (f.kind == media::FaultKind::slow) return std::nullopt;  // a slow drive is slow on a worker
     return execute_locked(nexus, cdb, data_out, data_in, by_reference);
