@@ -416,7 +416,7 @@ private:
         if (p.opcode() == opcode::scsi_command && (p.flags() & 0x20)) {
             uint32_t edtl = p.get32(20);
             if (edtl > m_o.max_command_bytes || dsl > edtl) return nullptr;
-            m_placed.out = m_impl.buffers.get(edtl, true);
+            m_placed.out = m_impl.buffers.get(edtl, false);  // see before_data_out()
             m_placed.len = dsl;
             return m_placed.out->data();
         }
@@ -424,6 +424,7 @@ private:
             auto it = m_tasks.find(p.itt());
             if (it == m_tasks.end() || !data_out_fits(it->second, p, dsl)) return nullptr;
             m_placed.len = dsl;
+            before_data_out(it->second, p.get32(40));
             return it->second.out->data() + p.get32(40);
         }
         return nullptr;
@@ -624,6 +625,8 @@ private:
         uint32_t edtl = 0;
         BufferPool::Ref out;  // all the data-out (a WRITE), filled as it arrives
         uint32_t received = 0;
+        uint32_t filled = 0;   // out[0, filled) holds data-out that came in order
+        bool zeroed = false;   // out[filled, edtl) was zeroed: data came out of order
         uint32_t unsolicited_limit = 0;  // data the initiator may send without R2T
         uint32_t r2t_next = 0;           // offset up to which R2Ts were sent
         uint32_t r2t_sn = 0;
@@ -771,11 +774,12 @@ private:
                 t.out = std::move(m_placed.out);
                 imm = m_placed.len;
             } else {
-                t.out = m_impl.buffers.get(t.edtl, true);
+                t.out = m_impl.buffers.get(t.edtl, false);  // see before_data_out()
                 imm = std::min<size_t>(p.data.size(), t.edtl);
                 if (imm) std::memcpy(t.out->data(), p.data.data(), imm);
             }
             t.received = uint32_t(imm);
+            t.filled = uint32_t(imm);
             t.unsolicited_limit = m_params.initial_r2t ? uint32_t(imm) : std::min(m_params.first_burst, t.edtl);
             if ((p.flags() & 0x80) && !m_params.initial_r2t) t.unsolicited_limit = uint32_t(imm);  // F: no unsolicited Data-Out follows
             t.r2t_next = t.unsolicited_limit;
@@ -830,6 +834,18 @@ private:
     }
 
     // A Data-Out the task asked for (or may send unsolicited), inside its buffer.
+    // A WRITE's buffer is not zeroed when it is taken from the pool (a burn
+    // would pay a memset per byte): while data-out arrive in order, each at
+    // the end of what came before (as DataPDUInOrder has them), what they
+    // cover is all the command uses. The first that does not zeroes what
+    // lies beyond, before it is placed, so that no stale bytes of another
+    // command reach the medium through a gap.
+    void before_data_out(Task& t, uint32_t off) {
+        if (t.zeroed || off == t.filled) return;
+        std::memset(t.out->data() + t.filled, 0, t.edtl - t.filled);
+        t.zeroed = true;
+    }
+
     bool data_out_fits(const Task& t, const Pdu& p, uint32_t len) const {
         if (!t.write) return false;
         uint32_t ttt = p.get32(20), off = p.get32(40);
@@ -854,7 +870,11 @@ private:
             reject(p, reject_reason::invalid_pdu_field);
             return;
         }
-        if (len && !m_placed.len) std::memcpy(t.out->data() + off, p.data.data(), len);
+        if (len && !m_placed.len) {
+            before_data_out(t, off);
+            std::memcpy(t.out->data() + off, p.data.data(), len);
+        }
+        if (!t.zeroed) t.filled = off + len;
         t.received += len;
         if (!unsolicited && (p.flags() & 0x80) && t.outstanding) --t.outstanding;
     }

@@ -379,6 +379,43 @@ TEST(IscsiTarget, writes_follow_r2t_bursts_and_unsolicited_data) {
     EXPECT_EQ(t.farm().drive("dvd")->check_medium_invariants(), "");
 }
 
+// WRITE buffers come from the pool unzeroed: data-out that leave a gap (here
+// the second half sent twice, the first never) must put zeros on the medium
+// there, not the bytes of the WRITE that used the buffer before.
+TEST(IscsiTarget, a_write_whose_data_out_leave_a_gap_records_zeros_there) {
+    Target t;
+    t.start();
+    auto h = t.session("dvd", {{"InitialR2T", "Yes"}, {"ImmediateData", "No"}, {"MaxBurstLength", "65536"},
+                               {"DataPDUInOrder", "No"}});
+    std::vector<uint8_t> stale(32 * 2048, 0xEE);
+    ASSERT_EQ(h->command(write10(0, 32), 32 * 2048, false, stale).status, 0);  // its buffer goes back to the pool
+    RawPdu c = write_command(*h, 32, h->next_itt());
+    auto cdb = write10(32, 32);
+    std::memcpy(&c.bhs[32], cdb.data(), cdb.size());
+    ASSERT_TRUE(h->send(c));
+    auto r2t = h->receive();
+    ASSERT_TRUE(r2t && r2t->opcode() == 0x31);
+    ASSERT_EQ(r2t->u32(44), 32u * 2048);
+    for (uint8_t final : {uint8_t(0), uint8_t(0x80)}) {
+        RawPdu d;
+        d.bhs[0] = 0x05;
+        d.bhs[1] = final;
+        d.set32(16, c.u32(16));
+        d.set32(20, r2t->u32(20));
+        d.set32(40, 16 * 2048);
+        d.data.assign(16 * 2048, 0x42);
+        ASSERT_TRUE(h->send(d));
+    }
+    auto resp = h->receive();
+    ASSERT_TRUE(resp && resp->opcode() == 0x21) << t.log();
+    EXPECT_EQ(resp->bhs[3], 0) << "GOOD";
+    auto back = h->command(read10(32, 32), 32 * 2048, true);
+    ASSERT_EQ(back.status, 0);
+    std::vector<uint8_t> want(32 * 2048, 0);
+    std::fill(want.begin() + 16 * 2048, want.end(), 0x42);
+    EXPECT_TRUE(back.data == want) << "the gap reads as zeros, byte 0 is " << int(back.data.empty() ? -1 : back.data[0]);
+}
+
 TEST(IscsiTarget, closing_a_connection_mid_write_leaves_the_disc_writable) {
     Target t;
     t.start();
