@@ -273,38 +273,57 @@ CommandReply Drive::execute_locked(NexusId nexus, std::span<const uint8_t> cdb, 
 void Drive::record(Ctx& c, const CommandReply& r, std::chrono::nanoseconds took) {
     ++m_seq;
     if (!m_tracing && m_trace_fd < 0) return;
+    // Kept as a compact record and written out as JSON only when asked for
+    // (or when a trace file takes every line): the hot path of a read stays cheap.
+    TraceRecord t;
+    t.seq = m_seq;
+    t.nexus = c.nexus;
+    t.cdb_length = uint8_t(std::min(c.cdb.size(), t.cdb.size()));
+    std::copy_n(c.cdb.begin(), t.cdb_length, t.cdb.begin());
+    t.out = c.out.size();
+    // Parameter lists (cue sheets, mode pages, ...) are worth seeing; written blocks are not.
+    if (!c.out.empty() && c.out.size() <= 256) {
+        const auto* p = reinterpret_cast<const uint8_t*>(c.out.data());
+        t.data.assign(p, p + c.out.size());
+    }
+    t.in = r.data_in_length;
+    t.status = r.status;
+    t.sense = r.sense;
+    t.us = std::chrono::duration_cast<std::chrono::microseconds>(took).count();
+    if (m_trace_fd >= 0) {
+        std::string l = trace_line(t) + "\n";
+        (void)!::write(m_trace_fd, l.data(), l.size());
+    }
+    if (m_tracing) {
+        m_trace.push_back(std::move(t));
+        while (m_trace.size() > m_options.trace_limit) m_trace.pop_front();
+    }
+}
+
+std::string Drive::trace_line(const TraceRecord& t) {
     auto hex = [](const uint8_t* p, size_t n) {
         static constexpr char digits[] = "0123456789abcdef";
         std::string h;
+        h.reserve(2 * n);
         for (size_t i = 0; i < n; ++i) h += {digits[p[i] >> 4], digits[p[i] & 15]};
         return h;
     };
-    std::string cdb_hex = hex(c.cdb.data(), c.cdb.size());
-    // Parameter lists (cue sheets, mode pages, ...) are worth seeing; written blocks are not.
+    std::span<const uint8_t> cdb(t.cdb.data(), t.cdb_length);
     std::string data_text;
-    if (!c.out.empty() && c.out.size() <= 256)
-        data_text = ",\"data\":\"" + hex(reinterpret_cast<const uint8_t*>(c.out.data()), c.out.size()) + "\"";
-    char line[1200];
-    std::string sense_text = "";
-    if (r.status == sc::Status::check_condition) {
+    if (!t.data.empty()) data_text = ",\"data\":\"" + hex(t.data.data(), t.data.size()) + "\"";
+    std::string sense_text;
+    if (t.status == sc::Status::check_condition) {
         char s[32];
-        std::snprintf(s, sizeof s, ",\"sense\":\"%X/%02X/%02X\"", unsigned(r.sense.key), r.sense.asc, r.sense.ascq);
+        std::snprintf(s, sizeof s, ",\"sense\":\"%X/%02X/%02X\"", unsigned(t.sense.key), t.sense.asc, t.sense.ascq);
         sense_text = s;
     }
-    auto us = std::chrono::duration_cast<std::chrono::microseconds>(took).count();
+    char line[1200];
     std::snprintf(line, sizeof line,
                   "{\"seq\":%llu,\"nexus\":%llu,\"op\":\"%s\",\"cdb\":\"%s\",\"out\":%zu%s,\"in\":%zu,\"status\":%u%s,\"us\":%lld}",
-                  (unsigned long long)m_seq, (unsigned long long)c.nexus,
-                  std::string(sc::command_name(c.cdb)).c_str(), cdb_hex.c_str(), c.out.size(), data_text.c_str(),
-                  r.data_in_length, unsigned(r.status), sense_text.c_str(), (long long)us);
-    if (m_tracing) {
-        m_trace.emplace_back(line);
-        while (m_trace.size() > m_options.trace_limit) m_trace.pop_front();
-    }
-    if (m_trace_fd >= 0) {
-        std::string l = std::string(line) + "\n";
-        (void)!::write(m_trace_fd, l.data(), l.size());
-    }
+                  (unsigned long long)t.seq, (unsigned long long)t.nexus, std::string(sc::command_name(cdb)).c_str(),
+                  hex(cdb.data(), cdb.size()).c_str(), t.out, data_text.c_str(), t.in, unsigned(t.status),
+                  sense_text.c_str(), (long long)t.us);
+    return line;
 }
 
 Status Drive::insert(std::unique_ptr<media::VirtualDisc> disc) {
@@ -353,7 +372,9 @@ void Drive::set_tracing(bool on) {
 
 std::vector<std::string> Drive::trace(bool clear) {
     std::lock_guard lock(m_mutex);
-    std::vector<std::string> out(m_trace.begin(), m_trace.end());
+    std::vector<std::string> out;
+    out.reserve(m_trace.size());
+    for (const auto& t : m_trace) out.push_back(trace_line(t));
     if (clear) m_trace.clear();
     return out;
 }

@@ -6,6 +6,7 @@
 // write.cpp), dispatched from one opcode-keyed table (drive.cpp).
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -148,7 +149,19 @@ private:
     uint64_t m_not_ready_left = 0;
     uint16_t m_read_speed = 0xFFFF, m_write_speed = 0xFFFF;
     bool m_tracing;
-    std::deque<std::string> m_trace;
+    // One traced command, formatted as a JSON line only when read.
+    struct TraceRecord {
+        uint64_t seq = 0, nexus = 0;
+        std::array<uint8_t, 16> cdb{};
+        uint8_t cdb_length = 0;
+        size_t out = 0, in = 0;
+        std::vector<uint8_t> data;  // a parameter list of at most 256 bytes
+        sc::Status status = sc::Status::good;
+        sc::Sense sense;
+        int64_t us = 0;
+    };
+    static std::string trace_line(const TraceRecord& t);
+    std::deque<TraceRecord> m_trace;
     int m_trace_fd = -1;
     uint64_t m_seq = 0;
 };
