@@ -480,6 +480,10 @@ void UdfPart::fill_vds(uint32_t base, uint32_t index, std::byte* b) const {
             store_le32(m + 48, 0xFFFFFFFFu);  // no bitmap: the partition is read-only
             store_le32(m + 52, 32);           // allocation unit
             store_le16(m + 56, uint16_t(packet()));  // alignment unit: the packet, if any
+            // Duplicate Metadata Flag (2.2.10): the mirror holds the metadata
+            // file's bytes (both are filled by fill_meta), as 2.2.13 asks of a
+            // mirror when the flag is set; readers may then use either.
+            m[58] = std::byte{1};
             table += 64;
         }
         store_le32(b + 264, table);

@@ -239,5 +239,22 @@ TEST(UdfMetadataPartition, a_read_only_partition_records_no_bitmap) {
         ASSERT_EQ(load_regid(map + 4), "*UDF Metadata Partition");
         EXPECT_EQ(load_le32(map + 48), 0xFFFFFFFFu) << "no metadata bitmap file";
         EXPECT_EQ(load_le16(map + 56), packet ? packet : 1) << "alignment unit: the packet";
+        // Duplicate Metadata Flag set: the mirror file then holds the same
+        // bytes as the metadata file (2.2.13), which is what is checked here.
+        EXPECT_EQ(uint8_t(map[58]), 1u) << "duplicate metadata flag";
+        uint32_t part = load_le32(d.pd.data() + 188);
+        auto file_bytes = [&](uint32_t fe_rel) {
+            auto fe = read_blocks(path, part + fe_rel);
+            EXPECT_EQ(load_le16(fe.data()), 266) << "an extended file entry";
+            EXPECT_EQ(load_le16(fe.data() + 34) & 7, 0) << "short allocation descriptors";
+            uint32_t ea = load_le32(fe.data() + 208);
+            uint32_t len = load_le32(fe.data() + 216 + ea) & 0x3FFFFFFF, pos = load_le32(fe.data() + 216 + ea + 4);
+            auto bytes = read_blocks(path, part + pos, (len + block_size - 1) / block_size);
+            bytes.resize(len);
+            return bytes;
+        };
+        auto meta = file_bytes(load_le32(map + 40)), mirror = file_bytes(load_le32(map + 44));
+        EXPECT_FALSE(meta.empty());
+        EXPECT_TRUE(meta == mirror) << "the mirror is a copy of the metadata file";
     }
 }
