@@ -26,18 +26,7 @@ namespace {
 constexpr uint64_t k_block = 2048;
 
 Status write_all(int fd, const void* p, size_t n, uint64_t off) {
-    auto* c = static_cast<const char*>(p);
-    while (n > 0) {
-        ssize_t w = ::pwrite(fd, c, n, off_t(off));
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            return os_error("cannot write the virtual disc");
-        }
-        c += w;
-        n -= size_t(w);
-        off += uint64_t(w);
-    }
-    return {};
+    return mastering::pwrite_all(fd, p, n, off, "the virtual disc");
 }
 
 // toc.json replaced atomically: temp file, fsync, rename, fsync the directory.

@@ -53,19 +53,6 @@ media::Session make_session(uint32_t number, uint32_t start, uint32_t size) {
     return s;
 }
 
-Status write_all(int fd, const std::byte* p, size_t n, uint64_t off) {
-    while (n > 0) {
-        ssize_t w = ::pwrite(fd, p, n, off_t(off));
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            return os_error("cannot write the image");
-        }
-        p += w;
-        n -= size_t(w);
-        off += uint64_t(w);
-    }
-    return {};
-}
 
 WriteReport report_of(const ImageStream& s) {
     return {s.start_block(), s.block_count(), s.file_count(), s.directory_count(), s.new_data_blocks()};
@@ -217,7 +204,7 @@ Result<WriteReport> write_new_image(FileSystemImage& img, const std::string& pat
     Status st = stream->write_to(fd, uint64_t(first_session_lba) * block_bytes);
     if (!st.ok()) return fail(st.error());
     auto sb = stream->superblock(first_session_lba + stream->block_count());
-    st = write_all(fd, sb.data(), sb.size(), 0);
+    st = pwrite_all(fd, sb.data(), sb.size(), 0, "the image");
     if (!st.ok()) return fail(st.error());
     if (sync && ::fsync(fd) != 0) return fail(os_error("cannot sync " + tmp));
     ::close(fd);
@@ -278,9 +265,9 @@ Result<WriteReport> append_session(FileSystemImage& img, const std::string& path
                       ::pread(fd, old_anchor.data(), block_bytes, off_t(k_anchor_byte)) == ssize_t(block_bytes);
     has_anchor = has_anchor && udf::is_anchor(old_anchor, 256);
     auto restore = [&](Error e) -> Result<WriteReport> {
-        bool ok = write_all(fd, head.data(), size_t(got_head), 0).ok();
-        if (has_anchor) ok = write_all(fd, old_anchor.data(), block_bytes, k_anchor_byte).ok() && ok;
-        if (tail_len) ok = write_all(fd, tail.data(), size_t(got_tail), start_byte).ok() && ok;
+        bool ok = pwrite_all(fd, head.data(), size_t(got_head), 0, "the image").ok();
+        if (has_anchor) ok = pwrite_all(fd, old_anchor.data(), block_bytes, k_anchor_byte, "the image").ok() && ok;
+        if (tail_len) ok = pwrite_all(fd, tail.data(), size_t(got_tail), start_byte, "the image").ok() && ok;
         if (::ftruncate(fd, off_t(original_size)) != 0) ok = false;
         ::fsync(fd);
         ::close(fd);
@@ -313,9 +300,11 @@ Result<WriteReport> append_session(FileSystemImage& img, const std::string& path
     if (tail_len && ::ftruncate(fd, off_t(start_byte)) != 0) return restore(os_error("cannot write " + path));
     if (auto s = (*stream)->write_to(fd, start_byte); !s.ok()) return restore(s.error());
     if (::fsync(fd) != 0) return restore(os_error("cannot sync " + path));
-    if (auto s = write_all(fd, sb.data() + head_from, head_to - head_from, head_from); !s.ok()) return restore(s.error());
+    if (auto s = pwrite_all(fd, sb.data() + head_from, head_to - head_from, head_from, "the image"); !s.ok())
+        return restore(s.error());
     if (auto anchor = (*stream)->udf_image_anchor(); has_anchor && !anchor.empty())
-        if (auto s = write_all(fd, anchor.data(), anchor.size(), k_anchor_byte); !s.ok()) return restore(s.error());
+        if (auto s = pwrite_all(fd, anchor.data(), anchor.size(), k_anchor_byte, "the image"); !s.ok())
+            return restore(s.error());
     if (::fsync(fd) != 0) return restore(os_error("cannot sync " + path));
     ::close(fd);
     return report_of(**stream);

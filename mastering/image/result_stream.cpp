@@ -20,19 +20,6 @@ namespace mastering::image {
 namespace {
 constexpr uint32_t k_chunk_blocks = 512;  // 1 MiB per emission step
 
-Status write_all(int fd, const std::byte* p, size_t n, uint64_t off) {
-    while (n > 0) {
-        ssize_t w = ::pwrite(fd, p, n, off_t(off));
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            return os_error("cannot write the image");
-        }
-        p += w;
-        n -= size_t(w);
-        off += uint64_t(w);
-    }
-    return {};
-}
 }  // namespace
 
 ImageStream::ImageStream(std::unique_ptr<SessionLayout> layout) : m_layout(std::move(layout)) {
@@ -186,7 +173,7 @@ Status copy_host_file(const Content& c, int fd, uint64_t dst, const std::atomic<
                 if (buf.empty()) buf.resize(1 << 20);
                 w = ::pread(src, buf.data(), std::min(n, buf.size()), off_t(cur));
                 if (w < 0) return os_error("cannot read " + c.path);
-                if (w > 0) DM_TRY(write_all(fd, buf.data(), size_t(w), dst + cur));
+                if (w > 0) DM_TRY(pwrite_all(fd, buf.data(), size_t(w), dst + cur, "the image"));
             }
             if (w == 0) {
                 if (probe && cur == c.size) break;  // the expected end of the file
@@ -271,7 +258,7 @@ Status ImageStream::write_to(int fd, uint64_t base) {
             std::memset(slot.data() + c.size, 0, slot.size() - size_t(c.size));
             pos += slot.size();
         }
-        return write_all(fd, buf.data(), pos, jobs[t.first].dst);
+        return pwrite_all(fd, buf.data(), pos, jobs[t.first].dst, "the image");
     };
     std::mutex done_mutex;
     std::condition_variable done_cv;
@@ -319,7 +306,7 @@ Status ImageStream::write_to(int fd, uint64_t base) {
             uint32_t k = std::min(p.blocks - b, k_chunk_blocks);
             std::span<std::byte> chunk(buf.data(), size_t(k) * block_bytes);
             Status st = p.part->emit(p.tag, b, chunk);
-            if (st.ok()) st = write_all(fd, chunk.data(), chunk.size(), dst + uint64_t(b) * block_bytes);
+            if (st.ok()) st = pwrite_all(fd, chunk.data(), chunk.size(), dst + uint64_t(b) * block_bytes, "the image");
             if (!st.ok()) {
                 fail(st.error());
                 break;
