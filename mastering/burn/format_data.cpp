@@ -215,24 +215,30 @@ Status DiscFormatData::send_cue_sheet(uint32_t start, uint32_t blocks) {
     return {};
 }
 
+Status DiscFormatData::select_write_parameters(Profile p, uint8_t cd_write_type, uint8_t multisession, bool bufe) {
+    scsi::WriteParameters w;
+    w.multisession = multisession;
+    w.bufe = bufe;
+    if (is_cd(p)) {
+        w.write_type = cd_write_type;
+    } else {
+        w.write_type = 0;  // incremental
+        w.ls_v = true;
+        w.link_size = 16;
+        w.fixed_packet = true;
+        w.packet_size = 16;
+        w.track_mode = 5;
+    }
+    auto page = scsi::mode_sense10_reply(scsi::encode_write_parameters(w));
+    page[0] = page[1] = 0;
+    DM_TRY(m_rec.must(scsi::cdb::mode_select10(uint16_t(page.size())), Direction::out,
+                      std::span(reinterpret_cast<std::byte*>(page.data()), page.size())));
+    return {};
+}
+
 Status DiscFormatData::close_incomplete_session(const MediaInfo& m) {
     // An interrupted burn left an open track: close it as libburn does before appending.
-    if (is_cd(m.profile) || dvd_minus(m.profile)) {
-        scsi::WriteParameters w;
-        w.write_type = is_cd(m.profile) ? 1 : 0;
-        w.multisession = 3;
-        if (!is_cd(m.profile)) {
-            w.ls_v = true;
-            w.link_size = 16;
-            w.fixed_packet = true;
-            w.packet_size = 16;
-            w.track_mode = 5;
-        }
-        auto page = scsi::mode_sense10_reply(scsi::encode_write_parameters(w));
-        page[0] = page[1] = 0;
-        DM_TRY(m_rec.must(scsi::cdb::mode_select10(uint16_t(page.size())), Direction::out,
-                          std::span(reinterpret_cast<std::byte*>(page.data()), page.size())));
-    }
+    if (is_cd(m.profile) || dvd_minus(m.profile)) DM_TRY(select_write_parameters(m.profile, 1, 3, false));
     DM_TRY(m_rec.command(scsi::cdb::close_track_session(1, 0xFF)));
     DM_TRY(m_rec.must(scsi::cdb::close_track_session(2, 0), Direction::none, {}, std::chrono::minutes(10)));
     return {};
@@ -270,25 +276,8 @@ Result<WriteResult> DiscFormatData::write_blocks(const MediaInfo& m, uint32_t st
                                 std::span(reinterpret_cast<std::byte*>(d.data()), d.size()));
         }
     }
-    if (!m.overwritable && (is_cd(p) || dvd_minus(p))) {
-        scsi::WriteParameters w;
-        w.multisession = o.close_disc ? 0 : 3;
-        w.bufe = true;
-        if (is_cd(p)) {
-            w.write_type = o.session_at_once ? 2 : 1;  // SAO or TAO
-        } else {
-            w.write_type = 0;  // incremental
-            w.ls_v = true;
-            w.link_size = 16;
-            w.fixed_packet = true;
-            w.packet_size = 16;
-            w.track_mode = 5;
-        }
-        auto page = scsi::mode_sense10_reply(scsi::encode_write_parameters(w));
-        page[0] = page[1] = 0;
-        DM_TRY(m_rec.must(scsi::cdb::mode_select10(uint16_t(page.size())), Direction::out,
-                          std::span(reinterpret_cast<std::byte*>(page.data()), page.size())));
-    }
+    if (!m.overwritable && (is_cd(p) || dvd_minus(p)))
+        DM_TRY(select_write_parameters(p, o.session_at_once ? 2 : 1, o.close_disc ? 0 : 3, true));  // SAO or TAO
     (void)m_rec.command(scsi::cdb::prevent_allow(true));
     struct Unlock {
         DiscRecorder& r;

@@ -78,6 +78,10 @@ private:
     Status send_cue_sheet(uint32_t start, uint32_t blocks);
     Status prepare_overwritable(const MediaInfo& m);
     Status close_incomplete_session(const MediaInfo& m);
+    // MODE SELECT of the write parameters page (05h) for a CD (track- or
+    // session-at-once, `cd_write_type`) or a DVD-R/RW (incremental, fixed
+    // 16-block packets).
+    Status select_write_parameters(media::Profile p, uint8_t cd_write_type, uint8_t multisession, bool bufe);
     Result<WriteResult> write_blocks(const MediaInfo& m, uint32_t start, uint32_t blocks,
                                      const std::function<Status(uint64_t offset, std::span<std::byte>)>& produce,
                                      const std::vector<std::byte>* superblock, const WriteOptions& o,
