@@ -17,6 +17,21 @@ TEST(UdfDescriptors, crc_itu_t_check_value) {
     // CRC-16/XMODEM (ECMA-167 1/7.2.6: polynomial 0x1021, initial 0) of "123456789".
     const char* s = "123456789";
     EXPECT_EQ(crc_itu(reinterpret_cast<const std::byte*>(s), 9), 0x31C3);
+    // Eight bytes at a time, then one: the same as one bit at a time, for
+    // every length up to 100 and every start within a word.
+    std::vector<std::byte> buf(128);
+    for (size_t i = 0; i < buf.size(); ++i) buf[i] = std::byte(uint8_t(i * 37 + 11));
+    auto bitwise = [](const std::byte* p, size_t n) {
+        uint16_t crc = 0;
+        for (size_t i = 0; i < n; ++i) {
+            crc ^= uint16_t(uint16_t(p[i]) << 8);
+            for (int k = 0; k < 8; ++k) crc = uint16_t((crc & 0x8000) ? (crc << 1) ^ 0x1021 : crc << 1);
+        }
+        return crc;
+    };
+    for (size_t start = 0; start < 8; ++start)
+        for (size_t n = 0; n <= 100; ++n)
+            ASSERT_EQ(crc_itu(buf.data() + start, n), bitwise(buf.data() + start, n)) << start << " " << n;
 }
 
 TEST(UdfDescriptors, tag_checksum_crc_and_location_are_checked) {
