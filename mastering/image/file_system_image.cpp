@@ -17,16 +17,23 @@ FileSystemImage::FileSystemImage() : m_tree(std::make_shared<Tree>()) {
     r->mtime = r->atime = r->ctime = now();
 }
 
+namespace {
+// Reproducible builds' convention: SOURCE_DATE_EPOCH, decimal seconds.
+std::optional<int64_t> source_date_epoch() {
+    const char* e = std::getenv("SOURCE_DATE_EPOCH");
+    if (!e || !*e) return std::nullopt;
+    char* end = nullptr;
+    errno = 0;
+    long long v = std::strtoll(e, &end, 10);
+    if (errno != 0 || *end != 0 || v <= 0) return std::nullopt;
+    return int64_t(v);
+}
+}  // namespace
+
 int64_t FileSystemImage::now() const {
     if (m_options.now) return m_options.now;
-    // Reproducible builds' convention (genisoimage and xorriso follow it too):
-    // SOURCE_DATE_EPOCH, decimal seconds, replaces the current time.
-    if (const char* e = std::getenv("SOURCE_DATE_EPOCH"); e && *e) {
-        char* end = nullptr;
-        errno = 0;
-        long long v = std::strtoll(e, &end, 10);
-        if (errno == 0 && *end == 0 && v > 0) return int64_t(v);
-    }
+    // SOURCE_DATE_EPOCH replaces the current time (as with xorriso and genisoimage).
+    if (auto t = source_date_epoch()) return *t;
     return int64_t(std::time(nullptr));
 }
 
@@ -117,7 +124,10 @@ Result<FsType> FileSystemImage::import_specific_file_system(std::shared_ptr<medi
 
 Status FileSystemImage::add_tree(const std::string& host_dir, bool include_base_dir, std::string_view at) {
     Node* dir = DM_TRY(m_tree->make_dirs(at, now()));
-    return add_host_tree(*m_tree, dir, host_dir, include_base_dir);
+    // Reproducible: with SOURCE_DATE_EPOCH the access and change times, which
+    // reading or checking out the tree moves, are recorded as each file's
+    // mtime (xorriso does the same: -volume_date all_file_dates set_to_mtime).
+    return add_host_tree(*m_tree, dir, host_dir, include_base_dir, source_date_epoch().has_value());
 }
 
 namespace {

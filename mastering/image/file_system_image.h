@@ -90,8 +90,10 @@ private:
     FsType m_imported = FsType::none;
 };
 
-// Build the tree below `at` from a host directory (used by add_tree).
-Status add_host_tree(Tree& tree, Node* at, const std::string& host_dir, bool include_base_dir);
+// Build the tree below `at` from a host directory (used by add_tree);
+// `dates_from_mtime`: record every access and change time as the mtime.
+Status add_host_tree(Tree& tree, Node* at, const std::string& host_dir, bool include_base_dir,
+                     bool dates_from_mtime = false);
 // Populate the tree from a reader; existing items win (used by import).
 Status import_tree(Tree& tree, FileSystemReader& reader, std::shared_ptr<media::SectorSource> medium);
 

@@ -18,15 +18,16 @@ namespace {
 
 struct Walker {
     Tree& tree;
+    bool dates_from_mtime;  // reproducible: access and change times recorded as the mtime
     std::map<std::pair<uint64_t, uint64_t>, Content*> links;  // (dev, ino) of files with nlink > 1
 
-    static void set_attrs(Node* n, const struct stat& st) {
+    void set_attrs(Node* n, const struct stat& st) const {
         n->mode = st.st_mode;
         n->uid = st.st_uid;
         n->gid = st.st_gid;
         n->mtime = st.st_mtim.tv_sec;
-        n->atime = st.st_atim.tv_sec;
-        n->ctime = st.st_ctim.tv_sec;
+        n->atime = dates_from_mtime ? n->mtime : st.st_atim.tv_sec;
+        n->ctime = dates_from_mtime ? n->mtime : st.st_ctim.tv_sec;
     }
 
     Status fill(Node* n, int dirfd, const char* name, const std::string& path, const struct stat& st) {
@@ -115,7 +116,7 @@ struct Walker {
 
 }  // namespace
 
-Status add_host_tree(Tree& tree, Node* at, const std::string& host_dir, bool include_base_dir) {
+Status add_host_tree(Tree& tree, Node* at, const std::string& host_dir, bool include_base_dir, bool dates_from_mtime) {
     std::string dir = host_dir;
     while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
     struct stat st {};
@@ -123,7 +124,7 @@ Status add_host_tree(Tree& tree, Node* at, const std::string& host_dir, bool inc
     if (!S_ISDIR(st.st_mode)) return make_error(Errc::invalid_argument, dir + ": not a directory");
     int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) return os_error("cannot read the directory " + dir);
-    Walker w{tree, {}};
+    Walker w{tree, dates_from_mtime, {}};
     Node* target = at;
     if (include_base_dir) {
         std::string base = dir.substr(dir.rfind('/') + 1);
@@ -133,9 +134,9 @@ Status add_host_tree(Tree& tree, Node* at, const std::string& host_dir, bool inc
         }
         Node* old = tree.child(at, base);
         target = old && old->is_dir() ? old : tree.add(at, base, st.st_mode);
-        Walker::set_attrs(target, st);
+        w.set_attrs(target, st);
     } else if (!at->parent && at->children->empty()) {
-        Walker::set_attrs(at, st);  // a fresh image's root takes the source's attributes
+        w.set_attrs(at, st);  // a fresh image's root takes the source's attributes
     }
     return w.walk(fd, target, dir);
 }
