@@ -75,10 +75,13 @@ Status FileDataPart::read_small_host_file(const Content& c, std::span<std::byte>
         else got = size_t(sb.st_size);
     }
     ::close(fd);
-    if (st.ok() && got != c.size)
-        st = make_error(Errc::changed, c.path + ": the file changed size after it was added (" + std::to_string(c.size) +
-                                           " bytes then)");
+    if (st.ok() && got != c.size) st = size_changed(c);
     return st;
+}
+
+Error FileDataPart::size_changed(const Content& c) {
+    return make_error(Errc::changed,
+                      c.path + ": the file changed size after it was added (" + std::to_string(c.size) + " bytes then)");
 }
 
 namespace {

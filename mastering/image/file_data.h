@@ -38,6 +38,8 @@ public:
     // Reads the whole of a small host file into `out` (at least its size)
     // and checks that it still has the size it had when it was added.
     static Status read_small_host_file(const Content& c, std::span<std::byte> out);
+    // The error for a host file whose size is no longer the one it was added with.
+    static Error size_changed(const Content& c);
 
     uint64_t new_data_blocks() const { return m_new_blocks; }
     uint64_t files() const { return m_files; }

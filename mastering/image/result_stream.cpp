@@ -130,10 +130,7 @@ Status copy_host_file(const Content& c, int fd, uint64_t dst, const std::atomic<
         int fd;
         ~Closer() { ::close(fd); }
     } closer{src};
-    auto changed = [&] {
-        return make_error(Errc::changed, c.path + ": the file changed size after it was added (" +
-                                             std::to_string(c.size) + " bytes then)");
-    };
+    auto changed = [&] { return FileDataPart::size_changed(c); };
     // A file whose last block has room after its data is copied one byte
     // further: if that byte exists the file grew (saves an fstat per file).
     // Otherwise, and for sparse or large files, its size is checked.
