@@ -18,6 +18,7 @@
 // rounds, printed with the slowest and fastest; each ratio is the median of
 // the rounds' ratios.
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -228,8 +229,12 @@ private:
     double m_sync_seconds = 0;
 };
 
-// The loopback ceiling: one TCP stream over 127.0.0.1, 1 MiB writes and reads.
-double loopback_mbps(uint64_t total) {
+// The loopback ceiling: one TCP stream over 127.0.0.1, 1 MiB writes and
+// reads; the receiver drops what it reads or, with `into` set, writes it into
+// that (new) file, starting write-back as it goes, and makes it durable
+// (fdatasync) before the clock stops, as a burn's SYNCHRONIZE CACHE has the
+// target do: what a target that stores a burn on that file system can reach.
+double loopback_mbps(uint64_t total, const fs::path& into = {}) {
     int ls = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in a{};
     a.sin_family = AF_INET;
@@ -238,6 +243,11 @@ double loopback_mbps(uint64_t total) {
     if (::bind(ls, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(ls, 1) != 0 ||
         ::getsockname(ls, reinterpret_cast<sockaddr*>(&a), &len) != 0)
         throw std::runtime_error("loopback: cannot listen");
+    int file = -1;
+    if (!into.empty()) {
+        file = ::open(into.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (file < 0) throw std::runtime_error("loopback: cannot create " + into.string());
+    }
     std::thread sender([&] {
         int s = ::socket(AF_INET, SOCK_STREAM, 0);
         if (::connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return;
@@ -253,11 +263,27 @@ double loopback_mbps(uint64_t total) {
     std::vector<char> buf(1 << 20);
     auto t0 = Clock::now();
     uint64_t got = 0;
-    for (ssize_t n; (n = ::recv(c, buf.data(), buf.size(), 0)) > 0;) got += uint64_t(n);
+    bool stored = true;
+    for (ssize_t n; (n = ::recv(c, buf.data(), buf.size(), file >= 0 ? MSG_WAITALL : 0)) > 0;) {
+        if (file >= 0) {
+            if (::pwrite(file, buf.data(), size_t(n), off_t(got)) != n) stored = false;
+            // Write-back starts as the data come (every 8 MiB, no wait), so
+            // that little is left for the final flush.
+            if ((got + uint64_t(n)) / (8 << 20) != got / (8 << 20))
+                ::sync_file_range(file, off_t(got / (8 << 20) * (8 << 20)), 0, SYNC_FILE_RANGE_WRITE);
+        }
+        got += uint64_t(n);
+    }
+    if (file >= 0 && ::fdatasync(file) != 0) stored = false;
     double s = seconds_since(t0);
     sender.join();
     ::close(c);
     ::close(ls);
+    if (file >= 0) {
+        ::close(file);
+        fs::remove(into);
+        if (!stored) throw std::runtime_error("loopback: cannot write " + into.string());
+    }
     return double(got) / 1e6 / s;
 }
 
@@ -268,8 +294,10 @@ constexpr uint64_t loopback_bytes = uint64_t(2) << 30;
 struct Row {
     std::string what;
     Rates ours, tgt, loopback;
+    Rates storage;  // burns: the loopback stream into a file on the disc's file system, made durable
     double vs_tgt() const { return median_ratio(ours, tgt); }
     double vs_loopback() const { return median_ratio(ours, loopback); }
+    double vs_storage() const { return median_ratio(ours, storage); }
     static double median_ratio(const Rates& a, const Rates& b) {
         Rates r;
         for (size_t i = 0; i < a.v.size() && i < b.v.size(); ++i) r.v.push_back(a.v[i] / b.v[i]);
@@ -288,7 +316,7 @@ void timed(Rates& rates, const std::function<void()>& once, uint64_t bytes, pid_
 // `runs` rounds of: ours, tgtd, the loopback ceiling (the same bytes).
 Row measure(std::string what, const std::function<void()>& ours, pid_t ours_pid, const std::function<void()>& tgt,
             pid_t tgt_pid, uint64_t bytes, int runs) {
-    Row row{std::move(what), {}, {}, {}};
+    Row row{std::move(what), {}, {}, {}, {}};
     for (int i = 0; i < runs; ++i) {
         timed(row.ours, ours, bytes, ours_pid);
         timed(row.tgt, tgt, bytes, tgt_pid);
@@ -365,13 +393,17 @@ int main(int argc, char** argv) {
                     "median of %d runs [slowest-fastest]\n",
                     double(image_bytes) / 1e6, o.depth, o.runs);
 
-        fs::path tgt_blank = fs::path(o.work) / "tgt-blank.img";
         Tgtd tgt;
         if (!tgt.running()) throw std::runtime_error("tgtd: " + tgt.error());
         if (!tgt.add_target("iqn.2026-11.org.discmaster.bench:rom", image.string(), "cd"))
             throw std::runtime_error("tgtd: " + tgt.error());
 
-        TempDir dir{"iscsi-bench"};
+        // The burns' discs (and the storage ceiling's file) live under WORK:
+        // its file system is the one measured.
+        fs::path dir = fs::path(o.work) / "burns";
+        fs::remove_all(dir);
+        fs::create_directories(dir);
+        fs::path tgt_blank = dir / "tgt-blank.img";
         MasterDrive ours({"rom=" + image.string()});
         if (!ours.running()) throw std::runtime_error(ours.error());
         std::string url_ours = ours.url("rom"), url_tgt = tgt.url("iqn.2026-11.org.discmaster.bench:rom");
@@ -402,10 +434,14 @@ int main(int argc, char** argv) {
         uint64_t write_bytes = o.write_mb * 1000000 / (1 << 20) * (1 << 20);
         for (uint32_t chunk : {64u << 10, 1u << 20}) {
             if (!o.wants("write")) break;
-            Row row{"WRITE " + std::to_string(chunk >> 10) + " KiB (burn)", {}, {}, {}};
+            Row row{"WRITE " + std::to_string(chunk >> 10) + " KiB (burn)", {}, {}, {}, {}};
             Rates &r_ours = row.ours, &r_tgt = row.tgt;
             for (int run = 0; run < o.runs; ++run) {
                 fs::path vdisc = dir / ("burn" + std::to_string(chunk) + "-" + std::to_string(run) + ".vdisc");
+                // Each figure starts with nothing dirty on disk: none pays for
+                // the write-back of another (tgtd leaves its burn in the page
+                // cache, its SYNCHRONIZE CACHE returns at once).
+                ::sync();
                 {
                     MasterDrive burner({"burn=dvd+r:" + vdisc.string()});
                     if (!burner.running()) throw std::runtime_error(burner.error());
@@ -417,6 +453,7 @@ int main(int argc, char** argv) {
                     r_ours.sync += a.sync_seconds();
                 }
                 fs::remove_all(vdisc);
+                ::sync();
                 write_file(tgt_blank, "");  // an empty backing file: tgtd's blank DVD+R
                 std::string iqn = "iqn.2026-11.org.discmaster.bench:blank" + std::to_string(chunk) + "-" + std::to_string(run);
                 if (!tgt.add_target(iqn, tgt_blank.string(), "cd")) throw std::runtime_error("tgtd: " + tgt.error());
@@ -426,7 +463,9 @@ int main(int argc, char** argv) {
                 b.run(true, write_bytes, chunk, o.depth);
                 r_tgt.v.push_back(double(write_bytes) / 1e6 / seconds_since(t0));
                 r_tgt.sync += b.sync_seconds();
+                ::sync();
                 row.loopback.v.push_back(loopback_mbps(loopback_bytes));
+                row.storage.v.push_back(loopback_mbps(write_bytes, dir / "storage-ceiling.bin"));
             }
             rows.push_back(row);
         }
@@ -444,11 +483,16 @@ int main(int argc, char** argv) {
                         r.tgt.client_ms_per_gb());
         std::printf("loopback: one TCP stream over 127.0.0.1 (1 MiB writes, 2 GiB), measured in each round\n");
         for (const auto& r : rows)
+            if (!r.storage.v.empty())
+                std::printf("%s: loopback into a file + fdatasync (%s) %s MB/s: master-drive %.2fx of it\n",
+                            r.what.c_str(), dir.string().c_str(), range(r.storage).c_str(), r.vs_storage());
+        for (const auto& r : rows)
             if (r.ours.sync > 0 || r.tgt.sync > 0)
                 std::printf("%s: SYNCHRONIZE CACHE took %.0f ms on average with master-drive, %.0f ms with tgtd\n",
                             r.what.c_str(), r.ours.sync * 1e3 / double(r.ours.v.size()),
                             r.tgt.sync * 1e3 / double(r.tgt.v.size()));
         std::printf("goal: >= 1.50x tgtd and >= 0.70x the loopback ceiling\n");
+        fs::remove_all(dir);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "iscsi_bench: %s\n", e.what());
         return 1;

@@ -6,9 +6,6 @@
 #pragma once
 
 #include <cstddef>
-#include <sys/mman.h>
-#include <unistd.h>
-
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -32,19 +29,8 @@ class SharedFile {
 public:
     // `map_bytes`: how much of the file to map read-only (it may grow to
     // that size; 0: no mapping).
-    explicit SharedFile(int fd, uint64_t map_bytes = 0) : m_fd(fd) {
-        if (map_bytes) {
-            void* p = ::mmap(nullptr, map_bytes, PROT_READ, MAP_SHARED, fd, 0);
-            if (p != MAP_FAILED) {
-                m_map = static_cast<const std::byte*>(p);
-                m_map_bytes = map_bytes;
-            }
-        }
-    }
-    ~SharedFile() {
-        if (m_map) ::munmap(const_cast<std::byte*>(m_map), m_map_bytes);
-        if (m_fd >= 0) ::close(m_fd);
-    }
+    explicit SharedFile(int fd, uint64_t map_bytes = 0);
+    ~SharedFile();
     SharedFile(const SharedFile&) = delete;
     SharedFile& operator=(const SharedFile&) = delete;
     int fd() const { return m_fd; }

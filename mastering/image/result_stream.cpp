@@ -285,12 +285,14 @@ Status ImageStream::write_to(int fd, uint64_t base) {
     unsigned n = std::max(1u, std::min(4u, std::thread::hardware_concurrency()));
     std::vector<std::thread> pool;
     for (unsigned t = 0; t < n && t < tasks.size(); ++t) pool.emplace_back(worker);
+    // Joins the workers before their first error is read, and on any way out.
     struct Joiner {
         std::vector<std::thread>& pool;
-        ~Joiner() {
+        void join() {
             for (auto& t : pool)
                 if (t.joinable()) t.join();
         }
+        ~Joiner() { join(); }
     } joiner{pool};
     // The rest, in order, while the workers copy.
     std::vector<std::byte> buf(run_bytes);
@@ -331,7 +333,7 @@ Status ImageStream::write_to(int fd, uint64_t base) {
             lock.lock();
         }
     }
-    for (auto& t : pool) t.join();
+    joiner.join();
     if (first_error) return *first_error;
     if (ctx.cancelled) return make_error(Errc::cancelled, "cancelled");
     account(blocks_done.load() - reported);
