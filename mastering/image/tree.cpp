@@ -6,6 +6,15 @@ namespace mastering::image {
 
 namespace {
 bool less_name(const Node* a, const Node* b) { return a->name < b->name; }
+
+// The next component of `path` from `pos` (empty for "//" and a trailing
+// "/"); moves `pos` past it and its slash.
+std::string_view next_component(std::string_view path, size_t& pos) {
+    size_t slash = path.find('/', pos);
+    std::string_view part = path.substr(pos, slash == std::string_view::npos ? path.npos : slash - pos);
+    pos = slash == std::string_view::npos ? path.size() : slash + 1;
+    return part;
+}
 }  // namespace
 
 Tree::Tree() {
@@ -33,9 +42,7 @@ Node* Tree::lookup(std::string_view path) const {
     Node* cur = m_root;
     size_t pos = 0;
     while (pos < path.size()) {
-        size_t slash = path.find('/', pos);
-        std::string_view part = path.substr(pos, slash == std::string_view::npos ? path.npos : slash - pos);
-        pos = slash == std::string_view::npos ? path.size() : slash + 1;
+        std::string_view part = next_component(path, pos);
         if (part.empty() || part == ".") continue;
         if (part == "..") { cur = cur->parent ? cur->parent : cur; continue; }
         cur = child(cur, part);
@@ -53,25 +60,26 @@ std::string Tree::path_of(const Node* n) {
     return out;
 }
 
-Node* Tree::add(Node* dir, std::string_view name, uint32_t mode) {
-    DM_VERIFY(dir && dir->children);
-    if (Node* old = child(dir, name)) remove(old);
+Node* Tree::new_node(Node* dir, std::string_view name, uint32_t mode) {
     Node* n = &m_nodes.emplace_back();
     n->name = std::string(name);
     n->parent = dir;
     n->mode = mode;
     if (S_ISDIR(mode)) n->children = &m_child_lists.emplace_back();
+    return n;
+}
+
+Node* Tree::add(Node* dir, std::string_view name, uint32_t mode) {
+    DM_VERIFY(dir && dir->children);
+    if (Node* old = child(dir, name)) remove(old);
+    Node* n = new_node(dir, name, mode);
     auto& v = *dir->children;
     v.insert(std::lower_bound(v.begin(), v.end(), n, less_name), n);
     return n;
 }
 
 Node* Tree::append_unsorted(Node* dir, std::string_view name, uint32_t mode) {
-    Node* n = &m_nodes.emplace_back();
-    n->name = std::string(name);
-    n->parent = dir;
-    n->mode = mode;
-    if (S_ISDIR(mode)) n->children = &m_child_lists.emplace_back();
+    Node* n = new_node(dir, name, mode);
     dir->children->push_back(n);
     return n;
 }
@@ -84,9 +92,7 @@ Result<Node*> Tree::make_dirs(std::string_view path, int64_t now) {
     Node* cur = m_root;
     size_t pos = 0;
     while (pos < path.size()) {
-        size_t slash = path.find('/', pos);
-        std::string_view part = path.substr(pos, slash == std::string_view::npos ? path.npos : slash - pos);
-        pos = slash == std::string_view::npos ? path.size() : slash + 1;
+        std::string_view part = next_component(path, pos);
         if (part.empty() || part == ".") continue;
         DM_TRY(check_name(part));
         Node* next = child(cur, part);

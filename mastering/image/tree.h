@@ -104,6 +104,9 @@ public:
     size_t node_count() const { return m_nodes.size(); }
 
 private:
+    // A node named `name` below `dir` (not yet in its children).
+    Node* new_node(Node* dir, std::string_view name, uint32_t mode);
+
     std::deque<Node> m_nodes;
     std::deque<std::vector<Node*>> m_child_lists;
     std::deque<Content> m_contents;
