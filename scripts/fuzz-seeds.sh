@@ -24,7 +24,9 @@ fi
 
 # udf_reader: mkudffs volumes (plain, VAT, sparable), master-image UDF of
 # every revision, a bridge, and an appended session.
-d=$out/udf_reader; mkdir -p "$d"
+# Made afresh each time: the conversion below renames what it converts, and
+# a second run would convert the first run's sparse files again.
+d=$out/udf_reader; rm -rf "$d"; mkdir -p "$d"
 if command -v mkudffs >/dev/null; then
   for spec in "hd 2.01" "cdr 1.50" "bdr 2.50" "cdrw 1.50" "dvdrw 2.01"; do
     set -- $spec

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -57,6 +58,12 @@ constexpr BothEndian32 load_both32(const std::byte* p) { return {load_le32(p), l
 // Spans over text for writing fixed-width, space-padded string fields.
 inline std::span<const std::byte> as_bytes(std::string_view s) {
     return {reinterpret_cast<const std::byte*>(s.data()), s.size()};
+}
+
+// Whether every byte is zero: the first is, and each equals the next (one
+// memcmp of the span against itself shifted by one, which libc vectorizes).
+inline bool all_zero(Bytes b) {
+    return b.empty() || (b[0] == std::byte{0} && std::memcmp(b.data(), b.data() + 1, b.size() - 1) == 0);
 }
 
 }  // namespace mastering::codec

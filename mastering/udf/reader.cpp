@@ -426,11 +426,8 @@ private:
             uint64_t from = end > chunk ? end - chunk : 0;
             auto span = std::span(buf.data(), size_t(end - from) * block_size);
             if (m_m.read_blocks(from, span).ok()) {
-                for (uint64_t l = end; l > from; --l) {
-                    const std::byte* b = buf.data() + (l - 1 - from) * block_size;
-                    for (size_t i = 0; i < block_size; ++i)
-                        if (b[i] != std::byte{0}) return l - 1;
-                }
+                for (uint64_t l = end; l > from; --l)
+                    if (!codec::all_zero(std::span(buf.data() + (l - 1 - from) * block_size, block_size))) return l - 1;
             }
             end = from;
         }

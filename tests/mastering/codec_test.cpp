@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
+#include <vector>
 
 #include "mastering/codec/bytes.h"
 #include "mastering/codec/cursor.h"
@@ -34,6 +36,21 @@ TEST(Bytes, widths) {
     store_be64(b.data(), 0x1122334455667788ull);
     EXPECT_EQ(load_be64(b.data()), 0x1122334455667788ull);
     EXPECT_EQ(u8(b[0]), 0x11);
+}
+
+TEST(Bytes, all_zero_finds_one_set_bit_anywhere) {
+    EXPECT_TRUE(all_zero({}));
+    for (size_t n : {size_t(1), size_t(2), size_t(7), size_t(2048)}) {
+        std::vector<std::byte> b(n);
+        EXPECT_TRUE(all_zero(b)) << n;
+        for (size_t i = 0; i < n; ++i) {
+            b[i] = std::byte{0x80};
+            EXPECT_FALSE(all_zero(b)) << n << " " << i;
+            b[i] = std::byte{0};
+        }
+        std::fill(b.begin(), b.end(), std::byte{1});  // equal neighbours, none zero
+        EXPECT_FALSE(all_zero(b)) << n;
+    }
 }
 
 TEST(ByteCursor, short_input_is_an_error_not_ub) {
