@@ -139,6 +139,7 @@ std::string check_invariants(const DiscModel& m) {
         if (m.formatted && m.formatted_blocks > m.capacity) return "formatted beyond the capacity";
         return "";
     }
+    if (m.sessions.empty()) return "a sequential disc without a session (even a blank one has its empty session)";
     if (m.pow && m.medium != Profile::bd_r) return "pseudo-overwrite on a medium other than BD-R";
     if (m.pow_replaced > m.pow_spare) return "more replacement blocks used than the spare area holds";
     uint32_t prev_end = 0, number = 0;

@@ -121,6 +121,7 @@ sc::DiscInformation disc_information(const DiscModel& m) {
     }
     d.disc_status = m.finalized ? 2 : m.blank() ? 0 : 1;
     d.sessions = uint16_t(m.sessions.size());
+    if (m.sessions.empty()) return d;  // not a state the drive leaves a disc in (check_invariants)
     const auto& last = m.sessions.back();
     d.last_session_state = m.finalized ? 3 : last.closed ? 3 : last.tracks.empty() ? 0 : 1;
     bool damaged = std::any_of(last.tracks.begin(), last.tracks.end(), [](const auto& t) { return t.damaged; });

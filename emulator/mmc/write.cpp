@@ -220,8 +220,11 @@ CommandReply Handlers::close_track_session(Drive& d, Ctx& c) {
             close_session(m, finalize);
         }
     } else {  // 4, 5, 6: close and finalize
-        if (s && !s->tracks.empty()) close_session(m, true);
-        else close_session(m, true);
+        // A blank disc has nothing to finalize: it stays blank (finalizing
+        // it dropped its one empty session and left a complete disc with no
+        // session at all).
+        if (m.blank()) return Drive::check(sense::command_sequence_error);
+        close_session(m, true);
     }
     d.m_sao_leadout.reset();
     if (!d.m_disc->sync().ok()) return Drive::check(sense::session_fixation_error);

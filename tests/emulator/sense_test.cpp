@@ -162,6 +162,21 @@ TEST(DriveSense, reservations_and_track_rules) {
     cd.settle();
     expect_sense(cd.cmd(sc::cdb::close_track_session(1, 5)), sense::invalid_field_in_cdb, "close a track that does not exist");
     expect_sense(cd.cmd(sc::cdb::close_track_session(3, 0)), sense::invalid_field_in_cdb, "reserved close function");
+    // Finalizing a blank disc is refused and leaves it blank (it used to
+    // leave a complete disc with no session, whose DISC INFORMATION read
+    // past the end of the session list: found by fuzz_mmc_drive).
+    for (Profile p : {Profile::cd_r, Profile::dvd_plus_r, Profile::dvd_r, Profile::bd_r}) {
+        Host blank(p, 100000);
+        blank.settle();
+        for (uint8_t function : {4, 5, 6}) {
+            expect_sense(blank.cmd(sc::cdb::close_track_session(function, 0)), sense::command_sequence_error,
+                         "finalize a blank disc");
+            EXPECT_EQ(blank.drive().check_medium_invariants(), "") << int(function);
+            auto di = blank.disc_info();
+            EXPECT_EQ(di.disc_status, 0) << "still blank, function " << int(function);
+            EXPECT_EQ(di.sessions, 1) << "its one empty session";
+        }
+    }
 }
 
 TEST(DriveSense, overwritable_media) {
