@@ -243,6 +243,10 @@ Result<DiscModel> disc_model_from_json(const json& j) {
             }
             m.sessions.push_back(std::move(s));
         }
+        // A state no medium can be in (an edited or damaged file) is refused
+        // here, not left for the drive's commands to trip over.
+        if (auto broken = check_invariants(m); !broken.empty())
+            return mastering::make_error(mastering::Errc::corrupt, "toc.json: " + broken);
         return m;
     } catch (const json::exception& e) {
         return mastering::make_error(mastering::Errc::corrupt, std::string("toc.json: ") + e.what());

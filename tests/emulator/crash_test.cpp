@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <functional>
 #include <random>
 
 #include "emulator/media/disc_model.h"
@@ -156,4 +157,31 @@ TEST(DriveCrash, kill9_keeps_every_acknowledged_sector) {
         }
     }
     EXPECT_GE(trials, 50);
+}
+
+// A toc.json that describes no possible medium (edited, or damaged outside
+// the drive) is refused with a clear error when the disc is opened.
+TEST(VirtualDisc, a_toc_no_medium_could_have_is_refused_on_open) {
+    TempDir dir;
+    std::string path = (dir / "d.vdisc").string();
+    {
+        auto disc = emulator::media::VirtualDisc::create_blank(path, Profile::cd_r, 100000);
+        ASSERT_TRUE(disc.ok()) << disc.error().message;
+    }
+    std::string good = read_file(fs::path(path) / "toc.json");
+    ASSERT_TRUE(emulator::media::VirtualDisc::open(path).ok());
+    auto with = [&](const std::function<void(nlohmann::json&)>& edit) {
+        auto j = nlohmann::json::parse(good);
+        edit(j);
+        write_file(fs::path(path) / "toc.json", j.dump());
+        auto disc = emulator::media::VirtualDisc::open(path);
+        return disc.ok() ? std::string("opened") : disc.error().message;
+    };
+    EXPECT_NE(with([](auto& j) { j["sessions"] = nlohmann::json::array(); }).find("without a session"), std::string::npos);
+    EXPECT_NE(with([](auto& j) { j["sessions"][0]["number"] = 2; }).find("sessions out of order"), std::string::npos);
+    EXPECT_NE(with([](auto& j) {
+                  j["sessions"][0]["closed"] = true;
+              }).find("a closed session without tracks"),
+              std::string::npos);
+    EXPECT_EQ(with([](auto&) {}), "opened");
 }
