@@ -304,18 +304,18 @@ CommandReply Handlers::blank(Drive& d, Ctx& c) {
         if (!d.m_disc->discard_data().ok()) return Drive::check(sense::write_error);
         break;
     }
-    case 5: {  // unclose the last session
-        if (m.profile == P::dvd_rw_ro) return Drive::check(sense::invalid_field_in_cdb);
-        if (!m.sessions.empty() && m.sessions.back().tracks.empty()) m.sessions.pop_back();
-        if (m.sessions.empty()) return Drive::check(sense::command_sequence_error);
-        m.finalized = false;
-        m.sessions.back().closed = false;
-        break;
-    }
+    case 5:    // unclose the last session
     case 6: {  // erase the last session
         if (m.profile == P::dvd_rw_ro) return Drive::check(sense::invalid_field_in_cdb);
-        if (!m.sessions.empty() && m.sessions.back().tracks.empty()) m.sessions.pop_back();
-        if (m.sessions.empty()) return Drive::check(sense::command_sequence_error);
+        // The last recorded session, behind the empty one an appendable disc
+        // ends with; none (a blank disc): refused, and nothing changes.
+        if (m.blank()) return Drive::check(sense::command_sequence_error);
+        if (m.sessions.back().tracks.empty()) m.sessions.pop_back();
+        if (type == 5) {
+            m.finalized = false;
+            m.sessions.back().closed = false;
+            break;
+        }
         uint32_t start = m.sessions.back().tracks.empty() ? m.sessions.back().start : m.sessions.back().tracks.front().start;
         uint32_t number = m.sessions.back().number;
         m.sessions.back() = {number, false, start, {}};

@@ -177,6 +177,20 @@ TEST(DriveSense, reservations_and_track_rules) {
             EXPECT_EQ(di.sessions, 1) << "its one empty session";
         }
     }
+    // So is unclosing or erasing the last session of a blank rewritable disc
+    // (BLANK 5 and 6): the empty session stays (it was dropped before the
+    // refusal; fuzz_mmc_drive found the disc left with none).
+    for (Profile p : {Profile::cd_rw, Profile::dvd_rw}) {
+        Host rw(p, 100000);
+        rw.settle();
+        for (uint8_t type : {5, 6}) {
+            expect_sense(rw.cmd(sc::cdb::blank(type)), sense::command_sequence_error, "unclose or erase on a blank disc");
+            EXPECT_EQ(rw.drive().check_medium_invariants(), "") << int(type);
+            auto di = rw.disc_info();
+            EXPECT_EQ(di.disc_status, 0) << "still blank, type " << int(type);
+            EXPECT_EQ(di.sessions, 1) << "its one empty session";
+        }
+    }
 }
 
 TEST(DriveSense, overwritable_media) {
