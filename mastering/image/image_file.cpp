@@ -53,7 +53,6 @@ media::Session make_session(uint32_t number, uint32_t start, uint32_t size) {
     return s;
 }
 
-
 WriteReport report_of(const ImageStream& s) {
     return {s.start_block(), s.block_count(), s.file_count(), s.directory_count(), s.new_data_blocks()};
 }

@@ -19,7 +19,6 @@ namespace mastering::image {
 
 namespace {
 constexpr uint32_t k_chunk_blocks = 512;  // 1 MiB per emission step
-
 }  // namespace
 
 ImageStream::ImageStream(std::unique_ptr<SessionLayout> layout) : m_layout(std::move(layout)) {

@@ -23,6 +23,15 @@ std::string toc_json(Host& h) {
     return s + (t.next_writable ? std::to_string(*t.next_writable) : "-");
 }
 
+// After a refused command: the disc obeys its rules and is still blank, with
+// the one empty session a blank disc has.
+void expect_still_blank(Host& h, const std::string& what) {
+    EXPECT_EQ(h.drive().check_medium_invariants(), "") << what;
+    auto di = h.disc_info();
+    EXPECT_EQ(di.disc_status, 0) << "still blank: " << what;
+    EXPECT_EQ(di.sessions, 1) << "its one empty session: " << what;
+}
+
 }  // namespace
 
 TEST(DriveSense, unit_attentions) {
@@ -171,10 +180,7 @@ TEST(DriveSense, reservations_and_track_rules) {
         for (uint8_t function : {4, 5, 6}) {
             expect_sense(blank.cmd(sc::cdb::close_track_session(function, 0)), sense::command_sequence_error,
                          "finalize a blank disc");
-            EXPECT_EQ(blank.drive().check_medium_invariants(), "") << int(function);
-            auto di = blank.disc_info();
-            EXPECT_EQ(di.disc_status, 0) << "still blank, function " << int(function);
-            EXPECT_EQ(di.sessions, 1) << "its one empty session";
+            expect_still_blank(blank, "close function " + std::to_string(function));
         }
     }
     // So is unclosing or erasing the last session of a blank rewritable disc
@@ -185,10 +191,7 @@ TEST(DriveSense, reservations_and_track_rules) {
         rw.settle();
         for (uint8_t type : {5, 6}) {
             expect_sense(rw.cmd(sc::cdb::blank(type)), sense::command_sequence_error, "unclose or erase on a blank disc");
-            EXPECT_EQ(rw.drive().check_medium_invariants(), "") << int(type);
-            auto di = rw.disc_info();
-            EXPECT_EQ(di.disc_status, 0) << "still blank, type " << int(type);
-            EXPECT_EQ(di.sessions, 1) << "its one empty session";
+            expect_still_blank(rw, "blank type " + std::to_string(type));
         }
     }
 }
