@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "mastering/image/image_file.h"
+#include "mastering/os/file.h"
 
 namespace emulator::media {
 
@@ -31,7 +32,7 @@ Status save_json(const std::string& dir, const DiscModel& m, bool durable = true
     std::string text = to_json(m).dump(2) + "\n";
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) return os_error("cannot write " + tmp);
-    Status st = mastering::pwrite_all(fd, text.data(), text.size(), 0, "the virtual disc");
+    Status st = mastering::os::pwrite_all(fd, text.data(), text.size(), 0, "the virtual disc");
     if (st.ok() && durable && ::fsync(fd) != 0) st = os_error("cannot sync " + tmp);
     ::close(fd);
     if (!st.ok()) return st;
@@ -196,7 +197,7 @@ std::optional<FileRange> VirtualDisc::file_range(uint64_t lba, size_t bytes) con
 
 Status VirtualDisc::write(uint64_t lba, std::span<const std::byte> data) {
     if (m_image_only) return make_error(Errc::invalid_argument, m_dir + ": a plain image is served read-only");
-    DM_TRY(mastering::pwrite_all(m_data_fd, data.data(), data.size(), lba * k_block, "the virtual disc"));
+    DM_TRY(mastering::os::pwrite_all(m_data_fd, data.data(), data.size(), lba * k_block, "the virtual disc"));
     m_data_size = std::max<uint64_t>(m_data_size, lba * k_block + data.size());
     // Start the write-back of what a burn wrote (every 8 MiB, without
     // waiting for it): SYNCHRONIZE CACHE then finds most of it on disk and

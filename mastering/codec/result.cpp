@@ -1,7 +1,5 @@
 #include "mastering/codec/result.h"
 
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstring>
 
@@ -33,21 +31,6 @@ Error os_error(std::string_view what, int err) {
     else if (err == EINVAL) code = Errc::invalid_argument;
     else if (err == ENOMEDIUM) code = Errc::no_medium;
     return Error{code, std::string(what) + ": " + std::strerror(err)};
-}
-
-Status pwrite_all(int fd, const void* p, size_t n, uint64_t offset, std::string_view what) {
-    auto* c = static_cast<const char*>(p);
-    while (n > 0) {
-        ssize_t w = ::pwrite(fd, c, n, off_t(offset));
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            return os_error("cannot write " + std::string(what));
-        }
-        c += w;
-        n -= size_t(w);
-        offset += uint64_t(w);
-    }
-    return {};
 }
 
 }  // namespace mastering

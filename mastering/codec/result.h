@@ -102,10 +102,6 @@ private:
 
 using Status = Result<void>;
 
-// All `n` bytes written at byte `offset` of `fd` (pwrite, resumed after a
-// short write or EINTR); `what` names the file in the error.
-Status pwrite_all(int fd, const void* p, size_t n, uint64_t offset, std::string_view what);
-
 }  // namespace mastering
 
 // DM_TRY(expr): evaluate a Result; on error return it from the enclosing

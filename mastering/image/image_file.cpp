@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "mastering/iso9660/structures.h"
+#include "mastering/os/file.h"
 #include "mastering/udf/descriptors.h"
 #include "mastering/udf/reader.h"
 
@@ -203,7 +204,7 @@ Result<WriteReport> write_new_image(FileSystemImage& img, const std::string& pat
     Status st = stream->write_to(fd, uint64_t(first_session_lba) * block_bytes);
     if (!st.ok()) return fail(st.error());
     auto sb = stream->superblock(first_session_lba + stream->block_count());
-    st = pwrite_all(fd, sb.data(), sb.size(), 0, "the image");
+    st = os::pwrite_all(fd, sb.data(), sb.size(), 0, "the image");
     if (!st.ok()) return fail(st.error());
     if (sync && ::fsync(fd) != 0) return fail(os_error("cannot sync " + tmp));
     ::close(fd);
@@ -264,9 +265,9 @@ Result<WriteReport> append_session(FileSystemImage& img, const std::string& path
                       ::pread(fd, old_anchor.data(), block_bytes, off_t(k_anchor_byte)) == ssize_t(block_bytes);
     has_anchor = has_anchor && udf::is_anchor(old_anchor, 256);
     auto restore = [&](Error e) -> Result<WriteReport> {
-        bool ok = pwrite_all(fd, head.data(), size_t(got_head), 0, "the image").ok();
-        if (has_anchor) ok = pwrite_all(fd, old_anchor.data(), block_bytes, k_anchor_byte, "the image").ok() && ok;
-        if (tail_len) ok = pwrite_all(fd, tail.data(), size_t(got_tail), start_byte, "the image").ok() && ok;
+        bool ok = os::pwrite_all(fd, head.data(), size_t(got_head), 0, "the image").ok();
+        if (has_anchor) ok = os::pwrite_all(fd, old_anchor.data(), block_bytes, k_anchor_byte, "the image").ok() && ok;
+        if (tail_len) ok = os::pwrite_all(fd, tail.data(), size_t(got_tail), start_byte, "the image").ok() && ok;
         if (::ftruncate(fd, off_t(original_size)) != 0) ok = false;
         ::fsync(fd);
         ::close(fd);
@@ -299,10 +300,10 @@ Result<WriteReport> append_session(FileSystemImage& img, const std::string& path
     if (tail_len && ::ftruncate(fd, off_t(start_byte)) != 0) return restore(os_error("cannot write " + path));
     if (auto s = (*stream)->write_to(fd, start_byte); !s.ok()) return restore(s.error());
     if (::fsync(fd) != 0) return restore(os_error("cannot sync " + path));
-    if (auto s = pwrite_all(fd, sb.data() + head_from, head_to - head_from, head_from, "the image"); !s.ok())
+    if (auto s = os::pwrite_all(fd, sb.data() + head_from, head_to - head_from, head_from, "the image"); !s.ok())
         return restore(s.error());
     if (auto anchor = (*stream)->udf_image_anchor(); has_anchor && !anchor.empty())
-        if (auto s = pwrite_all(fd, anchor.data(), anchor.size(), k_anchor_byte, "the image"); !s.ok())
+        if (auto s = os::pwrite_all(fd, anchor.data(), anchor.size(), k_anchor_byte, "the image"); !s.ok())
             return restore(s.error());
     if (::fsync(fd) != 0) return restore(os_error("cannot sync " + path));
     ::close(fd);

@@ -14,6 +14,7 @@
 #include <cstring>
 
 #include "mastering/image/session_layout.h"
+#include "mastering/os/file.h"
 
 namespace mastering::image {
 
@@ -169,7 +170,7 @@ Status copy_host_file(const Content& c, int fd, uint64_t dst, const std::atomic<
                 if (buf.empty()) buf.resize(1 << 20);
                 w = ::pread(src, buf.data(), std::min(n, buf.size()), off_t(cur));
                 if (w < 0) return os_error("cannot read " + c.path);
-                if (w > 0) DM_TRY(pwrite_all(fd, buf.data(), size_t(w), dst + cur, "the image"));
+                if (w > 0) DM_TRY(os::pwrite_all(fd, buf.data(), size_t(w), dst + cur, "the image"));
             }
             if (w == 0) {
                 if (probe && cur == c.size) break;  // the expected end of the file
@@ -254,7 +255,7 @@ Status ImageStream::write_to(int fd, uint64_t base) {
             std::memset(slot.data() + c.size, 0, slot.size() - size_t(c.size));
             pos += slot.size();
         }
-        return pwrite_all(fd, buf.data(), pos, jobs[t.first].dst, "the image");
+        return os::pwrite_all(fd, buf.data(), pos, jobs[t.first].dst, "the image");
     };
     std::mutex done_mutex;
     std::condition_variable done_cv;
@@ -304,7 +305,7 @@ Status ImageStream::write_to(int fd, uint64_t base) {
             uint32_t k = std::min(p.blocks - b, k_chunk_blocks);
             std::span<std::byte> chunk(buf.data(), size_t(k) * block_bytes);
             Status st = p.part->emit(p.tag, b, chunk);
-            if (st.ok()) st = pwrite_all(fd, chunk.data(), chunk.size(), dst + uint64_t(b) * block_bytes, "the image");
+            if (st.ok()) st = os::pwrite_all(fd, chunk.data(), chunk.size(), dst + uint64_t(b) * block_bytes, "the image");
             if (!st.ok()) {
                 fail(st.error());
                 break;
