@@ -16,8 +16,8 @@ namespace dmfuse {
 using mastering::Errc;
 using mastering::make_error;
 using mastering::Result;
-using mastering::image::NodeAttr;
-using mastering::image::NodeType;
+using mastering::model::NodeAttr;
+using mastering::model::NodeType;
 
 namespace {
 
@@ -26,7 +26,7 @@ constexpr double k_timeout = 3600.0;  // the disc does not change under us: cach
 struct stat to_stat(uint64_t ino, const NodeAttr& a) {
     struct stat st {};
     st.st_ino = ino;
-    st.st_mode = mastering::image::posix_type_bits(a.type) | (a.mode & 07777);
+    st.st_mode = mastering::model::posix_type_bits(a.type) | (a.mode & 07777);
     st.st_nlink = std::max<uint32_t>(a.nlink, 1);
     st.st_uid = a.uid;
     st.st_gid = a.gid;
@@ -161,7 +161,7 @@ void reply_directory(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, boo
             const auto& child = entries[size_t(i - 2)];
             name = child.name;
             e.attr.st_ino = child.ino;
-            e.attr.st_mode = mastering::image::posix_type_bits(child.type);
+            e.attr.st_mode = mastering::model::posix_type_bits(child.type);
             if (plus) {
                 auto n = fs.node(child.ino);
                 if (!n.ok()) return (void)fuse_reply_err(req, errno_for(n.error()));
@@ -225,7 +225,7 @@ void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size) 
 
 }  // namespace
 
-ReadOnlyFs::ReadOnlyFs(std::unique_ptr<mastering::image::FileSystemReader> reader, std::string fsname)
+ReadOnlyFs::ReadOnlyFs(std::unique_ptr<mastering::model::FileSystemReader> reader, std::string fsname)
     : m_reader(std::move(reader)), m_fsname(std::move(fsname)) {
     auto root = m_reader->root();
     Node n;

@@ -1,5 +1,5 @@
 // A read-only FUSE file system (libfuse3 low-level API) over one file system
-// reader of one session (mastering/image/fs_reader.h): stable inode numbers
+// reader of one session (mastering/model/fs_reader.h): stable inode numbers
 // from the reader's node ids (hard links share one inode through their file
 // id), directory listings cached with a bounded size and looked up by name in
 // constant time (readdirplus hands the kernel each entry's attributes with
@@ -16,7 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "mastering/image/fs_reader.h"
+#include "mastering/model/fs_reader.h"
 
 namespace dmfuse {
 
@@ -30,14 +30,14 @@ struct MountOptions {
 
 class ReadOnlyFs {
 public:
-    explicit ReadOnlyFs(std::unique_ptr<mastering::image::FileSystemReader> reader, std::string fsname);
+    explicit ReadOnlyFs(std::unique_ptr<mastering::model::FileSystemReader> reader, std::string fsname);
     // Mounts and serves until unmounted (fusermount3 -u, SIGTERM, SIGINT).
     // Returns the process exit status.
     int run(const MountOptions& options);
 
     // The operations, callable without a kernel (tests) and from the FUSE callbacks.
     struct Node {
-        mastering::image::NodeAttr attr;
+        mastering::model::NodeAttr attr;
         uint64_t parent = 1;
     };
     static constexpr uint64_t root_ino = 1;
@@ -46,7 +46,7 @@ public:
     struct Child {
         std::string name;
         uint64_t ino;
-        mastering::image::NodeType type;
+        mastering::model::NodeType type;
     };
     using Children = std::vector<Child>;
     // The entries of a directory in on-disc order; shared with the cache, not
@@ -68,10 +68,10 @@ private:
         std::unordered_map<std::string, size_t> by_name;
         std::list<uint64_t>::iterator lru;
     };
-    uint64_t inode_for(const mastering::image::NodeAttr& attr, uint64_t parent);
+    uint64_t inode_for(const mastering::model::NodeAttr& attr, uint64_t parent);
     mastering::Result<std::shared_ptr<Listing>> listing(uint64_t dir);
 
-    std::unique_ptr<mastering::image::FileSystemReader> m_reader;
+    std::unique_ptr<mastering::model::FileSystemReader> m_reader;
     std::string m_fsname;
     std::mutex m_mutex;  // the reader and the tables
     std::vector<Node> m_nodes;  // inode - 1

@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "mastering/burn/burn_tree.h"
-#include "mastering/udf/descriptors.h"
+#include "mastering/image/file_system_image.h"
 #include "tools/common/cli.h"
 
 using namespace mastering;
@@ -109,12 +109,12 @@ int main(int argc, char** argv) {
             req.volume_name = volume;
             req.write = o;
             if (!fs.empty()) {
-                auto mask = image::fs_mask_from_names(fs);
+                auto mask = model::fs_mask_from_names(fs);
                 if (!mask.ok()) return fail(mask.error());
                 req.file_systems = *mask;
             }
             if (!udf_revision.empty()) {
-                auto rev = udf::parse_revision(udf_revision);
+                auto rev = image::parse_udf_revision(udf_revision);
                 if (!rev.ok()) return fail(rev.error());
                 req.udf_revision = *rev;
             }
@@ -127,7 +127,7 @@ int main(int argc, char** argv) {
             nlohmann::json j = {{"event", "done"}, {"session", res.session_number}, {"start", res.start},
                                 {"blocks", res.blocks}, {"verified", res.verified}, {"closed", res.closed}};
             if (r->imported_session_start) {
-                j["imported"] = std::string(image::fs_name(r->imported));
+                j["imported"] = std::string(model::fs_name(r->imported));
                 j["imported_session_start"] = *r->imported_session_start;
             }
             json_line(j);

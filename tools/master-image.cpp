@@ -5,8 +5,6 @@
 #include "mastering/burn/burn_tree.h"
 #include "mastering/image/file_system_image.h"
 #include "mastering/image/image_file.h"
-#include "mastering/udf/descriptors.h"
-#include "mastering/udf/writer.h"
 #include "tools/common/cli.h"
 #include "tools/common/source.h"
 
@@ -64,7 +62,7 @@ int main(int argc, char** argv) {
     return tools::run_main(app, argc, argv, [&]() -> int {
         const char* prog = "master-image";
         tools::ProgressBar bar;
-        image::ProgressFn progress = [&](const image::Progress& p) {
+        model::ProgressFn progress = [&](const model::Progress& p) {
             bar.update(p.current_file, p.sectors_done, p.sectors_total);
         };
         image::FileSystemImage img;
@@ -100,7 +98,7 @@ int main(int argc, char** argv) {
             req.at = at;
             req.include_base = include_base;
             req.volume_name = volume;
-            auto mask = image::fs_mask_from_names(fs);
+            auto mask = model::fs_mask_from_names(fs);
             if (!mask.ok()) return tools::report(prog, mask.error());
             req.file_systems = *mask;
             req.write.progress = [&](const burn::WriteProgress& w) { bar.update("burning", w.sectors, w.sectors_total); };
@@ -115,13 +113,13 @@ int main(int argc, char** argv) {
             if (!rom_image.empty())
                 return tools::report(prog, make_error(Errc::invalid_argument, "--image makes virtual discs (OUT ending in .vdisc)"));
             if (from.empty()) return tools::report(prog, make_error(Errc::invalid_argument, "--from DIR is required"));
-            auto mask = image::fs_mask_from_names(fs);
+            auto mask = model::fs_mask_from_names(fs);
             if (!mask.ok()) return tools::report(prog, mask.error());
             if (!udf_revision.empty()) {
-                auto rev = udf::parse_revision(udf_revision);
+                auto rev = image::parse_udf_revision(udf_revision);
                 if (!rev.ok()) return tools::report(prog, rev.error());
                 if (auto s = img.set_udf_revision(*rev); !s.ok()) return tools::report(prog, s.error());
-                if (!image::has(*mask, image::FsType::udf)) *mask |= image::mask(image::FsType::udf);
+                if (!model::has(*mask, model::FsType::udf)) *mask |= model::mask(model::FsType::udf);
             }
             if (auto s = img.set_file_systems(*mask); !s.ok()) return tools::report(prog, s.error());
             if (auto s = img.set_iso_level(level); !s.ok()) return tools::report(prog, s.error());
@@ -136,11 +134,11 @@ int main(int argc, char** argv) {
             }
             if (!udf_partition.empty()) {
                 auto family = media::profile_info(media::profile_from_name(media_name).value_or(media::Profile::cd_rw)).family;
-                auto packet = udf::parse_partition(udf_partition, family);
+                auto packet = image::parse_udf_partition(udf_partition, family);
                 if (!packet.ok()) return tools::report(prog, packet.error());
                 if (auto s = img.set_udf_sparable_packet(*packet); !s.ok()) return tools::report(prog, s.error());
-                if (!image::has(img.file_systems(), image::FsType::udf))
-                    if (auto s = img.set_file_systems(img.file_systems() | image::mask(image::FsType::udf)); !s.ok())
+                if (!model::has(img.file_systems(), model::FsType::udf))
+                    if (auto s = img.set_file_systems(img.file_systems() | model::mask(model::FsType::udf)); !s.ok())
                         return tools::report(prog, s.error());
             }
             if (auto s = img.add_tree(from, include_base, at); !s.ok()) return tools::report(prog, s.error());

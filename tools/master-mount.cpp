@@ -6,6 +6,7 @@
 
 #include "fuse/read_only_fs.h"
 #include "mastering/image/inspect.h"
+#include "mastering/image/open_file_system.h"
 #include "tools/common/cli.h"
 #include "tools/common/source.h"
 
@@ -44,7 +45,7 @@ int main(int argc, char** argv) {
             return tools::report(prog, make_error(Errc::invalid_argument, source + " has " + std::to_string(toc->sessions.size()) +
                                                                               " session(s), not " + std::to_string(session)));
         const auto& s = session ? toc->sessions[size_t(session - 1)] : toc->sessions.back();
-        auto fs = fs_name == "auto" ? image::FsType::none : *image::fs_from_name(fs_name);
+        auto fs = fs_name == "auto" ? model::FsType::none : *model::fs_from_name(fs_name);
         auto reader = image::open_file_system(**medium, s.start, fs);
         if (!reader.ok()) return tools::report(prog, reader.error());
         dmfuse::MountOptions o;

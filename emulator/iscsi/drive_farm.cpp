@@ -11,7 +11,7 @@
 #include <cstring>
 #include <filesystem>
 
-#include "mastering/image/inspect.h"
+#include "mastering/media/toc_json.h"
 
 namespace emulator::iscsi {
 
@@ -140,7 +140,7 @@ json DriveFarm::status() {
                   {"fault_plan", st.fault_plan},
                   {"commands", st.commands}};
         if (st.medium_present) {
-            json m = mastering::image::to_json(st.toc);
+            json m = mastering::media::to_json(st.toc);
             d["medium"] = {{"path", st.disc_path}, {"profile", m["media"]["profile"]}, {"state", m["media"]["state"]},
                            {"capacity", m["media"]["capacity"]}, {"free_blocks", m["media"]["free_blocks"]},
                            {"sessions", m["sessions"]}};

@@ -20,7 +20,7 @@ Result<BurnReport> burn_tree(DiscRecorder& rec, const BurnRequest& req) {
     if (req.file_systems) DM_TRY(img.set_file_systems(*req.file_systems));
     if (req.udf_revision) {
         DM_TRY(img.set_udf_revision(*req.udf_revision));
-        DM_TRY(img.set_file_systems(img.file_systems() | image::mask(image::FsType::udf)));
+        DM_TRY(img.set_file_systems(img.file_systems() | model::mask(model::FsType::udf)));
     }
     if (!req.volume_name.empty()) DM_TRY(img.set_volume_name(req.volume_name));
 

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "mastering/burn/format_data.h"
-#include "mastering/image/fs_reader.h"
+#include "mastering/model/fs_reader.h"
 
 namespace mastering::burn {
 
@@ -17,7 +17,7 @@ struct BurnRequest {
     std::string at = "/";                // where its contents go in the image
     bool include_base = false;
     std::vector<std::string> remove;     // image paths removed from the imported tree
-    std::optional<image::FsMask> file_systems;  // default: the medium's defaults
+    std::optional<model::FsMask> file_systems;  // default: the medium's defaults
     std::optional<uint16_t> udf_revision;       // adds UDF with this revision
     std::string volume_name;
     WriteOptions write;
@@ -26,7 +26,7 @@ struct BurnRequest {
 struct BurnReport {
     MediaInfo before;
     WriteResult result;
-    image::FsType imported = image::FsType::none;
+    model::FsType imported = model::FsType::none;
     std::optional<uint32_t> imported_session_start;
 };
 

@@ -15,6 +15,14 @@
 
 namespace mastering::image {
 
+using model::Allocator;
+using model::Content;
+using model::ContentKind;
+using model::Extent;
+using model::Node;
+using model::Tree;
+using model::block_bytes;
+
 namespace {
 
 // XXH3-128 of a prefix or of a whole content: a fast filter. Equal digests

@@ -14,6 +14,12 @@
 
 namespace mastering::image {
 
+using model::Content;
+using model::ContentKind;
+using model::Node;
+using model::NodeExtra;
+using model::Tree;
+
 namespace {
 
 struct Walker {

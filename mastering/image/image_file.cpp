@@ -14,6 +14,9 @@
 
 namespace mastering::image {
 
+using model::ProgressFn;
+using model::block_bytes;
+
 namespace {
 
 uint32_t round_up(uint64_t v, uint32_t a) { return uint32_t((v + a - 1) / a * a); }

@@ -38,7 +38,7 @@ struct WriteReport {
 // file appears complete or not at all (written beside it, then renamed); with
 // `sync` it is also on stable storage before it appears (fsync), as an append
 // always is.
-Result<WriteReport> write_new_image(FileSystemImage& img, const std::string& path, const ProgressFn& progress = {},
+Result<WriteReport> write_new_image(FileSystemImage& img, const std::string& path, const model::ProgressFn& progress = {},
                                     bool sync = false);
 
 // Append the session of `img` (laid out at img.session_start_block(), which
@@ -46,6 +46,6 @@ Result<WriteReport> write_new_image(FileSystemImage& img, const std::string& pat
 // All-or-nothing for readers: the session is written after the old end and
 // synced, then LBA 0–31 are replaced; on any failure the file is restored
 // byte for byte.
-Result<WriteReport> append_session(FileSystemImage& img, const std::string& path, const ProgressFn& progress = {});
+Result<WriteReport> append_session(FileSystemImage& img, const std::string& path, const model::ProgressFn& progress = {});
 
 }  // namespace mastering::image

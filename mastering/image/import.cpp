@@ -10,6 +10,19 @@
 
 namespace mastering::image {
 
+using model::Content;
+using model::ContentKind;
+using model::FileSystemReader;
+using model::Node;
+using model::NodeAttr;
+using model::NodeExtra;
+using model::NodeType;
+using model::Tree;
+using model::check_name;
+using model::extent_source;
+using model::memory_source;
+using model::posix_type_bits;
+
 namespace {
 
 constexpr size_t k_max_depth = 4096;

@@ -18,6 +18,12 @@
 
 namespace mastering::image {
 
+using model::Content;
+using model::ContentKind;
+using model::Piece;
+using model::ProgressFn;
+using model::block_bytes;
+
 namespace {
 constexpr uint32_t k_chunk_blocks = 512;  // 1 MiB per emission step
 }  // namespace

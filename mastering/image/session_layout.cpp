@@ -2,6 +2,13 @@
 
 namespace mastering::image {
 
+using model::Allocator;
+using model::Content;
+using model::FsType;
+using model::LayoutOptions;
+using model::Tree;
+using model::has;
+
 Result<std::unique_ptr<SessionLayout>> lay_out(std::shared_ptr<Tree> tree, const LayoutOptions& o) {
     bool iso = has(o.file_systems, FsType::iso9660), udf = has(o.file_systems, FsType::udf);
     if (!iso && !udf) return make_error(Errc::invalid_argument, "no file system to write (ISO 9660 or UDF)");

@@ -14,10 +14,10 @@ using codec::load_le16;
 using codec::load_le32;
 using codec::load_le64;
 using codec::u8;
-using image::DirEntry;
-using image::Extent;
-using image::NodeAttr;
-using image::NodeType;
+using model::DirEntry;
+using model::Extent;
+using model::NodeAttr;
+using model::NodeType;
 
 namespace {
 
@@ -57,7 +57,7 @@ struct RawEntry {
     uint32_t uid = 0, gid = 0, perms = 0;
     uint16_t links = 0;
     uint64_t size = 0, unique = 0;
-    image::Timestamp atime, mtime, ctime, birth;
+    model::Timestamp atime, mtime, ctime, birth;
     bool extended = false;
     std::vector<Extent> extents;
     std::vector<std::byte> inline_data;
@@ -139,7 +139,7 @@ public:
         uint32_t l_ea, l_ad;
         auto ts = [&](size_t off) {
             auto [s, ns] = load_timestamp(p + off);
-            return image::Timestamp{s, ns};
+            return model::Timestamp{s, ns};
         };
         if (e.extended) {
             e.atime = ts(80);
@@ -622,7 +622,7 @@ std::string symlink_path(const std::vector<std::byte>& d) {
     return out;
 }
 
-class UdfReader final : public image::FileSystemReader {
+class UdfReader final : public model::FileSystemReader {
 public:
     explicit UdfReader(media::SectorSource& m) : m_m(m), m_vol(m) {}
     Status open(uint64_t start) {
@@ -638,7 +638,7 @@ public:
         return {};
     }
 
-    image::FsType type() const override { return image::FsType::udf; }
+    model::FsType type() const override { return model::FsType::udf; }
     std::string volume_id() const override {
         return m_vol.summary.logical_volume.empty() ? m_fileset_id : m_vol.summary.logical_volume;
     }
@@ -791,10 +791,10 @@ std::optional<uint32_t> session_blocks(media::SectorSource& m, uint64_t session_
     return uint32_t(n - session_start);
 }
 
-Result<std::unique_ptr<image::FileSystemReader>> open_reader(media::SectorSource& m, uint64_t session_start) {
+Result<std::unique_ptr<model::FileSystemReader>> open_reader(media::SectorSource& m, uint64_t session_start) {
     auto r = std::make_unique<UdfReader>(m);
     DM_TRY(r->open(session_start));
-    return std::unique_ptr<image::FileSystemReader>(std::move(r));
+    return std::unique_ptr<model::FileSystemReader>(std::move(r));
 }
 
 }  // namespace mastering::udf

@@ -16,7 +16,7 @@ namespace mastering::udf {
 using codec::store_le16;
 using codec::store_le32;
 using codec::store_le64;
-using image::Node;
+using model::Node;
 
 namespace {
 
@@ -75,7 +75,7 @@ std::string symlink_components(std::string_view target) {
 
 // Long allocation descriptors for extents (absolute blocks) in the partition
 // starting at `part_start`, each at most max_extent_bytes.
-std::vector<LongAd> data_ads(const std::vector<image::Extent>& extents, uint32_t part_start) {
+std::vector<LongAd> data_ads(const std::vector<model::Extent>& extents, uint32_t part_start) {
     std::vector<LongAd> ads;
     for (const auto& e : extents) {
         uint64_t off = 0;
@@ -105,7 +105,7 @@ Result<uint16_t> parse_partition(std::string_view kind, media::Family family) {
     return make_error(Errc::invalid_argument, "unknown UDF partition \"" + std::string(kind) + "\" (physical, sparable)");
 }
 
-UdfPart::UdfPart(image::Tree& tree, const image::FileData& data, UdfOptions o)
+UdfPart::UdfPart(model::Tree& tree, const model::FileData& data, UdfOptions o)
     : m_tree(tree), m_data(data), m_opt(std::move(o)) {}
 
 void UdfPart::vrs_block(uint32_t index, uint16_t revision, std::byte* b) {
@@ -156,7 +156,7 @@ uint32_t UdfPart::directory_bytes(const Node* dir) const {
     return uint32_t(std::min<size_t>(bytes, UINT32_MAX));
 }
 
-Status UdfPart::layout_head(image::Allocator& a) {
+Status UdfPart::layout_head(model::Allocator& a) {
     if (m_opt.revision != rev102 && m_opt.revision != rev150 && m_opt.revision != rev200 &&
         m_opt.revision != rev201 && m_opt.revision != rev250)
         return make_error(Errc::unsupported, "UDF revision " + revision_text(m_opt.revision) +
@@ -191,7 +191,7 @@ Status UdfPart::layout_head(image::Allocator& a) {
     return {};
 }
 
-Status UdfPart::layout_entries(image::Allocator& a) {
+Status UdfPart::layout_entries(model::Allocator& a) {
     uint32_t s = m_session_start;
     while (a.next() < s + 256) a.reserve(1, this, t_pad);  // one at a time: around the fixed anchors
 
@@ -215,7 +215,7 @@ Status UdfPart::layout_entries(image::Allocator& a) {
     for (const Node* d : queue) {
         uint64_t bytes = directory_bytes(d);
         if (bytes > max_extent_bytes)
-            return make_error(Errc::unsupported, image::Tree::path_of(d) + ": directory too large for one UDF extent");
+            return make_error(Errc::unsupported, model::Tree::path_of(d) + ": directory too large for one UDF extent");
         m_entry_of_ino[d->ino] = uint32_t(next);
         uint32_t blocks = 1 + uint32_t((bytes + block_size - 1) / block_size);
         m_items.push_back({d, uint32_t(next), blocks});
@@ -252,7 +252,7 @@ Status UdfPart::layout_entries(image::Allocator& a) {
     return {};
 }
 
-Status UdfPart::pad_to_packet(image::Allocator& a, uint32_t& end, uint32_t then) {
+Status UdfPart::pad_to_packet(model::Allocator& a, uint32_t& end, uint32_t then) {
     if (uint32_t odd = (end + then) % packet(); odd != 0) {
         DM_TRY(a.reserve_at(end, packet() - odd, this, t_pad));
         end += packet() - odd;
@@ -260,7 +260,7 @@ Status UdfPart::pad_to_packet(image::Allocator& a, uint32_t& end, uint32_t then)
     return {};
 }
 
-void UdfPart::align_to_packet(image::Allocator& a) {
+void UdfPart::align_to_packet(model::Allocator& a) {
     if (packet() == 1) return;
     // One block at a time, so that fixed blocks (the anchor at start + 256)
     // are stepped over, until the last one ends a packet.
@@ -268,7 +268,7 @@ void UdfPart::align_to_packet(image::Allocator& a) {
     while ((b + 1) % packet() != 0) b = a.reserve(1, this, t_pad);
 }
 
-Status UdfPart::layout_tail(image::Allocator& a) {
+Status UdfPart::layout_tail(model::Allocator& a) {
     // Every entry must fit its block: count the allocation descriptors now
     // that the file data have their places.
     size_t header = extended_entries() ? k_efe_header : k_fe_header;
@@ -278,11 +278,11 @@ Status UdfPart::layout_tail(image::Allocator& a) {
         size_t body = 0;
         if (n->is_file()) {
             if (data_ads(m_data.placement(*n), 0).size() > ads_in_entry() + aed_blocks(*n) * (k_aed_capacity - 1))
-                return make_error(Errc::internal, image::Tree::path_of(n) + ": UDF extents miscounted");
+                return make_error(Errc::internal, model::Tree::path_of(n) + ": UDF extents miscounted");
         } else if (n->is_symlink()) body = symlink_components(n->symlink_target()).size();
         else if (S_ISCHR(n->mode) || S_ISBLK(n->mode)) body = k_device_ea_bytes;
         if (header + body > block_size)
-            return make_error(Errc::unsupported, image::Tree::path_of(n) + (n->is_file() ? ": too many extents" : ": target too long") +
+            return make_error(Errc::unsupported, model::Tree::path_of(n) + (n->is_file() ? ": too many extents" : ": target too long") +
                                                      " for one UDF file entry");
     }
     // The partition: from the lowest block an entry refers to, up to here.
@@ -654,7 +654,7 @@ Status UdfPart::fill_entry(const Node* n, uint32_t lbn, std::byte* b) const {
     f.ea_bytes = device ? uint32_t(k_device_ea_bytes) : 0;
     size_t header = efe ? k_efe_header : k_fe_header;
     if (header + f.ea_bytes + f.ad_bytes > block_size)
-        return make_error(Errc::internal, "UDF entry of " + image::Tree::path_of(n) + " does not fit its block");
+        return make_error(Errc::internal, "UDF entry of " + model::Tree::path_of(n) + " does not fit its block");
     // Hard links: every name of the file counts.
     if (!n->is_dir()) f.links = std::max<uint16_t>(1, m_links_of_ino[n->ino]);
     store_entry(b, efe, f);
@@ -699,7 +699,7 @@ void UdfPart::fill_system_entry(uint64_t tag, std::byte* b) const {
     f.size = uint64_t(m_meta_blocks) * block_size;
     f.blocks = m_meta_blocks;
     f.atime = f.mtime = f.ctime = m_opt.now;
-    auto ads = data_ads({image::Extent{mirror ? m_mirror_start : m_meta_start, f.size, false}}, m_part_start);
+    auto ads = data_ads({model::Extent{mirror ? m_mirror_start : m_meta_start, f.size, false}}, m_part_start);
     f.ad_bytes = uint32_t(ads.size() * 8);
     bool efe = extended_entries();
     size_t header = store_entry(b, efe, f);
@@ -753,11 +753,11 @@ Status UdfPart::fill_aed(const Item& item, uint32_t j, std::byte* b) const {
     return {};
 }
 
-Result<std::string> UdfPart::embedded_bytes(const image::Content& c) const {
+Result<std::string> UdfPart::embedded_bytes(const model::Content& c) const {
     std::string out(size_t(c.size), '\0');
     auto bytes = std::span(reinterpret_cast<std::byte*>(out.data()), out.size());
     size_t done = 0;
-    if (c.kind == image::ContentKind::host_file) {
+    if (c.kind == model::ContentKind::host_file) {
         int fd = ::open(c.path.c_str(), O_RDONLY | O_CLOEXEC);
         if (fd < 0) return os_error("cannot read " + c.path);
         while (done < out.size()) {
@@ -820,7 +820,7 @@ void UdfPart::fill_vat_icb(std::byte* b) const {
     std::vector<LongAd> ads;
     if (m_vat_blocks) {
         f.flags = 0;  // short_ad in the physical partition
-        ads = data_ads({image::Extent{m_vat_data, bytes.size(), false}}, m_part_start);
+        ads = data_ads({model::Extent{m_vat_data, bytes.size(), false}}, m_part_start);
         f.blocks = m_vat_blocks;
         f.ad_bytes = uint32_t(ads.size() * 8);
     } else {

@@ -35,8 +35,8 @@
 #include <string>
 #include <vector>
 
-#include "mastering/image/layout.h"
 #include "mastering/media/profile.h"
+#include "mastering/model/layout.h"
 
 namespace mastering::udf {
 
@@ -68,22 +68,22 @@ uint16_t sparable_packet_for(media::Family family);
 // for `family`); a clear error for anything else.
 Result<uint16_t> parse_partition(std::string_view kind, media::Family family);
 
-class UdfPart final : public image::Part {
+class UdfPart final : public model::Part {
 public:
-    UdfPart(image::Tree& tree, const image::FileData& data, UdfOptions o);
+    UdfPart(model::Tree& tree, const model::FileData& data, UdfOptions o);
     std::string_view name() const override { return "UDF"; }
 
     // The largest file embedded in its entry (UDF-only sessions).
-    static uint64_t embed_limit(uint16_t revision) { return image::block_bytes - (revision >= 0x0200 ? 216 : 176); }
+    static uint64_t embed_limit(uint16_t revision) { return model::block_bytes - (revision >= 0x0200 ? 216 : 176); }
     // Which contents the file data part left to be embedded.
-    void set_embedded(std::function<bool(const image::Content&)> f) { m_embedded = std::move(f); }
+    void set_embedded(std::function<bool(const model::Content&)> f) { m_embedded = std::move(f); }
 
     // The volume recognition sequence (3 blocks) after the ISO 9660 terminator.
     static void vrs_block(uint32_t index, uint16_t revision, std::byte* block);
 
-    Status layout_head(image::Allocator& a);
-    Status layout_entries(image::Allocator& a);
-    Status layout_tail(image::Allocator& a);
+    Status layout_head(model::Allocator& a);
+    Status layout_entries(model::Allocator& a);
+    Status layout_tail(model::Allocator& a);
     Status emit(uint64_t tag, uint32_t first, std::span<std::byte> out) override;
 
     // The anchor for absolute block 256 of a plain image file (where readers
@@ -95,7 +95,7 @@ public:
 
 private:
     struct Item {
-        const image::Node* node;  // nullptr: the file set descriptor (and its terminator)
+        const model::Node* node;  // nullptr: the file set descriptor (and its terminator)
         uint32_t block;           // first block, relative to the metadata area
         uint32_t blocks;
     };
@@ -107,10 +107,10 @@ private:
     bool sparable() const { return m_opt.sparable_packet != 0; }
     uint32_t packet() const { return sparable() ? m_opt.sparable_packet : 1; }
     // Pads the allocation up to the next packet boundary (absolute blocks).
-    void align_to_packet(image::Allocator& a);
+    void align_to_packet(model::Allocator& a);
     // Reserves blocks from `end` (the allocation's end) so that `then` more
     // blocks after them end on a packet boundary.
-    Status pad_to_packet(image::Allocator& a, uint32_t& end, uint32_t then = 0);
+    Status pad_to_packet(model::Allocator& a, uint32_t& end, uint32_t then = 0);
     void fill_sparing_table(uint32_t location, std::byte* block) const;
     bool metadata_partition() const { return m_opt.revision >= 0x0250 && !vat(); }
     uint16_t desc_version() const { return m_opt.revision >= 0x0200 ? 3 : 2; }
@@ -123,16 +123,16 @@ private:
     }
     std::vector<std::byte> vat_bytes() const;
     void fill_vat_icb(std::byte* block) const;
-    bool include(const image::Node* n) const;
-    uint64_t unique_id(const image::Node* n) const;
+    bool include(const model::Node* n) const;
+    uint64_t unique_id(const model::Node* n) const;
     // The file identifiers of a directory's children (CS0, unique within it).
-    std::vector<std::string> child_names(const image::Node* dir) const;
-    uint32_t directory_bytes(const image::Node* dir) const;
-    Status build_directory(const image::Node* dir, uint32_t first_lbn, std::vector<std::byte>& out) const;
-    Status fill_entry(const image::Node* n, uint32_t lbn, std::byte* block) const;
-    Result<std::string> embedded_bytes(const image::Content& c) const;
+    std::vector<std::string> child_names(const model::Node* dir) const;
+    uint32_t directory_bytes(const model::Node* dir) const;
+    Status build_directory(const model::Node* dir, uint32_t first_lbn, std::vector<std::byte>& out) const;
+    Status fill_entry(const model::Node* n, uint32_t lbn, std::byte* block) const;
+    Result<std::string> embedded_bytes(const model::Content& c) const;
     size_t ads_in_entry() const;
-    uint32_t aed_blocks(const image::Node& n) const;
+    uint32_t aed_blocks(const model::Node& n) const;
     Status fill_aed(const Item& item, uint32_t j, std::byte* block) const;
     void fill_system_entry(uint64_t tag, std::byte* block) const;
     void fill_vds(uint32_t base, uint32_t index, std::byte* block) const;
@@ -141,8 +141,8 @@ private:
     void fill_file_set(uint32_t index, std::byte* block) const;
     Status fill_meta(uint32_t rel, std::byte* block);
 
-    image::Tree& m_tree;
-    const image::FileData& m_data;
+    model::Tree& m_tree;
+    const model::FileData& m_data;
     UdfOptions m_opt;
     std::vector<Item> m_items;               // the metadata area in block order
     std::vector<uint32_t> m_entry_of_ino;    // node ino -> relative block of its entry
@@ -155,10 +155,10 @@ private:
     uint32_t m_vat_data = 0, m_vat_blocks = 0, m_vat_icb = 0;  // VAT: its data (if not embedded) and entry
     uint32_t m_sparing[2] = {0, 0}, m_spare_start = 0;         // sparable: the tables and the spare area
     std::vector<std::byte> m_vat_cache;
-    std::function<bool(const image::Content&)> m_embedded;
+    std::function<bool(const model::Content&)> m_embedded;
     uint64_t m_files = 0, m_dirs = 0, m_max_ino = 0;
     // Emission cache: the last directory built.
-    const image::Node* m_cache_dir = nullptr;
+    const model::Node* m_cache_dir = nullptr;
     std::vector<std::byte> m_cache;
 };
 

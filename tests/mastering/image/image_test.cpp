@@ -7,10 +7,12 @@
 #include "mastering/image/file_system_image.h"
 #include "mastering/image/image_file.h"
 #include "mastering/image/inspect.h"
+#include "mastering/image/open_file_system.h"
 #include "tests/support/support.h"
 
 using namespace mastering;
 using namespace mastering::image;
+using namespace mastering::model;
 using dmtest::TempDir;
 
 namespace {

@@ -6,6 +6,7 @@
 
 #include "mastering/image/file_system_image.h"
 #include "mastering/image/image_file.h"
+#include "mastering/image/open_file_system.h"
 #include "mastering/udf/descriptors.h"
 #include "mastering/udf/reader.h"
 #include "tests/support/support.h"
@@ -81,7 +82,7 @@ std::string make_udf(const dmtest::TempDir& dir, uint16_t rev) {
     dmtest::write_file(dir / "src" / "a" / "f.txt", "hello\n");
     dmtest::write_file(dir / "src" / "g.txt", std::string(5000, 'w'));  // too large to embed in its entry
     image::FileSystemImage img;
-    EXPECT_TRUE(img.set_file_systems(image::mask(image::FsType::udf)).ok());
+    EXPECT_TRUE(img.set_file_systems(model::mask(model::FsType::udf)).ok());
     EXPECT_TRUE(img.set_udf_revision(rev).ok());
     EXPECT_TRUE(img.add_tree((dir / "src").string(), false).ok());
     std::string path = (dir / "u.udf").string();
@@ -105,7 +106,7 @@ TEST(UdfReader, damaged_entries_are_errors_not_crashes) {
         std::string path = make_udf(dir, rev);
         auto m = image::open_image_medium(path);
         ASSERT_TRUE(m.ok());
-        auto r = image::open_file_system(**m, 32, image::FsType::udf);
+        auto r = image::open_file_system(**m, 32, model::FsType::udf);
         ASSERT_TRUE(r.ok()) << r.error().message;
         auto root = (*r)->root();
         ASSERT_TRUE(root.ok());
@@ -124,7 +125,7 @@ TEST(UdfReader, damaged_entries_are_errors_not_crashes) {
         ASSERT_EQ((*l)[1].name, "g.txt");
         ASSERT_FALSE(g.extents.empty());
         m->reset();
-        r = Result<std::unique_ptr<image::FileSystemReader>>(make_error(Errc::internal, ""));
+        r = Result<std::unique_ptr<model::FileSystemReader>>(make_error(Errc::internal, ""));
         // The entry sits in the metadata area before the data: search for the
         // first file entry whose unique id is g.txt's (2.50 has a second copy
         // in the metadata mirror, which readers use only when the main one is lost).
@@ -143,7 +144,7 @@ TEST(UdfReader, damaged_entries_are_errors_not_crashes) {
         patch(path, uint64_t(fe_block) * 2048 + 40, 0x77);  // the gid field: CRC no longer matches
         auto m2 = image::open_image_medium(path);
         ASSERT_TRUE(m2.ok());
-        auto r2 = image::open_file_system(**m2, 32, image::FsType::udf);
+        auto r2 = image::open_file_system(**m2, 32, model::FsType::udf);
         ASSERT_TRUE(r2.ok());
         auto l2 = (*r2)->list(*(*r2)->root());
         ASSERT_FALSE(l2.ok()) << "a damaged file entry must be reported";

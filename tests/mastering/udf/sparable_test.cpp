@@ -7,8 +7,8 @@
 #include <fstream>
 
 #include "mastering/image/file_system_image.h"
-#include "mastering/image/fs_reader.h"
 #include "mastering/image/image_file.h"
+#include "mastering/image/open_file_system.h"
 #include "mastering/udf/descriptors.h"
 #include "mastering/udf/reader.h"
 #include "mastering/udf/writer.h"
@@ -57,7 +57,7 @@ std::string make_image(const dmtest::TempDir& dir, uint16_t rev, uint16_t packet
     dmtest::write_file(dir / "src" / "a" / "f.txt", "hello\n");
     dmtest::write_file(dir / "src" / "big.bin", std::string(200 * 1024, 'b') + "end");
     image::FileSystemImage img;
-    EXPECT_TRUE(img.set_file_systems(image::mask(image::FsType::udf)).ok());
+    EXPECT_TRUE(img.set_file_systems(model::mask(model::FsType::udf)).ok());
     EXPECT_TRUE(img.set_udf_revision(rev).ok());
     EXPECT_TRUE(img.set_udf_sparable_packet(packet).ok());
     EXPECT_TRUE(img.add_tree((dir / "src").string(), false).ok());
@@ -70,7 +70,7 @@ std::string make_image(const dmtest::TempDir& dir, uint16_t rev, uint16_t packet
 std::string read_file_via_reader(const std::string& image, const std::string& name) {
     auto m = image::open_image_medium(image);
     if (!m.ok()) return "open: " + m.error().message;
-    auto r = image::open_file_system(**m, 32, image::FsType::udf);
+    auto r = image::open_file_system(**m, 32, model::FsType::udf);
     if (!r.ok()) return "udf: " + r.error().message;
     auto root = (*r)->root();
     auto l = (*r)->list(*root);
@@ -169,7 +169,7 @@ TEST(UdfSparable, a_relocated_packet_is_read_from_the_spare_area) {
     // The last packet of big.bin's data: find the block holding "end".
     auto m = image::open_image_medium(path);
     ASSERT_TRUE(m.ok());
-    auto r = image::open_file_system(**m, 32, image::FsType::udf);
+    auto r = image::open_file_system(**m, 32, model::FsType::udf);
     ASSERT_TRUE(r.ok());
     auto l = (*r)->list(*(*r)->root());
     ASSERT_TRUE(l.ok());
@@ -177,7 +177,7 @@ TEST(UdfSparable, a_relocated_packet_is_read_from_the_spare_area) {
     for (const auto& e : *l)
         if (e.name == "big.bin") last = e.attr.extents.back().lba + (e.attr.extents.back().length - 1) / block_size;
     ASSERT_GT(last, pstart);
-    r = Result<std::unique_ptr<image::FileSystemReader>>(make_error(Errc::internal, "closed"));
+    r = Result<std::unique_ptr<model::FileSystemReader>>(make_error(Errc::internal, "closed"));
     m->reset();
     uint32_t packet_lbn = uint32_t(last - pstart) / 32 * 32;
     // Move the packet: its blocks to the first spare packet, zeros in place.
@@ -213,7 +213,7 @@ TEST(UdfSparable, chosen_for_the_media_that_need_it_and_refused_elsewhere) {
     dmtest::TempDir dir;
     dmtest::write_file(dir / "src" / "x", "x");
     image::FileSystemImage old;
-    ASSERT_TRUE(old.set_file_systems(image::mask(image::FsType::udf)).ok());
+    ASSERT_TRUE(old.set_file_systems(model::mask(model::FsType::udf)).ok());
     ASSERT_TRUE(old.set_udf_revision(rev102).ok());
     ASSERT_TRUE(old.set_udf_sparable_packet(32).ok());
     ASSERT_TRUE(old.add_tree((dir / "src").string(), false).ok());

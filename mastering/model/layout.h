@@ -18,10 +18,10 @@
 #include <vector>
 
 #include "mastering/codec/result.h"
-#include "mastering/image/fs_reader.h"
-#include "mastering/image/tree.h"
+#include "mastering/model/fs_reader.h"
+#include "mastering/model/tree.h"
 
-namespace mastering::image {
+namespace mastering::model {
 
 constexpr uint32_t block_bytes = 2048;
 // ISO 9660 sections are at most 4 GiB - 2 KiB; UDF extents at most 1 GiB - 2 KiB.
@@ -113,4 +113,4 @@ struct EmitContext {
     uint64_t sectors_done = 0;
 };
 
-}  // namespace mastering::image
+}  // namespace mastering::model
