@@ -15,6 +15,7 @@
 namespace dmfuse {
 
 using mastering::Errc;
+using mastering::make_error;
 using mastering::image::NodeAttr;
 using mastering::image::NodeType;
 
@@ -247,7 +248,20 @@ ReadOnlyFs::ReadOnlyFs(std::unique_ptr<mastering::image::FileSystemReader> reade
                        size_t dir_cache_entries)
     : m_table(std::move(reader), dir_cache_entries), m_fsname(std::move(fsname)) {}
 
-int ReadOnlyFs::run(const MountOptions& o) {
+namespace {
+
+// A value inside a "-o" option list: libfuse reads "\," as a comma and "\\"
+// as a backslash.
+std::string escaped_option(const std::string& value) {
+    std::string out;
+    for (char c : value) {
+        if (c == ',' || c == '\\') out += '\\';
+        out += c;
+    }
+    return out;
+}
+
+fuse_lowlevel_ops operations() {
     fuse_lowlevel_ops ops{};
     ops.lookup = op_lookup;
     ops.forget = op_forget;
@@ -264,7 +278,26 @@ int ReadOnlyFs::run(const MountOptions& o) {
     ops.statfs = op_statfs;
     ops.listxattr = op_listxattr;
     ops.getxattr = op_getxattr;
-    std::vector<std::string> args = {"master-mount", "-o", "ro,default_permissions,fsname=" + m_fsname + ",subtype=discmaster"};
+    return ops;
+}
+
+// Serves until the kernel ends the session (an unmount from outside: 0), a
+// signal ends it (its number), or reading the requests fails (-errno).
+int serve(fuse_session* se, const MountOptions& o) {
+    if (o.single_thread) return fuse_session_loop(se);
+    fuse_loop_config cfg{};
+    cfg.clone_fd = 0;
+    cfg.max_idle_threads = 4;
+    return fuse_session_loop_mt(se, &cfg);
+}
+
+}  // namespace
+
+mastering::Status ReadOnlyFs::run(const MountOptions& o) {
+    if (o.mountpoint.empty() || o.mountpoint.front() != '/')
+        return make_error(Errc::invalid_argument, "the mount point must be an absolute path, not " + o.mountpoint);
+    std::vector<std::string> args = {"master-mount", "-o",
+                                     "ro,default_permissions,fsname=" + escaped_option(m_fsname) + ",subtype=discmaster"};
     for (const auto& opt : o.fuse_options) {
         args.push_back("-o");
         args.push_back(opt);
@@ -272,26 +305,28 @@ int ReadOnlyFs::run(const MountOptions& o) {
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     fuse_args fargs = FUSE_ARGS_INIT(int(argv.size()), argv.data());
+    const fuse_lowlevel_ops ops = operations();
     fuse_session* se = fuse_session_new(&fargs, &ops, sizeof ops, this);
-    if (!se) return 1;
-    int rc = 1;
-    if (fuse_set_signal_handlers(se) == 0) {
-        if (fuse_session_mount(se, o.mountpoint.c_str()) == 0) {
+    std::string what = m_fsname + " on " + o.mountpoint;
+    if (!se) return make_error(Errc::invalid_argument, "cannot mount " + what + ": libfuse refused the options");
+    mastering::Status result;
+    if (fuse_set_signal_handlers(se) != 0) {
+        result = make_error(Errc::io, "cannot mount " + what + ": no signal handlers");
+    } else {
+        if (fuse_session_mount(se, o.mountpoint.c_str()) != 0) {
+            result = make_error(Errc::io, "cannot mount " + what);
+        } else {
             fuse_daemonize(o.foreground ? 1 : 0);
-            if (o.single_thread) {
-                rc = fuse_session_loop(se);
-            } else {
-                fuse_loop_config cfg{};
-                cfg.clone_fd = 0;
-                cfg.max_idle_threads = 4;
-                rc = fuse_session_loop_mt(se, &cfg);
-            }
+            // SIGINT, SIGTERM and SIGHUP end the loop; the unmount below
+            // follows either way, by the absolute path the mount has.
+            int rc = serve(se, o);
+            if (rc < 0) result = make_error(Errc::io, "serving " + what + " failed: " + std::strerror(-rc));
             fuse_session_unmount(se);
         }
         fuse_remove_signal_handlers(se);
     }
     fuse_session_destroy(se);
-    return rc == 0 ? 0 : 1;
+    return result;
 }
 
 }  // namespace dmfuse

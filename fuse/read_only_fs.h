@@ -16,7 +16,7 @@
 namespace dmfuse {
 
 struct MountOptions {
-    std::string mountpoint;
+    std::string mountpoint;                 // absolute (fuse/mount_point.h checks and resolves it)
     std::vector<std::string> fuse_options;  // "-o" options (allow_other, uid=, ...)
     bool foreground = false;
     bool single_thread = false;
@@ -24,11 +24,14 @@ struct MountOptions {
 
 class ReadOnlyFs {
 public:
+    // `fsname` is the source /proc/mounts shows, which every user can read:
+    // it must hold no secret (transport::redact_address).
     ReadOnlyFs(std::unique_ptr<mastering::image::FileSystemReader> reader, std::string fsname,
                size_t dir_cache_entries = NodeTable::default_cache_entries);
-    // Mounts and serves until unmounted (fusermount3 -u, SIGTERM, SIGINT).
-    // Returns the process exit status.
-    int run(const MountOptions& options);
+    // Mounts and serves until unmounted from outside (fusermount3 -u) or
+    // until SIGINT, SIGTERM or SIGHUP, after which it unmounts: both are
+    // success. An error says whether mounting or serving failed.
+    mastering::Status run(const MountOptions& options);
 
     // The nodes, listings and reads the callbacks serve from.
     NodeTable& table() { return m_table; }

@@ -6,14 +6,13 @@
 #include <gtest/gtest.h>
 
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <fstream>
 #include <thread>
 
 #include "fuse/read_only_fs.h"
 #include "mastering/image/image_file.h"
-#include "tests/support/support.h"
+#include "tests/fuse/mount_support.h"
 
 using namespace dmtest;
 
@@ -45,16 +44,20 @@ public:
         dmfuse::MountOptions o;
         o.mountpoint = fs::absolute(dir).string();
         o.foreground = true;
-        m_thread = std::thread([this, o] { m_status = m_fs->run(o); });
+        m_thread = std::thread([this, o] { m_served = m_fs->run(o).ok(); });
         for (int i = 0; i < 400 && !m_mounted; ++i) {
             struct stat now {};
             m_mounted = ::stat(dir.c_str(), &now) == 0 && now.st_dev != before.st_dev;
             if (!m_mounted) std::this_thread::sleep_for(std::chrono::milliseconds(10));
         }
     }
-    ~InProcessMount() {
+    ~InProcessMount() { unmount(); }
+    // Whether it was served and unmounted without an error.
+    bool unmount() {
         if (m_mounted) run({"fusermount3", "-u", m_dir.string()});
+        m_mounted = false;
         if (m_thread.joinable()) m_thread.join();
+        return m_served;
     }
     bool mounted() const { return m_mounted; }
     dmfuse::ReadOnlyFs& fs() { return *m_fs; }
@@ -64,14 +67,14 @@ private:
     std::shared_ptr<mastering::media::Medium> m_medium;
     std::unique_ptr<dmfuse::ReadOnlyFs> m_fs;
     std::thread m_thread;
-    int m_status = -1;
+    bool m_served = false;
     bool m_mounted = false;
 };
 
 }  // namespace
 
 TEST(ThirdPartyFuseForget, the_node_table_shrinks_when_the_kernel_forgets) {
-    if (::access("/dev/fuse", R_OK | W_OK) != 0 || !find_program("fusermount3")) GTEST_SKIP() << "no /dev/fuse";
+    REQUIRE_FUSE();
     TempDir dir{"fuse-forget"};
     for (int d = 0; d < 20; ++d)
         for (int f = 0; f < 100; ++f) write_file(dir / ("t/d" + std::to_string(d) + "/f" + std::to_string(f)), "");
@@ -106,4 +109,5 @@ TEST(ThirdPartyFuseForget, the_node_table_shrinks_when_the_kernel_forgets) {
     EXPECT_EQ(again.st_ino, kept.st_ino);
     EXPECT_EQ(read_file(dir / "m/d7/kept.txt"), "kept\n");
     EXPECT_GE(m.fs().stats().nodes, 3u) << "the root, d7 and kept.txt";
+    EXPECT_TRUE(m.unmount());
 }

@@ -15,56 +15,14 @@
 #include <set>
 #include <thread>
 
+#include "tests/fuse/mount_support.h"
 #include "tests/support/master_drive.h"
-#include "tests/support/support.h"
 #include "tests/support/trees.h"
 
 using namespace dmtest;
+using fusetest::Mount;
 
 namespace {
-
-bool fuse_available() { return ::access("/dev/fuse", R_OK | W_OK) == 0 && find_program("fusermount3"); }
-
-#define REQUIRE_FUSE()                                                                          \
-    do {                                                                                        \
-        if (!fuse_available()) GTEST_SKIP() << "/dev/fuse or fusermount3 missing: FUSE tests skipped"; \
-    } while (0)
-
-// master-mount in the foreground; unmounted with fusermount3 -u on destruction.
-class Mount {
-public:
-    Mount(const std::string& source, const fs::path& dir, std::vector<std::string> extra = {}) : m_dir(dir) {
-        fs::create_directories(dir);
-        struct stat before {};
-        ::stat(dir.c_str(), &before);
-        std::vector<std::string> argv = {tool("master-mount"), source, dir.string(), "-f"};
-        argv.insert(argv.end(), extra.begin(), extra.end());
-        m_process = std::make_unique<Process>(argv, dir.parent_path() / (dir.filename().string() + ".log"));
-        for (int i = 0; i < 200; ++i) {
-            struct stat now {};
-            if (::stat(dir.c_str(), &now) == 0 && now.st_dev != before.st_dev) {
-                m_mounted = true;
-                break;
-            }
-            if (!m_process->running()) break;
-            std::this_thread::sleep_for(std::chrono::milliseconds(25));
-        }
-    }
-    ~Mount() { unmount(); }
-    int unmount() {
-        if (m_mounted) run({"fusermount3", "-u", m_dir.string()});
-        m_mounted = false;
-        auto st = m_process->wait(std::chrono::seconds(10));
-        return st ? *st : m_process->stop(9);
-    }
-    bool mounted() const { return m_mounted; }
-    std::string log() const { return m_process->log(); }
-
-private:
-    fs::path m_dir;
-    std::unique_ptr<Process> m_process;
-    bool m_mounted = false;
-};
 
 TreeOptions exact() {
     TreeOptions o;
