@@ -7,6 +7,7 @@
 #include "fuse/mount_point.h"
 #include "fuse/read_only_fs.h"
 #include "mastering/image/inspect.h"
+#include "mastering/transport/transport.h"
 #include "tools/common/cli.h"
 #include "tools/common/source.h"
 
@@ -31,7 +32,8 @@ int main(int argc, char** argv) {
     app.add_flag("--list", list, "print the sessions and their file systems instead of mounting");
     return tools::run_main(app, argc, argv, [&]() -> int {
         const char* prog = "master-mount";
-        const std::string& shown = source;
+        // What messages and /proc/mounts (readable by every user) show of it.
+        std::string shown = transport::redact_address(source);
         auto medium = tools::open_source(source);
         if (!medium.ok()) return tools::report(prog, medium.error());
         if (list) {
