@@ -15,6 +15,7 @@
 #include <set>
 #include <thread>
 
+#include "mastering/os/file.h"
 #include "tests/fuse/mount_support.h"
 #include "tests/support/master_drive.h"
 #include "tests/support/trees.h"
@@ -187,12 +188,11 @@ namespace {
 // Bytes [off, off + n) of a file, through pread (what a program reading at any offset gets).
 std::string pread_at(const fs::path& p, uint64_t off, size_t n) {
     std::string out(n, '\0');
-    int fd = ::open(p.c_str(), O_RDONLY);
-    if (fd < 0) return "open failed: " + std::string(std::strerror(errno));
-    ssize_t got = ::pread(fd, out.data(), n, off_t(off));
-    int err = errno;
-    ::close(fd);
-    if (got < 0) return "read failed: " + std::string(std::strerror(err));
+    mastering::os::Fd fd(::open(p.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) return "open failed: " + std::string(std::strerror(errno));
+    // One pread, as a program makes it: its errno is what the test looks at.
+    ssize_t got = ::pread(fd.get(), out.data(), n, off_t(off));
+    if (got < 0) return "read failed: " + std::string(std::strerror(errno));
     out.resize(size_t(got));
     return out;
 }
@@ -216,20 +216,17 @@ TEST(ThirdPartyMasterMount, large_files_xattrs_and_a_100000_entry_directory) {
     fs::path src = dir / "src";
     write_file(src / "small.txt", "small\n");
     {
-        int fd = ::open((src / "huge.bin").c_str(), O_CREAT | O_WRONLY, 0644);
-        ASSERT_GE(fd, 0);
-        ASSERT_EQ(::ftruncate(fd, off_t(4608ull << 20)), 0);  // 4.5 GiB, holes but for the markers
+        auto fd = mastering::os::open_file((src / "huge.bin").string(), O_CREAT | O_WRONLY);
+        ASSERT_TRUE(fd.ok()) << fd.error().message;
+        ASSERT_EQ(::ftruncate(fd->get(), off_t(4608ull << 20)), 0);  // 4.5 GiB, holes but for the markers
         for (uint64_t at : {0ull, (1ull << 30) - 7, (4ull << 30) - 5, (4608ull << 20) - 9})
-            ASSERT_EQ(::pwrite(fd, "MARKER!!!", 9, off_t(at)), 9);
-        ::close(fd);
+            ASSERT_TRUE(mastering::os::pwrite_all(fd->get(), "MARKER!!!", 9, at, "huge.bin").ok());
     }
     fs::create_directories(src / "many");
     for (int i = 0; i < 100000; ++i) {
         char name[32];
         std::snprintf(name, sizeof name, "f%06d", i);
-        int fd = ::open((src / "many" / name).c_str(), O_CREAT | O_WRONLY, 0644);
-        ASSERT_GE(fd, 0);
-        ::close(fd);
+        ASSERT_TRUE(mastering::os::open_file((src / "many" / name).string(), O_CREAT | O_WRONLY).ok());
     }
     std::string iso = (dir / "big.iso").string();
     auto r = run({tool("master-image"), "create", iso, "--from", src.string(), "--fs", "iso9660,rockridge,joliet,udf"});
