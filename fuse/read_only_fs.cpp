@@ -307,6 +307,7 @@ mastering::Status ReadOnlyFs::run(const MountOptions& o) {
     fuse_args fargs = FUSE_ARGS_INIT(int(argv.size()), argv.data());
     const fuse_lowlevel_ops ops = operations();
     fuse_session* se = fuse_session_new(&fargs, &ops, sizeof ops, this);
+    fuse_opt_free_args(&fargs);  // what parsing the options allocated in it
     std::string what = m_fsname + " on " + o.mountpoint;
     if (!se) return make_error(Errc::invalid_argument, "cannot mount " + what + ": libfuse refused the options");
     mastering::Status result;
