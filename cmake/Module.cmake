@@ -3,13 +3,14 @@
 # check below turns them into a rule of the build.
 include(${CMAKE_CURRENT_LIST_DIR}/ModuleGraph.cmake)
 
-# dm_module_library(NAME DIR [DEPENDS target...]): a static library of every
-# .cpp directly in DIR (globbed, so that adding a file needs no edit of a
-# shared list; a subfolder is a module of its own), linking the modules it
-# may use. DIR is relative to the current source directory ("." for the
-# folder itself).
+# dm_module_library(NAME DIR [DEPENDS target...] [PRIVATE target...]): a
+# static library of every .cpp directly in DIR (globbed, so that adding a
+# file needs no edit of a shared list; a subfolder is a module of its own).
+# DEPENDS are the modules right below it that its headers may use (and so
+# its dependents too); PRIVATE ones only its own files may use. DIR is
+# relative to the current source directory ("." for the folder itself).
 function(dm_module_library name dir)
-  cmake_parse_arguments(PARSE_ARGV 2 arg "" "" "DEPENDS")
+  cmake_parse_arguments(PARSE_ARGV 2 arg "" "" "DEPENDS;PRIVATE")
   get_filename_component(abs ${dir} ABSOLUTE BASE_DIR ${CMAKE_CURRENT_SOURCE_DIR})
   file(GLOB srcs CONFIGURE_DEPENDS ${abs}/*.cpp)
   if(NOT srcs)
@@ -18,7 +19,7 @@ function(dm_module_library name dir)
   endif()
   add_library(${name} STATIC ${srcs})
   target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR})
-  target_link_libraries(${name} PUBLIC ${arg_DEPENDS})
+  target_link_libraries(${name} PUBLIC ${arg_DEPENDS} PRIVATE ${arg_PRIVATE})
   dm_warnings(${name})
   dm_module_folder(${name} ${abs})
 endfunction()
@@ -47,35 +48,48 @@ function(dm_aggregate_library name)
   set_property(GLOBAL APPEND PROPERTY DM_MODULES ${name})
 endfunction()
 
-# The module graph as "TARGET:DEP,DEP,..." items (cmake/ModuleGraph.cmake):
-# every module and aggregate with the others it links, directly.
-function(dm_module_graph out)
+# Two module graphs as "TARGET:DEP,DEP,..." items (cmake/ModuleGraph.cmake):
+# ALL_OUT with every module and aggregate and all it links, PUBLIC_OUT with
+# only what it links PUBLIC (or INTERFACE), which its dependents see too.
+function(dm_module_graphs all_out public_out)
   get_property(modules GLOBAL PROPERTY DM_MODULES)
-  set(graph)
+  set(all)
+  set(public)
   foreach(t IN LISTS modules)
     get_target_property(libs ${t} LINK_LIBRARIES)
     get_target_property(ilibs ${t} INTERFACE_LINK_LIBRARIES)
     set(deps)
+    set(pdeps)
     foreach(lib IN LISTS libs ilibs)
       if(lib IN_LIST modules)
         list(APPEND deps ${lib})
       endif()
     endforeach()
+    foreach(lib IN LISTS ilibs)
+      if(lib IN_LIST modules)  # a static library's PRIVATE ones are $<LINK_ONLY:...> here
+        list(APPEND pdeps ${lib})
+      endif()
+    endforeach()
     list(REMOVE_DUPLICATES deps)
     list(JOIN deps "," joined)
-    list(APPEND graph "${t}:${joined}")
+    list(APPEND all "${t}:${joined}")
+    list(REMOVE_DUPLICATES pdeps)
+    list(JOIN pdeps "," joined)
+    list(APPEND public "${t}:${joined}")
   endforeach()
-  set(${out} ${graph} PARENT_SCOPE)
+  set(${all_out} ${all} PARENT_SCOPE)
+  set(${public_out} ${public} PARENT_SCOPE)
 endfunction()
 
 # After every module is defined (the top-level CMakeLists.txt calls this
 # last): fail on a cycle between modules, then give each module a check that
-# its files include only its own folder and the folders of the modules it
-# reaches through target_link_libraries. The check runs before the module's
-# sources compile, so a wrong include fails the build.
+# its files include only its own folder and the folders its links reach (a
+# module it links, and what that one's headers may use: its PUBLIC links,
+# on down). The check runs before the module's sources compile, so a wrong
+# include fails the build.
 function(dm_check_module_graph)
-  dm_module_graph(graph)
-  dm_graph_check_acyclic("${graph}")
+  dm_module_graphs(all public)
+  dm_graph_check_acyclic("${all}")
   get_property(modules GLOBAL PROPERTY DM_MODULES)
   set(script ${PROJECT_SOURCE_DIR}/cmake/check_includes.cmake)
   foreach(t IN LISTS modules)
@@ -83,7 +97,12 @@ function(dm_check_module_graph)
     if(NOT dir)
       continue()  # an aggregate
     endif()
-    dm_graph_reachable("${graph}" ${t} reached)
+    dm_graph_deps("${all}" ${t} deps)
+    set(reached ${t})
+    foreach(d IN LISTS deps)
+      dm_graph_reachable("${public}" ${d} below)
+      list(APPEND reached ${below})
+    endforeach()
     set(allowed)
     foreach(r IN LISTS reached)
       get_target_property(rdir ${r} DM_MODULE_DIR)

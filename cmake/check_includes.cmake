@@ -4,8 +4,8 @@
 # target graph): every #include of a project path ("mastering/...",
 # "emulator/...", "fuse/...", "tools/...", "tests/...", "bench/...") in the
 # module's FILES must name a file directly in MODULE_DIR or in one of the
-# ALLOWED folders (the folders of the modules it reaches through
-# target_link_libraries). Fails listing every wrong include; on success
+# ALLOWED folders (cmake/Module.cmake: the modules it links, and what their
+# headers may use, on down). Fails listing every wrong include; on success
 # touches STAMP.
 cmake_minimum_required(VERSION 3.25)
 include(${CONFIG})
@@ -24,7 +24,7 @@ foreach(file IN LISTS FILES)
     endif()
     get_filename_component(folder ${target} DIRECTORY)
     if(NOT folder STREQUAL MODULE_DIR AND NOT folder IN_LIST ALLOWED)
-      list(APPEND problems "  ${shown}: #include \"${target}\" (${folder} is not below ${MODULE_DIR})")
+      list(APPEND problems "  ${shown}: #include \"${target}\" (${MODULE_DIR} does not reach ${folder})")
     endif()
   endforeach()
 endforeach()
@@ -32,10 +32,10 @@ endforeach()
 if(problems)
   list(JOIN problems "\n" text)
   list(JOIN ALLOWED ", " allowed)
-  message(FATAL_ERROR "${MODULE} (${MODULE_DIR}) includes folders it does not link:\n${text}\n"
+  message(FATAL_ERROR "${MODULE} (${MODULE_DIR}) includes folders its links do not reach:\n${text}\n"
                       "It may include only ${MODULE_DIR} and what its target_link_libraries reach: ${allowed}. "
                       "Arrows point down only (docs/architecture.md): move the code to the layer it belongs "
-                      "to, or, if the arrow is right, add it to the module's target_link_libraries.")
+                      "to, or, if the arrow is right, add the module to DEPENDS (or PRIVATE) in its CMakeLists.txt.")
 endif()
 if(STAMP)
   file(TOUCH ${STAMP})

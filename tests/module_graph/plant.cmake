@@ -3,8 +3,9 @@
 # wrong_include: in a copy of the sources, a lower module includes a higher
 # one in each way docs/architecture.md forbids (mastering/codec -> image,
 # udf -> burn, scsi -> emulator, emulator/mmc -> emulator/iscsi, fuse ->
-# tools); building each module must fail naming the file and the include,
-# while modules that may include what they do still pass.
+# tools, emulator/iscsi -> image through a private link); building each
+# module must fail naming the file and the include, while modules that may
+# include what they do still pass.
 # cycle: the copy links dm_codec to dm_image; configuring must fail naming
 # the cycle.
 cmake_minimum_required(VERSION 3.25)
@@ -58,18 +59,24 @@ if(CASE STREQUAL "wrong_include")
   plant(mastering/udf/writer.cpp "#include \"mastering/burn/burn_tree.h\"")
   plant(mastering/scsi/sense.h "#include \"emulator/logical_unit.h\"")
   plant(emulator/mmc/drive.cpp "#include \"emulator/iscsi/server.h\"")
+  # The iSCSI target reaches the virtual disc, which uses the image
+  # privately: the image is not the target's to include.
+  plant(emulator/iscsi/drive_farm.cpp "#include \"mastering/image/inspect.h\"")
   plant(fuse/read_only_fs.cpp "#include \"tools/common/cli.h\"")
-  # Allowed: the orchestrator includes the file systems below it.
+  # Allowed: the orchestrator includes the file systems below it, and the
+  # virtual disc the image it links privately.
   plant(mastering/image/inspect.cpp "#include \"mastering/udf/descriptors.h\"")
+  plant(emulator/media/vdisc.cpp "#include \"mastering/image/inspect.h\"")
   configure(TRUE rc)
   # The library itself: its check runs before anything of it compiles.
-  build(dm_codec fail "mastering/codec/bytes.h: #include \"mastering/image/file_system_image.h\" (mastering/image is not below mastering/codec)")
-  build(dm_udf_includes fail "mastering/udf/writer.cpp: #include \"mastering/burn/burn_tree.h\" (mastering/burn is not below mastering/udf)")
-  build(dm_scsi_includes fail "mastering/scsi/sense.h: #include \"emulator/logical_unit.h\" (emulator is not below mastering/scsi)")
-  build(dm_mmc_includes fail "emulator/mmc/drive.cpp: #include \"emulator/iscsi/server.h\" (emulator/iscsi is not below emulator/mmc)")
-  build(dm_fuse_includes fail "fuse/read_only_fs.cpp: #include \"tools/common/cli.h\" (tools/common is not below fuse)")
+  build(dm_codec fail "mastering/codec/bytes.h: #include \"mastering/image/file_system_image.h\" (mastering/codec does not reach mastering/image)")
+  build(dm_udf_includes fail "mastering/udf/writer.cpp: #include \"mastering/burn/burn_tree.h\" (mastering/udf does not reach mastering/burn)")
+  build(dm_scsi_includes fail "mastering/scsi/sense.h: #include \"emulator/logical_unit.h\" (mastering/scsi does not reach emulator)")
+  build(dm_mmc_includes fail "emulator/mmc/drive.cpp: #include \"emulator/iscsi/server.h\" (emulator/mmc does not reach emulator/iscsi)")
+  build(dm_fuse_includes fail "fuse/read_only_fs.cpp: #include \"tools/common/cli.h\" (fuse does not reach tools/common)")
+  build(dm_iscsi_includes fail "emulator/iscsi/drive_farm.cpp: #include \"mastering/image/inspect.h\" (emulator/iscsi does not reach mastering/image)")
   build(dm_image_includes pass "")
-  build(dm_iscsi_includes pass "")
+  build(dm_emu_media_includes pass "")
 elseif(CASE STREQUAL "cycle")
   plant(mastering/CMakeLists.txt "target_link_libraries(dm_codec PUBLIC dm_image)")
   configure(FALSE rc)
