@@ -197,20 +197,21 @@ Result<WriteReport> write_new_image(FileSystemImage& img, const std::string& pat
     auto stream = DM_TRY(img.create_result_image());
     if (progress) stream->set_progress(progress);
     std::string tmp = path + ".partial";
-    int fd = ::open(tmp.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) return os_error("cannot create " + tmp);
+    auto created = os::open_file(tmp, O_RDWR | O_CREAT | O_TRUNC, 0644);
+    if (!created.ok()) return make_error(created.error().code, "cannot create " + created.error().message);
+    os::Fd fd = std::move(*created);
     auto fail = [&](Error e) -> Result<WriteReport> {
-        ::close(fd);
+        fd.reset();
         ::unlink(tmp.c_str());
         return e;
     };
-    Status st = stream->write_to(fd, uint64_t(first_session_lba) * block_bytes);
+    Status st = stream->write_to(fd.get(), uint64_t(first_session_lba) * block_bytes);
     if (!st.ok()) return fail(st.error());
     auto sb = stream->superblock(first_session_lba + stream->block_count());
-    st = os::pwrite_all(fd, sb.data(), sb.size(), 0, "the image");
+    st = os::pwrite_all(fd.get(), sb.data(), sb.size(), 0, "the image");
     if (!st.ok()) return fail(st.error());
-    if (sync && ::fsync(fd) != 0) return fail(os_error("cannot sync " + tmp));
-    ::close(fd);
+    if (sync && ::fsync(fd.get()) != 0) return fail(os_error("cannot sync " + tmp));
+    if (st = fd.close(tmp); !st.ok()) return fail(st.error());
     if (::rename(tmp.c_str(), path.c_str()) != 0) {
         auto e = os_error("cannot create " + path);
         ::unlink(tmp.c_str());
@@ -226,18 +227,11 @@ Result<WriteReport> append_session(FileSystemImage& img, const std::string& path
     bool first_at_zero = !toc.sessions.empty() && toc.sessions.front().start == 0;
     medium.reset();
 
-    int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
-    if (fd < 0) return os_error(path);
-    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-        ::close(fd);
+    os::Fd fd = DM_TRY(os::open_file(path, O_RDWR));
+    if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0)
         return make_error(Errc::io, path + ": another program is writing this image");
-    }
     struct stat st {};
-    if (::fstat(fd, &st) != 0) {
-        auto e = os_error(path);
-        ::close(fd);
-        return e;
-    }
+    if (::fstat(fd.get(), &st) != 0) return os_error(path);
     uint64_t original_size = uint64_t(st.st_size);
     uint32_t start = img.session_start_block();
     uint64_t start_byte = uint64_t(start) * block_bytes;
@@ -245,19 +239,12 @@ Result<WriteReport> append_session(FileSystemImage& img, const std::string& path
     // the head we rewrite: kept so that a failure restores the file exactly.
     constexpr uint64_t k_max_tail = 64ull << 20;
     uint64_t tail_len = original_size > start_byte ? original_size - start_byte : 0;
-    if (tail_len > k_max_tail) {
-        ::close(fd);
+    if (tail_len > k_max_tail)
         return make_error(Errc::unsupported, path + ": " + std::to_string(tail_len >> 20) +
                                                  " MiB of data after the last session; not appending over them");
-    }
     std::vector<std::byte> tail(tail_len), head(32 * size_t(block_bytes), std::byte{0});
-    ssize_t got_tail = tail_len ? ::pread(fd, tail.data(), tail.size(), off_t(start_byte)) : 0;
-    ssize_t got_head = ::pread(fd, head.data(), head.size(), 0);
-    if (got_tail < 0 || got_head < 0) {
-        auto e = os_error(path);
-        ::close(fd);
-        return e;
-    }
+    size_t got_tail = tail_len ? DM_TRY(os::pread_some(fd.get(), tail.data(), tail.size(), start_byte, path)) : 0;
+    size_t got_head = DM_TRY(os::pread_some(fd.get(), head.data(), head.size(), 0, path));
     // Block 256: a UDF anchor there (written by the first session) is
     // pointed at the newest session's UDF, as LBA 0-31 are for ISO 9660, and
     // as IMAPI2 does on rewritable discs. A UDF volume from block 0 (mkudffs)
@@ -265,15 +252,14 @@ Result<WriteReport> append_session(FileSystemImage& img, const std::string& path
     constexpr uint64_t k_anchor_byte = 256ull * block_bytes;
     std::vector<std::byte> old_anchor(block_bytes);
     bool has_anchor = k_anchor_byte + block_bytes <= start_byte &&
-                      ::pread(fd, old_anchor.data(), block_bytes, off_t(k_anchor_byte)) == ssize_t(block_bytes);
+                      os::pread_all(fd.get(), old_anchor.data(), block_bytes, k_anchor_byte, path).ok();
     has_anchor = has_anchor && udf::is_anchor(old_anchor, 256);
     auto restore = [&](Error e) -> Result<WriteReport> {
-        bool ok = os::pwrite_all(fd, head.data(), size_t(got_head), 0, "the image").ok();
-        if (has_anchor) ok = os::pwrite_all(fd, old_anchor.data(), block_bytes, k_anchor_byte, "the image").ok() && ok;
-        if (tail_len) ok = os::pwrite_all(fd, tail.data(), size_t(got_tail), start_byte, "the image").ok() && ok;
-        if (::ftruncate(fd, off_t(original_size)) != 0) ok = false;
-        ::fsync(fd);
-        ::close(fd);
+        bool ok = os::pwrite_all(fd.get(), head.data(), got_head, 0, "the image").ok();
+        if (has_anchor) ok = os::pwrite_all(fd.get(), old_anchor.data(), block_bytes, k_anchor_byte, "the image").ok() && ok;
+        if (tail_len) ok = os::pwrite_all(fd.get(), tail.data(), got_tail, start_byte, "the image").ok() && ok;
+        if (::ftruncate(fd.get(), off_t(original_size)) != 0) ok = false;
+        ::fsync(fd.get());
         if (!ok) e = e.with_context(path + " could not be restored");
         return e;
     };
@@ -300,16 +286,16 @@ Result<WriteReport> append_session(FileSystemImage& img, const std::string& path
     }
     if (progress) (*stream)->set_progress(progress);
     // The session goes into a fresh region (write_to leaves holes for zeros).
-    if (tail_len && ::ftruncate(fd, off_t(start_byte)) != 0) return restore(os_error("cannot write " + path));
-    if (auto s = (*stream)->write_to(fd, start_byte); !s.ok()) return restore(s.error());
-    if (::fsync(fd) != 0) return restore(os_error("cannot sync " + path));
-    if (auto s = os::pwrite_all(fd, sb.data() + head_from, head_to - head_from, head_from, "the image"); !s.ok())
+    if (tail_len && ::ftruncate(fd.get(), off_t(start_byte)) != 0) return restore(os_error("cannot write " + path));
+    if (auto s = (*stream)->write_to(fd.get(), start_byte); !s.ok()) return restore(s.error());
+    if (::fsync(fd.get()) != 0) return restore(os_error("cannot sync " + path));
+    if (auto s = os::pwrite_all(fd.get(), sb.data() + head_from, head_to - head_from, head_from, "the image"); !s.ok())
         return restore(s.error());
     if (auto anchor = (*stream)->udf_image_anchor(); has_anchor && !anchor.empty())
-        if (auto s = os::pwrite_all(fd, anchor.data(), anchor.size(), k_anchor_byte, "the image"); !s.ok())
+        if (auto s = os::pwrite_all(fd.get(), anchor.data(), anchor.size(), k_anchor_byte, "the image"); !s.ok())
             return restore(s.error());
-    if (::fsync(fd) != 0) return restore(os_error("cannot sync " + path));
-    ::close(fd);
+    if (::fsync(fd.get()) != 0) return restore(os_error("cannot sync " + path));
+    DM_TRY(fd.close(path));
     return report_of(**stream);
 }
 

@@ -130,12 +130,8 @@ namespace {
 // be the one recorded when the file was added.
 Status copy_host_file(const Content& c, int fd, uint64_t dst, const std::atomic<bool>& cancelled,
                       std::vector<std::byte>& buf) {
-    int src = ::open(c.path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (src < 0) return os_error("cannot read " + c.path);
-    struct Closer {
-        int fd;
-        ~Closer() { ::close(fd); }
-    } closer{src};
+    os::Fd owned = DM_TRY(FileDataPart::open_host_file(c));
+    int src = owned.get();
     auto changed = [&] { return FileDataPart::size_changed(c); };
     // A file whose last block has room after its data is copied one byte
     // further: if that byte exists the file grew (saves an fstat per file).
@@ -174,8 +170,7 @@ Status copy_host_file(const Content& c, int fd, uint64_t dst, const std::atomic<
                 if (w < 0) return os_error("cannot copy " + c.path + " into the image");
             } else {
                 if (buf.empty()) buf.resize(1 << 20);
-                w = ::pread(src, buf.data(), std::min(n, buf.size()), off_t(cur));
-                if (w < 0) return os_error("cannot read " + c.path);
+                w = ssize_t(DM_TRY(os::pread_some(src, buf.data(), std::min(n, buf.size()), cur, c.path)));
                 if (w > 0) DM_TRY(os::pwrite_all(fd, buf.data(), size_t(w), dst + cur, "the image"));
             }
             if (w == 0) {
@@ -186,7 +181,7 @@ Status copy_host_file(const Content& c, int fd, uint64_t dst, const std::atomic<
         }
         if (cur > c.size) {
             uint8_t zero = 0;  // the probe byte landed in this file's own padding: clear it
-            (void)::pwrite(fd, &zero, 1, off_t(dst + c.size));
+            (void)os::pwrite_all(fd, &zero, 1, dst + c.size, "the image");
             return changed();
         }
         pos = data_end;
