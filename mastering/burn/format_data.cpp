@@ -5,7 +5,6 @@
 #include <cstring>
 
 #include "mastering/image/image_file.h"
-#include "mastering/udf/descriptors.h"
 
 namespace mastering::burn {
 
@@ -257,10 +256,25 @@ Status DiscFormatData::prepare_overwritable(const MediaInfo& m) {
     return m_rec.wait_ready(std::chrono::minutes(30));
 }
 
+Status DiscFormatData::write_head(Profile p, const image::SessionHead& head) {
+    std::vector<std::byte> blocks = head.blocks;
+    for (uint32_t b = 0; b < image::head_blocks; b += 16)
+        DM_TRY(m_rec.must(scsi::cdb::write10(b, 16), Direction::out, std::span(blocks.data() + size_t(b) * 2048, 16 * 2048)));
+    if (!head.anchor.empty()) {
+        // A DVD-RW in restricted overwrite takes whole ECC blocks of 16 only.
+        uint16_t unit = p == Profile::dvd_rw_ro ? 16 : 1;
+        std::vector<std::byte> a(size_t(unit) * 2048);
+        if (unit > 1) DM_TRY(m_rec.must(scsi::cdb::read10(image::udf_anchor_lba, unit), Direction::in, a));
+        std::copy(head.anchor.begin(), head.anchor.end(), a.begin());
+        DM_TRY(m_rec.must(scsi::cdb::write10(image::udf_anchor_lba, unit), Direction::out, a));
+    }
+    DM_TRY(m_rec.must(scsi::cdb::synchronize_cache(), Direction::none, {}, std::chrono::minutes(10)));
+    return {};
+}
+
 Result<WriteResult> DiscFormatData::write_blocks(const MediaInfo& m, uint32_t start, uint32_t blocks,
                                                  const std::function<Status(uint64_t, std::span<std::byte>)>& produce,
-                                                 const std::vector<std::byte>* superblock, const WriteOptions& o,
-                                                 const std::vector<std::byte>* anchor256) {
+                                                 const image::SessionHead* head, const WriteOptions& o) {
     Profile p = m.profile;
     if (m.overwritable) DM_TRY(prepare_overwritable(m));
     if (o.speed_kbs) {
@@ -328,22 +342,8 @@ Result<WriteResult> DiscFormatData::write_blocks(const MediaInfo& m, uint32_t st
     res.start = start;
     res.blocks = total;
     if (m.overwritable) {
-        // The descriptors at LBA 0–31 last: only now does the new session exist.
-        if (superblock) {
-            std::vector<std::byte> sb = *superblock;
-            for (uint32_t b = 0; b < 32; b += 16)
-                DM_TRY(m_rec.must(scsi::cdb::write10(b, 16), Direction::out, std::span(sb.data() + size_t(b) * 2048, 16 * 2048)));
-            if (anchor256) {
-                // UDF: block 256 points at the newest session, as LBA 0-31 do for ISO 9660.
-                // A DVD-RW in restricted overwrite takes whole ECC blocks of 16 only.
-                uint16_t unit = p == Profile::dvd_rw_ro ? 16 : 1;
-                std::vector<std::byte> a(size_t(unit) * 2048);
-                if (unit > 1) DM_TRY(m_rec.must(scsi::cdb::read10(256, unit), Direction::in, a));
-                std::copy(anchor256->begin(), anchor256->end(), a.begin());
-                DM_TRY(m_rec.must(scsi::cdb::write10(256, unit), Direction::out, a));
-            }
-            DM_TRY(m_rec.must(scsi::cdb::synchronize_cache(), Direction::none, {}, std::chrono::minutes(10)));
-        }
+        // The head last: only now does the new session exist.
+        if (head) DM_TRY(write_head(p, *head));
         if (p == Profile::dvd_plus_rw) (void)m_rec.command(scsi::cdb::close_track_session(2, 0), Direction::none, {}, std::chrono::minutes(10));
     } else {
         if (!is_cd(p)) {
@@ -390,18 +390,10 @@ Result<WriteResult> DiscFormatData::write(image::ImageStream& stream, const Writ
     if (need > m.free_blocks)
         return make_error(Errc::no_space, m_rec.address() + ": not enough space: the session needs " + std::to_string(need) +
                                               " blocks, the disc has " + std::to_string(m.free_blocks) + " free");
-    std::vector<std::byte> sb, anchor;
+    std::optional<image::SessionHead> head;
     if (m.overwritable) {
-        sb = stream.superblock(start + stream.block_count());
-        // A UDF anchor at block 256 from an earlier session is pointed at this one.
-        anchor = stream.udf_image_anchor();
-        if (!anchor.empty() && start > 256) {
-            std::vector<std::byte> old(2048);
-            auto r = m_rec.command(scsi::cdb::read10(256, 1), Direction::in, old);
-            if (!r.ok() || !r->good() || !udf::is_anchor(old, 256)) anchor.clear();
-        } else {
-            anchor.clear();  // a first session carries its own
-        }
+        DriveBlocks before(m_rec, m.capacity);
+        head = DM_TRY(image::session_head(stream, before, m.toc));
     }
     auto res = DM_TRY(write_blocks(m, start, stream.block_count(),
                                    [&](uint64_t off, std::span<std::byte> out) -> Status {
@@ -409,7 +401,7 @@ Result<WriteResult> DiscFormatData::write(image::ImageStream& stream, const Writ
                                        if (n != out.size()) return make_error(Errc::internal, "the image stream ended early");
                                        return {};
                                    },
-                                   m.overwritable ? &sb : nullptr, o, anchor.empty() ? nullptr : &anchor));
+                                   head ? &*head : nullptr, o));
     res.session_number = uint32_t(m.toc.sessions.size() + 1);
     return res;
 }

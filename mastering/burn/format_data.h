@@ -12,6 +12,7 @@
 
 #include "mastering/burn/recorder.h"
 #include "mastering/image/result_stream.h"
+#include "mastering/image/session_head.h"
 #include "mastering/media/sector_source.h"
 #include "mastering/media/toc.h"
 
@@ -82,10 +83,11 @@ private:
     // session-at-once, `cd_write_type`) or a DVD-R/RW (incremental, fixed
     // 16-block packets).
     Status select_write_parameters(media::Profile p, uint8_t cd_write_type, uint8_t multisession, bool bufe);
+    // Overwritable media: blocks 0-31 and 256 after the session (`head`).
+    Status write_head(media::Profile p, const image::SessionHead& head);
     Result<WriteResult> write_blocks(const MediaInfo& m, uint32_t start, uint32_t blocks,
                                      const std::function<Status(uint64_t offset, std::span<std::byte>)>& produce,
-                                     const std::vector<std::byte>* superblock, const WriteOptions& o,
-                                     const std::vector<std::byte>* anchor256 = nullptr);
+                                     const image::SessionHead* head, const WriteOptions& o);
     DiscRecorder& m_rec;
 };
 

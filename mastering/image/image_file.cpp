@@ -7,9 +7,9 @@
 
 #include <cstring>
 
+#include "mastering/image/session_head.h"
 #include "mastering/iso9660/structures.h"
 #include "mastering/os/file.h"
-#include "mastering/udf/descriptors.h"
 #include "mastering/udf/reader.h"
 
 namespace mastering::image {
@@ -220,81 +220,82 @@ Result<WriteReport> write_new_image(FileSystemImage& img, const std::string& pat
     return report_of(*stream);
 }
 
+namespace {
+
+// What an append changes in an image file, kept so that a failure restores
+// the file byte for byte: its size, the head (LBA 0-31), block 256 and the
+// bytes the new session overwrites (padding after the last session).
+struct Undo {
+    int fd;
+    uint64_t size = 0;
+    uint64_t start_byte = 0;
+    std::vector<std::byte> head, anchor, tail;
+
+    Status capture(const std::string& path, uint32_t start) {
+        struct stat st {};
+        if (::fstat(fd, &st) != 0) return os_error(path);
+        size = uint64_t(st.st_size);
+        start_byte = uint64_t(start) * block_bytes;
+        constexpr uint64_t k_max_tail = 64ull << 20;
+        uint64_t tail_len = size > start_byte ? size - start_byte : 0;
+        if (tail_len > k_max_tail)
+            return make_error(Errc::unsupported, path + ": " + std::to_string(tail_len >> 20) +
+                                                     " MiB of data after the last session; not appending over them");
+        tail.resize(size_t(tail_len));
+        tail.resize(DM_TRY(os::pread_some(fd, tail.data(), tail.size(), start_byte, path)));
+        head.resize(size_t(head_blocks) * block_bytes);
+        head.resize(DM_TRY(os::pread_some(fd, head.data(), head.size(), 0, path)));
+        if (start > udf_anchor_lba) {
+            anchor.resize(block_bytes);
+            anchor.resize(DM_TRY(os::pread_some(fd, anchor.data(), block_bytes, uint64_t(udf_anchor_lba) * block_bytes, path)));
+        }
+        return {};
+    }
+
+    Error restore(const std::string& path, Error e) const {
+        bool ok = os::pwrite_all(fd, head.data(), head.size(), 0, path).ok();
+        ok = os::pwrite_all(fd, anchor.data(), anchor.size(), uint64_t(udf_anchor_lba) * block_bytes, path).ok() && ok;
+        ok = os::pwrite_all(fd, tail.data(), tail.size(), start_byte, path).ok() && ok;
+        if (::ftruncate(fd, off_t(size)) != 0) ok = false;
+        ::fsync(fd);
+        return ok ? e : e.with_context(path + " could not be restored");
+    }
+};
+
+}  // namespace
+
 Result<WriteReport> append_session(FileSystemImage& img, const std::string& path, const ProgressFn& progress) {
-    // What the file holds now, to know where the first session is.
+    // What the file holds now: where its first session is, and block 256.
     auto medium = DM_TRY(open_image_medium(path));
     auto toc = DM_TRY(medium->toc());
-    bool first_at_zero = !toc.sessions.empty() && toc.sessions.front().start == 0;
-    medium.reset();
 
     os::Fd fd = DM_TRY(os::open_file(path, O_RDWR));
     if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0)
         return make_error(Errc::io, path + ": another program is writing this image");
-    struct stat st {};
-    if (::fstat(fd.get(), &st) != 0) return os_error(path);
-    uint64_t original_size = uint64_t(st.st_size);
     uint32_t start = img.session_start_block();
-    uint64_t start_byte = uint64_t(start) * block_bytes;
-    // Bytes the new session overwrites (padding after the last session) and
-    // the head we rewrite: kept so that a failure restores the file exactly.
-    constexpr uint64_t k_max_tail = 64ull << 20;
-    uint64_t tail_len = original_size > start_byte ? original_size - start_byte : 0;
-    if (tail_len > k_max_tail)
-        return make_error(Errc::unsupported, path + ": " + std::to_string(tail_len >> 20) +
-                                                 " MiB of data after the last session; not appending over them");
-    std::vector<std::byte> tail(tail_len), head(32 * size_t(block_bytes), std::byte{0});
-    size_t got_tail = tail_len ? DM_TRY(os::pread_some(fd.get(), tail.data(), tail.size(), start_byte, path)) : 0;
-    size_t got_head = DM_TRY(os::pread_some(fd.get(), head.data(), head.size(), 0, path));
-    // Block 256: a UDF anchor there (written by the first session) is
-    // pointed at the newest session's UDF, as LBA 0-31 are for ISO 9660, and
-    // as IMAPI2 does on rewritable discs. A UDF volume from block 0 (mkudffs)
-    // then reads as one growing session: its own empty file set is replaced.
-    constexpr uint64_t k_anchor_byte = 256ull * block_bytes;
-    std::vector<std::byte> old_anchor(block_bytes);
-    bool has_anchor = k_anchor_byte + block_bytes <= start_byte &&
-                      os::pread_all(fd.get(), old_anchor.data(), block_bytes, k_anchor_byte, path).ok();
-    has_anchor = has_anchor && udf::is_anchor(old_anchor, 256);
-    auto restore = [&](Error e) -> Result<WriteReport> {
-        bool ok = os::pwrite_all(fd.get(), head.data(), got_head, 0, "the image").ok();
-        if (has_anchor) ok = os::pwrite_all(fd.get(), old_anchor.data(), block_bytes, k_anchor_byte, "the image").ok() && ok;
-        if (tail_len) ok = os::pwrite_all(fd.get(), tail.data(), got_tail, start_byte, "the image").ok() && ok;
-        if (::ftruncate(fd.get(), off_t(original_size)) != 0) ok = false;
-        ::fsync(fd.get());
-        if (!ok) e = e.with_context(path + " could not be restored");
-        return e;
-    };
+    Undo undo{fd.get()};
+    DM_TRY(undo.capture(path, start));
     auto stream = img.create_result_image();
-    if (!stream.ok()) return restore(stream.error());
-    auto sb = (*stream)->superblock(start + (*stream)->block_count());
-    // With a first session at block 0 only its descriptor blocks may be
-    // replaced: the blocks after them hold that session's data.
-    size_t head_from = 0, head_to = sb.size();
-    if (first_at_zero) {
-        uint32_t n = 0;
-        while (16 + n < 32 && iso9660::peek_volume_descriptor(std::span<const std::byte>(
-                                  sb.data() + size_t(16 + n) * block_bytes, block_bytes)))
-            ++n;
-        for (uint32_t b = 16; b < 16 + n; ++b) {
-            auto blk = std::span<const std::byte>(head.data() + size_t(b) * block_bytes, block_bytes);
-            if (!iso9660::peek_volume_descriptor(blk))
-                return restore(make_error(Errc::unsupported,
-                                          path + ": its first session starts at block 0 and has fewer volume descriptors "
-                                                 "than the new session needs; appending would overwrite its data"));
-        }
-        head_from = 16 * size_t(block_bytes);
-        head_to = size_t(16 + n) * block_bytes;
-    }
+    if (!stream.ok()) return undo.restore(path, stream.error());
+    auto head = session_head(**stream, *medium, toc);
+    if (!head.ok()) return undo.restore(path, head.error());
+    medium.reset();
     if (progress) (*stream)->set_progress(progress);
-    // The session goes into a fresh region (write_to leaves holes for zeros).
-    if (tail_len && ::ftruncate(fd.get(), off_t(start_byte)) != 0) return restore(os_error("cannot write " + path));
-    if (auto s = (*stream)->write_to(fd.get(), start_byte); !s.ok()) return restore(s.error());
-    if (::fsync(fd.get()) != 0) return restore(os_error("cannot sync " + path));
-    if (auto s = os::pwrite_all(fd.get(), sb.data() + head_from, head_to - head_from, head_from, "the image"); !s.ok())
-        return restore(s.error());
-    if (auto anchor = (*stream)->udf_image_anchor(); has_anchor && !anchor.empty())
-        if (auto s = os::pwrite_all(fd.get(), anchor.data(), anchor.size(), k_anchor_byte, "the image"); !s.ok())
-            return restore(s.error());
-    if (::fsync(fd.get()) != 0) return restore(os_error("cannot sync " + path));
+    // The session goes into a fresh region (write_to leaves holes for zeros),
+    // then the head that makes it the newest.
+    auto write = [&]() -> Status {
+        if (!undo.tail.empty() && ::ftruncate(fd.get(), off_t(undo.start_byte)) != 0)
+            return os_error("cannot write " + path);
+        DM_TRY((*stream)->write_to(fd.get(), undo.start_byte));
+        if (::fsync(fd.get()) != 0) return os_error("cannot sync " + path);
+        DM_TRY(os::pwrite_all(fd.get(), head->blocks.data(), head->blocks.size(), 0, path));
+        if (!head->anchor.empty())
+            DM_TRY(os::pwrite_all(fd.get(), head->anchor.data(), head->anchor.size(),
+                                  uint64_t(udf_anchor_lba) * block_bytes, path));
+        if (::fsync(fd.get()) != 0) return os_error("cannot sync " + path);
+        return {};
+    };
+    if (auto s = write(); !s.ok()) return undo.restore(path, s.error());
     DM_TRY(fd.close(path));
     return report_of(**stream);
 }
