@@ -196,6 +196,13 @@ Result<WriteReport> write_new_image(FileSystemImage& img, const std::string& pat
     img.set_session_start_block(first_session_lba);
     auto stream = DM_TRY(img.create_result_image());
     if (progress) stream->set_progress(progress);
+    return write_new_image(*stream, path, sync);
+}
+
+Result<WriteReport> write_new_image(ImageStream& stream, const std::string& path, bool sync) {
+    if (stream.start_block() != first_session_lba)
+        return make_error(Errc::internal, "a new image's session was laid out for block " +
+                                              std::to_string(stream.start_block()));
     std::string tmp = path + ".partial";
     auto created = os::open_file(tmp, O_RDWR | O_CREAT | O_TRUNC, 0644);
     if (!created.ok()) return make_error(created.error().code, "cannot create " + created.error().message);
@@ -205,9 +212,9 @@ Result<WriteReport> write_new_image(FileSystemImage& img, const std::string& pat
         ::unlink(tmp.c_str());
         return e;
     };
-    Status st = stream->write_to(fd.get(), uint64_t(first_session_lba) * block_bytes);
+    Status st = stream.write_to(fd.get(), uint64_t(first_session_lba) * block_bytes);
     if (!st.ok()) return fail(st.error());
-    auto sb = stream->superblock(first_session_lba + stream->block_count());
+    auto sb = stream.superblock(first_session_lba + stream.block_count());
     st = os::pwrite_all(fd.get(), sb.data(), sb.size(), 0, "the image");
     if (!st.ok()) return fail(st.error());
     if (sync && ::fsync(fd.get()) != 0) return fail(os_error("cannot sync " + tmp));
@@ -217,7 +224,7 @@ Result<WriteReport> write_new_image(FileSystemImage& img, const std::string& pat
         ::unlink(tmp.c_str());
         return e;
     }
-    return report_of(*stream);
+    return report_of(stream);
 }
 
 namespace {
@@ -264,7 +271,13 @@ struct Undo {
 
 }  // namespace
 
-Result<WriteReport> append_session(FileSystemImage& img, const std::string& path, const ProgressFn& progress) {
+Result<WriteReport> append_to_image_file(FileSystemImage& img, const std::string& path, const ProgressFn& progress) {
+    auto stream = DM_TRY(img.create_result_image());
+    if (progress) stream->set_progress(progress);
+    return append_to_image_file(*stream, path);
+}
+
+Result<WriteReport> append_to_image_file(ImageStream& stream, const std::string& path) {
     // What the file holds now: where its first session is, and block 256.
     auto medium = DM_TRY(open_image_medium(path));
     auto toc = DM_TRY(medium->toc());
@@ -272,21 +285,17 @@ Result<WriteReport> append_session(FileSystemImage& img, const std::string& path
     os::Fd fd = DM_TRY(os::open_file(path, O_RDWR));
     if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0)
         return make_error(Errc::io, path + ": another program is writing this image");
-    uint32_t start = img.session_start_block();
     Undo undo{fd.get()};
-    DM_TRY(undo.capture(path, start));
-    auto stream = img.create_result_image();
-    if (!stream.ok()) return undo.restore(path, stream.error());
-    auto head = session_head(**stream, *medium, toc);
-    if (!head.ok()) return undo.restore(path, head.error());
+    DM_TRY(undo.capture(path, stream.start_block()));
+    auto head = session_head(stream, *medium, toc);
+    if (!head.ok()) return head.error();
     medium.reset();
-    if (progress) (*stream)->set_progress(progress);
     // The session goes into a fresh region (write_to leaves holes for zeros),
     // then the head that makes it the newest.
     auto write = [&]() -> Status {
         if (!undo.tail.empty() && ::ftruncate(fd.get(), off_t(undo.start_byte)) != 0)
             return os_error("cannot write " + path);
-        DM_TRY((*stream)->write_to(fd.get(), undo.start_byte));
+        DM_TRY(stream.write_to(fd.get(), undo.start_byte));
         if (::fsync(fd.get()) != 0) return os_error("cannot sync " + path);
         DM_TRY(os::pwrite_all(fd.get(), head->blocks.data(), head->blocks.size(), 0, path));
         if (!head->anchor.empty())
@@ -297,7 +306,7 @@ Result<WriteReport> append_session(FileSystemImage& img, const std::string& path
     };
     if (auto s = write(); !s.ok()) return undo.restore(path, s.error());
     DM_TRY(fd.close(path));
-    return report_of(**stream);
+    return report_of(stream);
 }
 
 }  // namespace mastering::image

@@ -396,3 +396,28 @@ TEST(ThirdPartyMasterBurn, a_session_at_block_0_keeps_its_data_when_one_is_appen
         EXPECT_EQ(read_file(out / "b.txt"), "second\n") << profile;
     }
 }
+
+// One workflow for images and discs (image/append.h): an appended session
+// carries the file systems of the one it continues unless told otherwise (a
+// UDF-only disc stays UDF-only, as master-image append keeps an image's),
+// and an explicit volume name wins over the imported one. udfinfo reads
+// the newest session from the disc's data.
+TEST(ThirdPartyMasterBurn, an_appended_session_keeps_the_file_systems_and_takes_the_volume_name) {
+    DM_REQUIRE_PROGRAM("udfinfo");
+    TempDir dir{"burn-continue"};
+    write_file(dir / "one/a.txt", "a\n");
+    write_file(dir / "two/b.txt", "b\n");
+    fs::path disc = dir / "d.vdisc";
+    ASSERT_EQ(run({tool("master-image"), "create", disc.string(), "--media", "dvd+r"}).exit_code, 0);
+    auto r = burn("emu:" + disc.string(), {"--from", (dir / "one").string(), "--fs", "udf", "--volume-name", "FIRST"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    r = burn("emu:" + disc.string(), {"--from", (dir / "two").string(), "--volume-name", "SECOND"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    json doc = info(disc.string());
+    ASSERT_EQ(doc["sessions"].size(), 2u) << doc.dump(1);
+    EXPECT_EQ(doc["sessions"][1]["file_systems"], json({"udf"})) << doc.dump(1);
+    auto u = run({"udfinfo", (disc / "data.img").string()});
+    ASSERT_EQ(u.exit_code, 0) << u.err;
+    EXPECT_NE(u.out.find("\nlabel=SECOND\n"), std::string::npos) << u.out;
+    EXPECT_NE(u.out.find("\nnumfiles=2\n"), std::string::npos) << u.out;
+}
