@@ -51,43 +51,71 @@ int create_virtual_disc(const std::string& out, std::optional<media::Profile> me
     return tools::exit_ok;
 }
 
+struct Flags {
+    std::string out, image_path, from, at = "/", fs = "iso9660,rockridge,joliet", volume, media_name, udf_revision,
+        udf_partition, rom_image;
+    std::vector<std::string> removes;
+    int level = 3;
+    bool include_base = false, sync = false, no_dedup = false;
+};
+
+CLI::App* add_create(CLI::App& app, Flags& f) {
+    auto* create = app.add_subcommand("create", "master a new image (OUT: an image file, or NAME.vdisc)");
+    create->add_option("OUT", f.out, "the image file to write")->required();
+    create->add_option("--from", f.from, "the directory whose contents go into the image");
+    create->add_option("--image", f.rom_image, "NAME.vdisc only: a closed (ROM) disc holding this plain image");
+    create->add_option("--at", f.at, "where in the image the contents go (default /)");
+    create->add_flag("--include-base", f.include_base, "put the --from directory itself into the image, not only its contents");
+    create->add_option("--fs", f.fs, "file systems to create: iso9660,joliet,rockridge,udf");
+    create->add_option("--iso-level", f.level, "ISO 9660 interchange level 1, 2, 3, or 4 (ISO 9660:1999)")
+        ->check(CLI::Range(1, 4));
+    create->add_option("--udf-revision", f.udf_revision, "UDF revision 1.02, 1.50, 2.01 or 2.50");
+    create->add_option("--udf-partition", f.udf_partition,
+                       "UDF partition: physical, or sparable for CD-RW/DVD-RW packet writing (default: as --media needs)");
+    create->add_option("--volume-name", f.volume, "volume name");
+    create->add_option("--media", f.media_name, "size the image for this medium (cd-r, dvd+r, bd-r, ...)");
+    create->add_flag("--no-dedup", f.no_dedup, "do not look for identical files (faster; each copy is stored)");
+    create->add_flag("--sync", f.sync, "make the image durable (fsync) before it appears; appends always are");
+    return create;
+}
+
+CLI::App* add_append(CLI::App& app, Flags& f) {
+    auto* append = app.add_subcommand("append", "add a session to an image file");
+    append->add_option("IMAGE", f.image_path, "the image file")->required();
+    append->add_option("--from", f.from, "the directory whose contents go into the new session")->required();
+    append->add_option("--at", f.at, "where in the image the contents go (default /)");
+    append->add_flag("--include-base", f.include_base, "put the --from directory itself into the image");
+    append->add_flag("--no-dedup", f.no_dedup, "do not look for identical files");
+    append->add_option("--remove", f.removes, "remove this path (file or directory tree) from the image; repeatable");
+    return append;
+}
+
+// The session the flags ask for (create: with its file systems and names).
+Result<image::SessionRequest> session_request(const Flags& f, bool create) {
+    image::SessionRequest req;
+    req.from = f.from;
+    req.at = f.at;
+    req.include_base = f.include_base;
+    req.remove = f.removes;
+    req.dedup = !f.no_dedup;
+    if (create) {
+        req.file_systems = DM_TRY(model::fs_mask_from_names(f.fs));
+        if (!f.udf_revision.empty()) req.udf_revision = DM_TRY(image::parse_udf_revision(f.udf_revision));
+        req.udf_partition = f.udf_partition;
+        req.iso_level = f.level;
+        req.volume_name = f.volume;
+    }
+    return req;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     CLI::App app{"Master ISO 9660 / Joliet / Rock Ridge images and append sessions to them", "master-image"};
     app.require_subcommand(1);
-
-    std::string out, from, at = "/", fs = "iso9660,rockridge,joliet", volume, media_name, udf_revision, udf_partition;
-    int level = 3;
-    bool include_base = false, sync = false, no_dedup = false;
-    auto* create = app.add_subcommand("create", "master a new image (OUT: an image file, or NAME.vdisc)");
-    create->add_option("OUT", out, "the image file to write")->required();
-    std::string rom_image;
-    create->add_option("--from", from, "the directory whose contents go into the image");
-    create->add_option("--image", rom_image, "NAME.vdisc only: a closed (ROM) disc holding this plain image");
-    create->add_option("--at", at, "where in the image the contents go (default /)");
-    create->add_flag("--include-base", include_base, "put the --from directory itself into the image, not only its contents");
-    create->add_option("--fs", fs, "file systems to create: iso9660,joliet,rockridge,udf");
-    create->add_option("--iso-level", level, "ISO 9660 interchange level 1, 2, 3, or 4 (ISO 9660:1999)")
-        ->check(CLI::Range(1, 4));
-    create->add_option("--udf-revision", udf_revision, "UDF revision 1.02, 1.50, 2.01 or 2.50");
-    create->add_option("--udf-partition", udf_partition,
-                       "UDF partition: physical, or sparable for CD-RW/DVD-RW packet writing (default: as --media needs)");
-    create->add_option("--volume-name", volume, "volume name");
-    create->add_option("--media", media_name, "size the image for this medium (cd-r, dvd+r, bd-r, ...)");
-    create->add_flag("--no-dedup", no_dedup, "do not look for identical files (faster; each copy is stored)");
-    create->add_flag("--sync", sync, "make the image durable (fsync) before it appears; appends always are");
-
-    std::string image_path;
-    std::vector<std::string> removes;
-    auto* append = app.add_subcommand("append", "add a session to an image file");
-    append->add_option("IMAGE", image_path, "the image file")->required();
-    append->add_option("--from", from, "the directory whose contents go into the new session")->required();
-    append->add_option("--at", at, "where in the image the contents go (default /)");
-    append->add_flag("--include-base", include_base, "put the --from directory itself into the image");
-    append->add_flag("--no-dedup", no_dedup, "do not look for identical files");
-    append->add_option("--remove", removes, "remove this path (file or directory tree) from the image; repeatable");
-
+    Flags f;
+    auto* create = add_create(app, f);
+    auto* append = add_append(app, f);
     if (argc > 1 && argv[1][0] != '-' && std::string(argv[1]) != "create" && std::string(argv[1]) != "append") {
         std::fprintf(stderr, "master-image: unknown command \"%s\" (create, append; --help)\n", argv[1]);
         return tools::exit_user_error;
@@ -95,42 +123,26 @@ int main(int argc, char** argv) {
     return tools::run_main(app, argc, argv, [&]() -> int {
         const char* prog = "master-image";
         auto fail = [&](const Error& e) { return tools::report(prog, e); };
-        bool vdisc = *create && tools::classify_source(out) == tools::SourceKind::virtual_disc;
-        if (!rom_image.empty() && !vdisc)
+        bool vdisc = *create && tools::classify_source(f.out) == tools::SourceKind::virtual_disc;
+        if (!f.rom_image.empty() && !vdisc)
             return fail(make_error(Errc::invalid_argument, "--image makes virtual discs (OUT ending in .vdisc)"));
-        if (*create && !vdisc && from.empty()) return fail(make_error(Errc::invalid_argument, "--from DIR is required"));
-        if (*append && tools::classify_source(image_path) != tools::SourceKind::image_file)
-            return fail(make_error(Errc::unsupported, image_path + ": append works on image files (burn to drives with master-burn)"));
+        if (*create && !vdisc && f.from.empty()) return fail(make_error(Errc::invalid_argument, "--from DIR is required"));
+        if (*append && tools::classify_source(f.image_path) != tools::SourceKind::image_file)
+            return fail(make_error(Errc::unsupported,
+                                   f.image_path + ": append works on image files (burn to drives with master-burn)"));
         std::optional<media::Profile> media;
-        if (!media_name.empty() && !(media = media::profile_from_name(media_name)))
-            return fail(make_error(Errc::invalid_argument, "unknown media profile \"" + media_name + "\""));
-        image::SessionRequest req;
-        req.from = from;
-        req.at = at;
-        req.include_base = include_base;
-        req.remove = removes;
-        req.dedup = !no_dedup;
-        if (*create) {
-            auto mask = model::fs_mask_from_names(fs);
-            if (!mask.ok()) return fail(mask.error());
-            req.file_systems = *mask;
-            if (!udf_revision.empty()) {
-                auto rev = image::parse_udf_revision(udf_revision);
-                if (!rev.ok()) return fail(rev.error());
-                req.udf_revision = *rev;
-            }
-            req.udf_partition = udf_partition;
-            req.iso_level = level;
-            req.volume_name = volume;
-        }
+        if (!f.media_name.empty() && !(media = media::profile_from_name(f.media_name)))
+            return fail(make_error(Errc::invalid_argument, "unknown media profile \"" + f.media_name + "\""));
+        auto req = session_request(f, bool(*create));
+        if (!req.ok()) return fail(req.error());
         tools::ProgressBar bar;
-        if (vdisc) return create_virtual_disc(out, media, rom_image, req, bar);
+        if (vdisc) return create_virtual_disc(f.out, media, f.rom_image, *req, bar);
         model::ProgressFn progress = [&](const model::Progress& p) {
             bar.update(p.current_file, p.sectors_done, p.sectors_total);
         };
-        auto target = *create ? image::new_image_file_target(out, media, sync, progress)
-                              : image::image_file_target(image_path, progress);
-        auto written = image::append_session(*target, req);
+        auto target = *create ? image::new_image_file_target(f.out, media, f.sync, progress)
+                              : image::image_file_target(f.image_path, progress);
+        auto written = image::append_session(*target, *req);
         bar.finish();
         if (!written.ok()) return fail(written.error());
         const auto& w = *written;
