@@ -1,5 +1,6 @@
-// Issue 4: the iSCSI target's login and session: negotiation, CHAP,
-// discovery, NOP pings, driven by a plain test initiator
+// Issue 4 and 18: the iSCSI target's login and session: negotiation, CHAP,
+// discovery, NOP pings, and the I_T nexus across sessions (reinstatement,
+// recovery without a reset unit attention), driven by a plain test initiator
 // (tests/emulator/iscsi_host.h).
 #include <gtest/gtest.h>
 
@@ -170,4 +171,143 @@ TEST(IscsiTarget, chap_one_way_mutual_and_per_target) {
     EXPECT_NE(h.login(lo), "");
     EXPECT_EQ(h.login_status(), 0x0201) << "authentication failure";
     EXPECT_TRUE(h.closed_by_target());
+}
+
+
+namespace {
+
+// A host of `initiator` port `isid`, logged in to `drive` (no command sent yet).
+std::unique_ptr<IscsiHost> port_login(Target& t, const std::string& drive, std::array<uint8_t, 6> isid,
+                                      std::map<std::string, std::string> keys = {}) {
+    auto h = std::make_unique<IscsiHost>(t.port());
+    LoginOptions lo;
+    lo.target = target_prefix + drive;
+    lo.isid = isid;
+    lo.keys = std::move(keys);
+    auto err = h->login(lo);
+    if (!err.empty()) throw std::runtime_error("login: " + err);
+    return h;
+}
+
+// The ASC of the first command's answer: 0x29 for POWER ON/RESET, 0 for GOOD.
+uint8_t first_asc(IscsiHost& h) {
+    auto r = h.command(tur, 0, false);
+    if (r.status == 0) return 0;
+    return r.sense.size() > 12 ? r.sense[12] : 0xFF;
+}
+
+constexpr std::array<uint8_t, 6> k_port_a = {0x80, 0xAA, 0x00, 0x00, 0x00, 0x01};
+constexpr std::array<uint8_t, 6> k_port_b = {0x80, 0xBB, 0x00, 0x00, 0x00, 0x02};
+
+}  // namespace
+
+// Issue 18: SendTargets leaves TargetAddress out unless addresses are
+// announced, so that an initiator behind NAT or a port forward logs in where
+// it discovered (RFC 7143 appendix C).
+TEST(IscsiTarget, send_targets_names_no_address_unless_one_is_announced) {
+    {
+        Target t;
+        t.start();
+        IscsiHost h(t.port());
+        ASSERT_EQ(h.login({}), "");
+        auto keys = h.send_targets_keys();
+        ASSERT_EQ(keys.size(), 2u) << "TargetName of rom and dvd, nothing else";
+        for (const auto& [k, v] : keys) EXPECT_EQ(k, "TargetName") << v;
+    }
+    ServerOptions so;
+    so.announce = {"192.0.2.7:3261", "gateway.example", "[2001:db8::1]"};
+    Target t(so);
+    t.start();
+    IscsiHost h(t.port());
+    ASSERT_EQ(h.login({}), "");
+    auto keys = h.send_targets_keys();
+    std::string port = std::to_string(t.port());
+    std::vector<std::pair<std::string, std::string>> want;
+    for (const char* name : {"dvd", "rom"}) {
+        want.emplace_back("TargetName", std::string(target_prefix) + name);
+        want.emplace_back("TargetAddress", "192.0.2.7:3261,1");
+        want.emplace_back("TargetAddress", "gateway.example:" + port + ",1");
+        want.emplace_back("TargetAddress", "[2001:db8::1]:" + port + ",1");
+    }
+    EXPECT_EQ(keys, want) << "each target with every announced address, the listening port by default";
+    // What --announce accepts.
+    EXPECT_EQ(*target_address("::1", 3260), "[::1]:3260,1");
+    EXPECT_EQ(*target_address("[::1]:99", 3260), "[::1]:99,1");
+    EXPECT_EQ(*target_address("host:1", 3260), "host:1,1");
+    for (const char* bad : {"", ":3260", "host:0", "host:65536", "host:x", "[::1", "[::1]x", "a,b:1", "a b"})
+        EXPECT_FALSE(target_address(bad, 3260).ok()) << bad;
+    ServerOptions wrong;
+    wrong.announce = {"host:99999"};
+    DriveFarm farm(FarmOptions{wrong, {}, {}});
+    EXPECT_FALSE(farm.start().ok()) << "a malformed announced address stops the start";
+}
+
+// Issue 18, RFC 7143 6.3.5: a login with the InitiatorName and ISID of a
+// live session (TSIH 0) logs that session out implicitly and ends its tasks;
+// another ISID is another initiator port and leaves it alone.
+TEST(IscsiTarget, a_login_of_the_same_initiator_port_reinstates_the_session) {
+    Target t;
+    t.start();
+    auto first = port_login(t, "dvd", k_port_a, {{"InitialR2T", "Yes"}, {"ImmediateData", "No"}});
+    EXPECT_EQ(first_asc(*first), 0x29) << "a new nexus: power on/reset";
+    // An unfinished WRITE: its data wait for our R2T answer.
+    ASSERT_TRUE(first->send(write_command(*first, 16, first->next_itt())));
+    auto r2t = first->receive();
+    ASSERT_TRUE(r2t && r2t->opcode() == 0x31);
+    // Another initiator port: both sessions live.
+    auto other = port_login(t, "dvd", k_port_b);
+    EXPECT_TRUE(first->nop_ping({1})) << "a login of another ISID does not touch the first session";
+    // The same port again.
+    auto second = port_login(t, "dvd", k_port_a);
+    EXPECT_TRUE(first->closed_by_target(3s)) << "the first session is logged out";
+    EXPECT_EQ(first_asc(*second), 0) << "the same nexus goes on: no reset unit attention";
+    EXPECT_TRUE(other->nop_ping({2})) << "the other port's session goes on";
+    for (const auto& line : t.farm().drive("dvd")->trace())
+        EXPECT_EQ(line.find("WRITE"), std::string::npos) << "the unfinished WRITE never ran: " << line;
+    EXPECT_EQ(t.farm().drive("dvd")->check_medium_invariants(), "");
+    auto log = t.log();
+    EXPECT_NE(log.find("session reinstatement"), std::string::npos) << log;
+    EXPECT_NE(log.find("implicitly logged out"), std::string::npos) << log;
+}
+
+// Issue 18: after a connection drop the initiator logs in again with the
+// same port and retries; the drive did not restart, so no 6/29/00. A Logout,
+// another port, a nexus not resumed in time and a restart of the target each
+// give a new nexus, and the power-on unit attention with it.
+TEST(IscsiTarget, a_re_login_after_a_dropped_connection_raises_no_reset_unit_attention) {
+    Target t;
+    t.start();
+    auto a = port_login(t, "rom", k_port_a);
+    EXPECT_EQ(first_asc(*a), 0x29) << "a new nexus";
+    a.reset();  // the connection drops: no Logout
+    auto again = port_login(t, "rom", k_port_a);
+    EXPECT_EQ(first_asc(*again), 0) << "the same initiator port resumes its nexus";
+    auto other = port_login(t, "rom", k_port_b);
+    EXPECT_EQ(first_asc(*other), 0x29) << "another initiator port is another nexus";
+    ASSERT_TRUE(again->logout());
+    auto after_logout = port_login(t, "rom", k_port_a);
+    EXPECT_EQ(first_asc(*after_logout), 0x29) << "a Logout ended the nexus";
+    after_logout.reset();
+    t.restart();
+    auto after_restart = port_login(t, "rom", k_port_a);
+    EXPECT_EQ(first_asc(*after_restart), 0x29) << "a restarted target is a powered-on drive";
+    auto log = t.log();
+    for (const char* line : {"logged in to", "logged out", "connection lost without logout", "resumes its I_T nexus"})
+        EXPECT_NE(log.find(line), std::string::npos) << line << " in\n" << log;
+    EXPECT_NE(log.find("iqn.2026-11.org.discmaster.test:raw (127.0.0.1:"), std::string::npos)
+        << "each line names the initiator and its address:\n" << log;
+}
+
+TEST(IscsiTarget, a_nexus_not_resumed_within_the_retention_time_is_closed) {
+    ServerOptions so;
+    so.nexus_retention = 200ms;
+    Target t(so);
+    t.start();
+    auto a = port_login(t, "rom", k_port_a);
+    EXPECT_EQ(first_asc(*a), 0x29);
+    a.reset();
+    std::this_thread::sleep_for(800ms);
+    auto late = port_login(t, "rom", k_port_a);
+    EXPECT_EQ(first_asc(*late), 0x29) << "the nexus was closed: a new one";
+    EXPECT_NE(t.log().find("no new login within"), std::string::npos) << t.log();
 }
