@@ -233,7 +233,13 @@ awaitable<void> Session::full_feature() {
             std::lock_guard lock(m_info_mutex);
             ++m_info.commands;
         }
-        co_await handle(std::move(*rr.pdu));
+        uint8_t op = rr.pdu->opcode();
+        if (op == opcode::task_management || op == opcode::logout_request) {
+            // Every task that can complete does so (and is answered) before
+            // these act on the task set or the session.
+            while (m_conn->open() && m_dispatch.busy()) co_await m_dispatch.progress();
+        }
+        handle(std::move(*rr.pdu));
         m_tasks.solicit_all();
         m_dispatch.wake();
     }
@@ -241,26 +247,18 @@ awaitable<void> Session::full_feature() {
     m_conn->set_batching(false);
 }
 
-awaitable<void> Session::handle(Pdu p) {
+void Session::handle(Pdu p) {
     switch (p.opcode()) {
-    case opcode::nop_out: on_nop_out(std::move(p)); break;
-    case opcode::scsi_command: on_command(std::move(p)); break;
-    case opcode::data_out: on_data_out(std::move(p)); break;
-    case opcode::task_management:
-    case opcode::logout_request:
-        // Every task that can complete does so (and is answered) before
-        // these act on the task set or the session.
-        while (m_conn->open() && m_dispatch.busy()) co_await m_dispatch.progress();
-        if (p.opcode() == opcode::task_management) on_task_management(std::move(p));
-        else on_logout(std::move(p));
-        break;
-    case opcode::text_request: on_text(std::move(p)); break;
+    case opcode::nop_out: return on_nop_out(std::move(p));
+    case opcode::scsi_command: return on_command(std::move(p));
+    case opcode::data_out: return on_data_out(std::move(p));
+    case opcode::task_management: return on_task_management(std::move(p));
+    case opcode::logout_request: return on_logout(std::move(p));
+    case opcode::text_request: return on_text(std::move(p));
     case opcode::login_request:
         log("Login Request in the full feature phase: rejected");
-        reject(p.bhs, reject_reason::protocol_error);
-        break;
-    default:
-        reject(p.bhs, reject_reason::command_not_supported);
+        return reject(p.bhs, reject_reason::protocol_error);
+    default: return reject(p.bhs, reject_reason::command_not_supported);
     }
 }
 

@@ -53,7 +53,7 @@ private:
     void logged_in();
     awaitable<void> pinger();
     awaitable<void> full_feature();
-    awaitable<void> handle(Pdu p);
+    void handle(Pdu p);
 
     using Header = std::array<uint8_t, bhs_length>;
     void reject(const Header& header, uint8_t reason);
