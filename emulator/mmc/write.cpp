@@ -38,8 +38,8 @@ void Drive::set_busy(const sc::Sense& s, std::chrono::milliseconds how_long) {
 
 CommandReply Handlers::write(Drive& d, Ctx& c) {
     bool twelve = c.cdb[0] == op::write12;
-    int64_t lba = int32_t(sc::be32(&c.cdb[2]));  // SAO writes start in the pre-gap, at -150
-    uint32_t n = twelve ? sc::be32(&c.cdb[6]) : sc::be16(&c.cdb[7]);
+    int64_t lba = int32_t(load_be32(&c.cdb[2]));  // SAO writes start in the pre-gap, at -150
+    uint32_t n = twelve ? load_be32(&c.cdb[6]) : load_be16(&c.cdb[7]);
     if (n == 0) return Drive::good();
     uint32_t block = d.m_sao_leadout ? d.m_sao_block : 2048;
     if (c.out.size() < size_t(n) * block) return Drive::check(sense::invalid_field_in_cdb);
@@ -165,7 +165,7 @@ CommandReply Handlers::synchronize_cache(Drive& d, Ctx& c) {
 CommandReply Handlers::reserve_track(Drive& d, Ctx& c) {
     auto& m = d.model();
     if (c.cdb[1] & 1) return Drive::check(sense::invalid_field_in_cdb);  // ARSV (by address): not supported
-    uint32_t size = sc::be32(&c.cdb[5]);
+    uint32_t size = load_be32(&c.cdb[5]);
     if (m.rom || m.overwritable() || m.finalized) return Drive::check(sense::command_sequence_error);
     auto inv = m.invisible_start();
     if (!inv) return Drive::check(open_track(m) ? sense::command_sequence_error : sense::no_more_reservations);
@@ -188,7 +188,7 @@ CommandReply Handlers::reserve_track(Drive& d, Ctx& c) {
 CommandReply Handlers::close_track_session(Drive& d, Ctx& c) {
     auto& m = d.model();
     uint8_t function = c.cdb[2] & 7;
-    uint16_t number = sc::be16(&c.cdb[4]);
+    uint16_t number = load_be16(&c.cdb[4]);
     bool immed = c.cdb[1] & 1;
     if (function == 3 || function == 7) return Drive::check(sense::invalid_field_in_cdb);
     if (m.overwritable() || function == 0) {
@@ -234,7 +234,7 @@ CommandReply Handlers::close_track_session(Drive& d, Ctx& c) {
 
 CommandReply Handlers::send_cue_sheet(Drive& d, Ctx& c) {
     auto& m = d.model();
-    size_t len = sc::be24(&c.cdb[6]);
+    size_t len = load_be24(&c.cdb[6]);
     if (!m.is_cd() || m.rom) return Drive::check(sense::incompatible_medium);
     if (d.m_page05.write_type != 2 && d.m_page05.write_type != 3) return Drive::check(sense::command_sequence_error);
     if (len == 0 || len % 8 || c.out.size() < len) return Drive::check(sense::parameter_list_length_error);
@@ -337,8 +337,8 @@ CommandReply Handlers::format_unit(Drive& d, Ctx& c) {
     if (c.out.size() < 12) return Drive::check(sense::parameter_list_length_error);
     const auto* p = reinterpret_cast<const uint8_t*>(c.out.data());
     bool immed = p[1] & 0x02;
-    if (sc::be16(&p[2]) != 8) return Drive::check(sense::parameter_list_length_error);
-    uint32_t blocks = sc::be32(&p[4]);
+    if (load_be16(&p[2]) != 8) return Drive::check(sense::parameter_list_length_error);
+    uint32_t blocks = load_be32(&p[4]);
     uint8_t type = p[8] >> 2;
     uint32_t size = (blocks == 0 || blocks == 0xFFFFFFFF || blocks > m.capacity) ? m.capacity : blocks;
     switch (m.medium) {

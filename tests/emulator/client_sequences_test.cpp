@@ -1,10 +1,12 @@
 // Issue 3, must-show 1: the command sequences of libburn/xorriso, wodim,
-// growisofs and IMAPI2 (../spec/mmc-drive.md §4) against the drive model, for
-// every recordable profile: identify, burn three sessions, close; after each
-// step the disc and track information and the TOC answer as a real drive does,
-// and READ returns the written data at the right LBAs.
+// growisofs and IMAPI2 (docs/interop.md runs the programs themselves)
+// against the drive model, for every recordable profile: identify, burn
+// three sessions, close; after each step the disc and track information and
+// the TOC answer as a real drive does, and READ returns the written data at
+// the right LBAs.
 #include <gtest/gtest.h>
 
+#include "mastering/codec/bytes.h"
 #include "tests/emulator/mmc_host.h"
 
 using namespace dmtest;
@@ -48,7 +50,7 @@ void identify(Host& h, Client c, Profile p) {
     case Client::libburn:
     case Client::imapi: {
         auto r = h.ok(sc::cdb::mode_sense10(0x2A, 0, 8), {}, 8);
-        uint16_t full = uint16_t(sc::be16(r.data.data()) + 2);
+        uint16_t full = uint16_t(mastering::codec::load_be16(r.data.data()) + 2);
         h.ok(sc::cdb::mode_sense10(0x2A, 0, full), {}, full);
         h.ok(sc::cdb::get_performance(0x03, 4), {}, 8 + 4 * 16);
         h.ok(sc::cdb::mode_sense10(0x01, 0, 64), {}, 64);
@@ -66,7 +68,7 @@ void identify(Host& h, Client c, Profile p) {
     case Client::wodim_tao:
     case Client::wodim_sao: {
         auto r = h.ok(sc::cdb::mode_sense10(0x3F, 0, 8), {}, 8);
-        EXPECT_GE(sc::be16(r.data.data()), 6);
+        EXPECT_GE(mastering::codec::load_be16(r.data.data()), 6);
         h.ok(sc::cdb::mode_sense10(0x2A, 0, 256), {}, 256);
         for (uint8_t pc : {0, 1, 2}) h.ok(sc::cdb::mode_sense10(0x05, pc, 256), {}, 256);
         h.disc_info();
