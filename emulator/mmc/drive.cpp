@@ -63,18 +63,24 @@ void Drive::reset(NexusId) {
     std::lock_guard lock(m_mutex);
     m_preventers.clear();
     m_busy_until = {};
-    m_sao_leadout.reset();
+    m_recording.reset();
     for (NexusId n : m_nexuses) m_ua[n] = {sense::power_on_reset};
 }
 
-uint32_t Drive::transfer_block() const { return m_sao_leadout ? m_sao_block : 2048; }
+uint32_t Drive::transfer_block() const { return m_recording ? m_recording->sector_format().block : 2048; }
+
+RecordingStrategy& Drive::recording() {
+    WriteMode mode = write_mode(model(), m_page05);
+    if (!m_recording || (m_recording->mode() != mode && !m_recording->holds_session())) m_recording = make_recording(mode);
+    return *m_recording;
+}
 
 void Drive::lose_power() {
     // What the drive had not written to the medium is gone; the medium keeps
     // its last synchronized state.
     if (m_disc) (void)m_disc->reload_model();
     m_busy_until = {};
-    m_sao_leadout.reset();
+    m_recording.reset();
     m_preventers.clear();
     for (NexusId n : m_nexuses) m_ua[n] = {sense::power_on_reset};
 }
@@ -108,6 +114,18 @@ std::optional<CommandReply> Drive::write_faults(uint64_t lba, uint32_t blocks) {
         default: break;
         }
     }
+    return std::nullopt;
+}
+
+std::optional<CommandReply> Drive::record(int64_t lba, uint32_t blocks, uint64_t data_lba,
+                                          std::span<const std::byte> data, TrackRecord* track) {
+    if (auto f = write_faults(uint64_t(std::max<int64_t>(lba, 0)), blocks)) {
+        // A medium error leaves the medium in place: the track it hit is damaged.
+        if (track && f->sense.key == sc::SenseKey::medium_error) track->damaged = true;
+        return f;
+    }
+    if (!data.empty() && !m_disc->write(data_lba, data).ok()) return check_at(sense::write_error, lba);
+    emulate_speed(blocks);
     return std::nullopt;
 }
 
@@ -194,7 +212,7 @@ Status Drive::insert(std::unique_ptr<media::VirtualDisc> disc) {
     if (m_disc) return mastering::make_error(mastering::Errc::exists, "the drive already holds a medium");
     m_disc = std::move(disc);
     m_tray_open = false;
-    m_sao_leadout.reset();
+    m_recording.reset();
     queue_ua_all(sense::medium_changed);
     media_event(2);
     return {};
@@ -206,7 +224,7 @@ Result<std::unique_ptr<media::VirtualDisc>> Drive::eject(bool force) {
         return mastering::make_error(mastering::Errc::invalid_argument, "medium removal is prevented by an initiator");
     m_preventers.clear();
     m_tray_open = true;
-    m_sao_leadout.reset();
+    m_recording.reset();
     media_event(3);
     if (m_disc) (void)m_disc->sync();
     return std::move(m_disc);

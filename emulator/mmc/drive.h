@@ -2,7 +2,7 @@
 // bytes and returns status, sense and data-in bytes (emulator::LogicalUnit).
 // It knows nothing of iSCSI. The medium is a VirtualDisc; its state machine
 // (sessions, tracks, next writable address, closing rules per profile) is in
-// recorder.cpp; commands are split by family
+// recorder.cpp, its write modes in recording.h; commands are split by family
 // (spc.cpp, features.cpp, read.cpp, write.cpp), dispatched through the
 // drive's bindings (bindings.cpp) of the command vocabulary of
 // mastering/scsi/commands.h.
@@ -22,6 +22,7 @@
 #include "emulator/logical_unit.h"
 #include "emulator/media/fault_plan.h"
 #include "emulator/media/vdisc.h"
+#include "emulator/mmc/recording.h"
 #include "emulator/mmc/trace.h"
 #include "mastering/scsi/mmc.h"
 
@@ -53,7 +54,7 @@ struct DriveStatus {
     uint64_t commands = 0;
 };
 
-class Drive final : public LogicalUnit {
+class Drive final : public LogicalUnit, private RecordingContext {
 public:
     explicit Drive(DriveOptions options = {});
     ~Drive() override;
@@ -106,13 +107,21 @@ private:
     static CommandReply good() { return {}; }
     static CommandReply check(const sc::Sense& s) { return {sc::Status::check_condition, s, 0}; }
     static CommandReply reply(Ctx& c, const sc::Bytes& data, size_t alloc);
-    media::DiscModel& model() { return m_disc->model(); }
+    DiscModel& model() override { return m_disc->model(); }
     Profile profile() const;
     void queue_ua_all(const sc::Sense& s);
     void media_event(uint8_t code);
     bool prevented() const { return !m_preventers.empty(); }
+    // The write mode in force: the medium's with the write parameters page,
+    // or the one that holds a session being written (a cue sheet sent).
+    RecordingStrategy& recording();
     // Bytes per block a WRITE carries now.
     uint32_t transfer_block() const;
+
+    // RecordingContext: the one recording step of every write mode.
+    mastering::Status save_model() override { return m_disc->save_model(); }
+    std::optional<CommandReply> record(int64_t lba, uint32_t blocks, uint64_t data_lba, std::span<const std::byte> data,
+                                       TrackRecord* track) override;
     // A fault of the plan triggered by writing `blocks` more sectors.
     std::optional<CommandReply> write_faults(uint64_t lba, uint32_t blocks);
     void lose_power();
@@ -127,18 +136,11 @@ private:
     std::set<NexusId> m_preventers;
     std::set<NexusId> m_nexuses;
     sc::WriteParameters m_page05;
+    std::unique_ptr<RecordingStrategy> m_recording;
     std::deque<uint8_t> m_media_events;
     // An Immed operation still "running": TEST UNIT READY answers NOT READY with progress.
     std::chrono::steady_clock::time_point m_busy_until{}, m_busy_since{};
     sc::Sense m_busy_sense;
-    // The cue sheet of a CD SAO write: where its data end.
-    std::optional<int32_t> m_sao_leadout;
-    int64_t m_sao_next = 0;  // the next block the SAO write must send (from the pre-gap on)
-    uint32_t m_sao_first_track = 0;  // the first track of the cue sheet being written
-    // The sector format the cue sheet announced: bytes per block sent, and
-    // where the 2048 user-data bytes sit in it (2048/0 for mode 1 data,
-    // 2336/8 for XA mode 2 form 1, 2352/16 or 2352/24 for raw sectors).
-    uint32_t m_sao_block = 2048, m_sao_user_offset = 0;
     void set_busy(const sc::Sense& s, std::chrono::milliseconds how_long);
     media::FaultPlan m_faults;
     uint64_t m_fault_sectors = 0;  // sectors written since the plan was set

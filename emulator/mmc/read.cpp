@@ -157,25 +157,7 @@ CommandReply Handlers::read_track_information(Drive& d, Ctx& c) {
     uint8_t type = c.cdb[1] & 3;
     uint32_t number = load_be32(&c.cdb[2]);
     if (type == 3) return Drive::check(sense::invalid_field_in_cdb);
-    std::optional<sc::TrackInformation> t;
-    if (d.m_sao_leadout && type == 1 && number == 0xFF) {
-        // Session at once, cue sheet sent: the track being written is the
-        // cue sheet's first, and the next address to write is where the
-        // initiator must go on (from the pre-gap, LBA -150, before any write).
-        t = track_information(d.model(), 1, d.m_sao_first_track);
-        if (t) {
-            t->nwa_valid = true;
-            t->next_writable = uint32_t(int32_t(d.m_sao_next));
-        }
-    } else {
-        t = track_information(d.model(), type, number);
-        // Session at once on CD: the initiator writes the pre-gap too, so the
-        // next writable address of the blank track is where its pre-gap starts
-        // (LBA -150 on a blank disc), as wodim and cdrdao expect.
-        bool sao = d.m_page05.write_type == 2 || d.m_page05.write_type == 3;
-        if (t && t->blank && t->nwa_valid && sao && d.model().is_cd())
-            t->next_writable = uint32_t(int32_t(t->next_writable) - 150);
-    }
+    auto t = d.recording().track_information(d.model(), type, number, d.m_page05);
     if (!t) return Drive::check(sense::invalid_field_in_cdb);
     return Drive::reply(c, sc::encode_track_information(*t), load_be16(&c.cdb[7]));
 }

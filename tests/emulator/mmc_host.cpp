@@ -169,6 +169,17 @@ bool Host::read_matches(uint32_t lba, uint32_t blocks, uint8_t salt) {
     return true;
 }
 
+std::vector<uint8_t> Host::cue_entry(uint8_t tno, uint8_t index, uint8_t form, int32_t lba) {
+    sc::Msf m = sc::lba_to_msf(lba);
+    return {0x41, tno, index, form, 0, m.m, m.s, m.f};
+}
+
+Reply Host::send_cue_sheet(const std::vector<std::vector<uint8_t>>& entries) {
+    std::vector<uint8_t> cue;
+    for (const auto& e : entries) cue.insert(cue.end(), e.begin(), e.end());
+    return cmd(sc::cdb::send_cue_sheet(uint32_t(cue.size())), std::span(reinterpret_cast<const std::byte*>(cue.data()), cue.size()));
+}
+
 Reply Host::format(uint8_t type, uint32_t blocks, bool immed, uint8_t subtype) {
     std::vector<uint8_t> p(12, 0);
     p[1] = immed ? 0x02 : 0;
