@@ -21,6 +21,16 @@ using model::NodeType;
 
 namespace {
 
+// The primitives' former spellings over their typed values (descriptors.h),
+// until this file gives way to the reader's parts.
+std::string load_regid(const std::byte* p) { return decode_regid(p).identifier; }
+std::string load_dstring(const std::byte* p, size_t width) { return decode_dstring(p, width); }
+LongAd load_long_ad(const std::byte* p) { return decode_long_ad(p); }
+std::pair<int64_t, uint32_t> load_timestamp(const std::byte* p) {
+    auto t = decode_timestamp(p);
+    return {t.sec, t.nsec};
+}
+
 constexpr uint64_t k_max_directory_bytes = 256ull << 20;
 constexpr uint64_t k_max_symlink_bytes = 64 * 1024;
 constexpr int k_max_extent_chain = 4096;

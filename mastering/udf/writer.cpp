@@ -20,6 +20,21 @@ using model::Node;
 
 namespace {
 
+// The primitives' former spellings over their typed values (descriptors.h),
+// until this file gives way to the writer's parts.
+void finish_tag(std::byte* d, TagId id, uint16_t version, uint32_t location, size_t crc_length) {
+    udf::finish_tag(d, id, DescriptorTag{version, 1, location}, crc_length + tag_bytes);
+}
+void store_regid(std::byte* p, std::string_view ident) { encode(EntityId{0, std::string(ident), {}}, p); }
+void store_udf_regid(std::byte* p, std::string_view ident, uint16_t revision) { encode(EntityId::udf(ident, revision), p); }
+void store_domain_regid(std::byte* p, uint16_t revision) { encode(EntityId::domain(revision), p); }
+void store_impl_regid(std::byte* p) { encode(EntityId::implementation(), p); }
+void store_charspec(std::byte* p) { encode(Charspec{}, p); }
+void store_dstring(std::byte* p, size_t width, std::string_view utf8) { encode_dstring(p, width, utf8); }
+void store_timestamp(std::byte* p, int64_t t) { encode_timestamp(p, {t, 0}); }
+void store_extent_ad(std::byte* p, uint32_t length, uint32_t location) { encode(ExtentAd{length, location}, p); }
+void store_long_ad(std::byte* p, const LongAd& ad) { encode(ad, p); }
+
 constexpr uint32_t k_unset = UINT32_MAX;
 constexpr size_t k_fe_header = 176, k_efe_header = 216;
 // An allocation extent descriptor: tag, previous location, length of the
