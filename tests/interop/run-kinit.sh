@@ -73,7 +73,7 @@ agent() {
       case $action in
         stall) kill -STOP "$pid"; echo "stopped for $arg s" >"$out/share/done/$n"
                sleep "$arg"; echo resumed >"$out/share/done/$n.resumed"; kill -CONT "$pid";;
-        kill) kill -KILL "$pid"; wait "$pid"; rm -f "$out/port"; echo killed >"$out/share/done/$n";;
+        kill) kill -KILL "$pid"; { wait "$pid"; } 2>/dev/null; rm -f "$out/port"; echo killed >"$out/share/done/$n";;
         start) serve && echo "listening on $(cat "$out/port")" >"$out/share/done/$n";;
         *) echo "unknown request" >"$out/share/done/$n";;
       esac
