@@ -6,6 +6,7 @@
 
 #include "mastering/burn/burn_tree.h"
 #include "mastering/image/file_system_image.h"
+#include "tools/common/chap_option.h"
 #include "tools/common/cli.h"
 
 using namespace mastering;
@@ -62,6 +63,7 @@ int main(int argc, char** argv) {
     app.add_option("--udf-revision", udf_revision, "UDF revision 1.02, 1.50, 2.01 or 2.50 (adds udf to --fs)");
     app.add_option("--volume-name", volume, "volume name (default: the imported one, or DISCMASTER)");
     app.add_flag("--json", json, "progress and result as JSON lines");
+    tools::add_chap_secret_file_option(app);
     return tools::run_main(app, argc, argv, [&]() -> int {
         const char* prog = "master-burn";
         if (from.empty() == image_file.empty())
@@ -77,7 +79,7 @@ int main(int argc, char** argv) {
         if (!m.ok()) return fail(m.error());
         if (json)
             json_line({{"event", "media"},
-                       {"drive", drive},
+                       {"drive", (*rec)->address()},
                        {"profile", std::string(media::profile_name(m->profile))},
                        {"state", std::string(burn::to_string(m->state))},
                        {"sessions", m->toc.sessions.size()},
@@ -132,7 +134,7 @@ int main(int argc, char** argv) {
             }
             json_line(j);
         } else {
-            std::printf("%s: session %u written at block %u, %u blocks%s%s\n", drive.c_str(), res.session_number,
+            std::printf("%s: session %u written at block %u, %u blocks%s%s\n", (*rec)->address().c_str(), res.session_number,
                         res.start, res.blocks, res.verified ? ", verified" : "", res.closed ? ", disc closed" : "");
         }
         return tools::exit_ok;

@@ -5,6 +5,7 @@
 #include "mastering/burn/burn_tree.h"
 #include "mastering/image/file_system_image.h"
 #include "mastering/image/image_file.h"
+#include "mastering/transport/transport.h"
 #include "tools/common/cli.h"
 #include "tools/common/source.h"
 
@@ -150,7 +151,8 @@ int main(int argc, char** argv) {
         }
         // append
         if (tools::classify_source(image_path) != tools::SourceKind::image_file)
-            return tools::report(prog, make_error(Errc::unsupported, image_path + ": append works on image files (burn to drives with master-burn)"));
+            return tools::report(prog, make_error(Errc::unsupported, transport::redact_address(image_path) +
+                                                                           ": append works on image files (burn to drives with master-burn)"));
         auto medium = image::open_image_medium(image_path);
         if (!medium.ok()) return tools::report(prog, medium.error());
         auto toc = (*medium)->toc();

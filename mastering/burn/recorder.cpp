@@ -45,7 +45,7 @@ Result<std::unique_ptr<DiscRecorder>> DiscRecorder::open(const std::string& addr
     o.exclusive = exclusive;
     auto t = DM_TRY(transport::open_transport(address, o));
     std::unique_ptr<DiscRecorder> r(new DiscRecorder);
-    r->m_address = address;
+    r->m_address = transport::redact_address(address);  // what messages and reports show
     r->m_transport = std::move(t);
     DM_TRY(r->identify());
     return r;
