@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include <array>
-#include <filesystem>
 #include <functional>
 #include <thread>
 
@@ -63,23 +62,6 @@ std::string says(const std::string& message, std::initializer_list<const char*> 
     for (const char* p : parts)
         if (message.find(p) == std::string::npos) return "\"" + std::string(p) + "\" missing in: " + message;
     return "";
-}
-
-// SIGSTOP, and back once every thread of `pid` has stopped (a thread on
-// another CPU could otherwise still answer one more command).
-void freeze(int pid) {
-    ::kill(pid, SIGSTOP);
-    for (int i = 0; i < 500; ++i) {
-        bool all = true;
-        for (const auto& t : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task")) {
-            std::string stat = dmtest::read_file(t.path() / "stat");
-            auto close = stat.rfind(')');
-            if (close == std::string::npos || close + 2 >= stat.size() || (stat[close + 2] != 'T' && stat[close + 2] != 't'))
-                all = false;
-        }
-        if (all) return;
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
 }
 
 // Opens `url` in a child process (in_child) and runs `body` on the transport.
@@ -157,7 +139,7 @@ TEST(IscsiConnection, a_server_that_stops_answering_times_out_the_command) {
     ASSERT_TRUE(d.server->running()) << d.server->error();
     int server_pid = d.server->pid();
     std::string answer = with_transport(d.url(), [&](std::unique_ptr<Transport>& t) -> std::string {
-        freeze(server_pid);  // the TCP connection stays; nothing answers
+        dmtest::freeze_process(server_pid);  // the TCP connection stays; nothing answers
         Command c(k_tur);
         c.timeout = std::chrono::seconds(2);
         Status st = t->execute(c);
@@ -178,7 +160,7 @@ TEST(IscsiConnection, a_silent_server_times_out_the_login) {
     Drive d;
     ASSERT_TRUE(d.server->running()) << d.server->error();
     int server_pid = d.server->pid();
-    freeze(server_pid);  // the kernel still accepts connections; no login answer comes
+    dmtest::freeze_process(server_pid);  // the kernel still accepts connections; no login answer comes
     std::string url = d.url();
     std::string answer = in_child(
         [&]() -> std::string {
