@@ -10,6 +10,12 @@
 // a session that lost its connection or waited too long for an answer is
 // closed at once and never serviced again: every later command fails with the
 // reason, and the context is destroyed without a logout.
+//
+// Between commands a keeper thread services the connection, so that the
+// target's NOP-In pings are answered while the caller works on something else
+// (a burn scanning its source tree): targets drop an initiator that stays
+// silent (master-drive after --nop-interval, LIO after its nopin timeout).
+// libiscsi is not thread-safe: one mutex covers every call into it.
 #include <poll.h>
 #include <pthread.h>
 #include <sys/socket.h>
@@ -19,8 +25,11 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <condition_variable>
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <thread>
 #include <vector>
 
 extern "C" {
@@ -42,6 +51,9 @@ constexpr const char* k_initiator_name = "iqn.2026-11.org.discmaster:initiator";
 // A logout is a courtesy: a target that does not answer it within this time is
 // simply disconnected.
 constexpr auto k_logout_timeout = std::chrono::seconds(5);
+// How often the keeper looks at an idle connection: well within any target's
+// ping timeout (master-drive's shortest is a second).
+constexpr auto k_keeper_period = std::chrono::milliseconds(200);
 
 // What a libiscsi callback reports into.
 struct Completion {
@@ -101,6 +113,14 @@ class Session {
 public:
     Session(iscsi_context* ctx, std::string shown) : m_ctx(ctx), m_shown(std::move(shown)) {}
     ~Session() {
+        if (m_keeper.joinable()) {
+            {
+                std::lock_guard lock(m_mutex);
+                m_stop = true;
+            }
+            m_wake.notify_all();
+            m_keeper.join();
+        }
         if (m_closed.empty() && !m_failed && iscsi_is_logged_in(m_ctx)) {
             auto* c = keep(std::make_unique<Completion>());
             if (iscsi_logout_async(m_ctx, on_complete, c) == 0) (void)wait(*c, Clock::now() + k_logout_timeout, [] {
@@ -115,6 +135,12 @@ public:
 
     iscsi_context* ctx() const { return m_ctx; }
     const std::string& shown() const { return m_shown; }
+    // Held for every call into libiscsi once the keeper runs.
+    std::mutex& mutex() { return m_mutex; }
+    // From now on the idle connection is serviced in the background.
+    void start_keeper() {
+        m_keeper = std::thread([this] { keep_alive(); });
+    }
 
     // Services the connection until `c` is done. Past the deadline, or when the
     // connection fails, the session is closed with the reason (`timeout` says
@@ -179,6 +205,22 @@ public:
     }
 
 private:
+    // Answers what arrives while no command runs (NOP-In pings), and notices a
+    // connection that went away; never blocks while holding the mutex.
+    void keep_alive() {
+        std::unique_lock lock(m_mutex);
+        while (!m_stop) {
+            m_wake.wait_for(lock, k_keeper_period);
+            for (int round = 0; round < 4 && !m_stop && m_closed.empty() && !m_failed; ++round) {
+                pollfd pfd{iscsi_get_fd(m_ctx), short(iscsi_which_events(m_ctx)), 0};
+                if (::poll(&pfd, 1, 0) <= 0) break;
+                if (pfd.revents & (POLLERR | POLLHUP)) note_socket_error(pfd.fd);
+                SigpipeBlock quiet;
+                if (iscsi_service(m_ctx, pfd.revents) < 0) m_failed = true;
+            }
+        }
+    }
+
     // The socket's pending error, read before libiscsi reads (and clears) it.
     void note_socket_error(int fd) {
         int err = 0;
@@ -193,6 +235,10 @@ private:
     int m_socket_error = 0;
     std::vector<std::unique_ptr<Completion>> m_kept;
     std::vector<scsi_task*> m_abandoned;
+    std::mutex m_mutex;
+    std::condition_variable m_wake;
+    bool m_stop = false;
+    std::thread m_keeper;
 };
 
 class IscsiTransport final : public Transport {
@@ -203,6 +249,7 @@ public:
 protected:
     Status do_execute(Command& cmd) override {
         Session& s = *m_session;
+        std::lock_guard lock(s.mutex());
         DM_TRY(s.check_open());
         int dir = cmd.data.empty() ? SCSI_XFER_NONE
                   : cmd.direction == Direction::in ? SCSI_XFER_READ
@@ -363,6 +410,7 @@ Result<std::unique_ptr<Transport>> open_iscsi(const std::string& url, const Open
     bool with_chap = DM_TRY(set_credentials(ctx, address, shown));
     auto deadline = Clock::now() + options.login_timeout;
     DM_TRY(connect_and_log_in(*session, address, with_chap, deadline, options.login_timeout));
+    Session* keeper = session.get();
     auto transport = std::make_unique<IscsiTransport>(std::move(session), int(address.lun));
     // The unit attentions of a fresh login (power on, reset) are taken here.
     for (int i = 0; i < 10; ++i) {
@@ -374,6 +422,7 @@ Result<std::unique_ptr<Transport>> open_iscsi(const std::string& url, const Open
         auto sense = c.decoded_sense();
         if (!sense || sense->key != scsi::SenseKey::unit_attention) break;
     }
+    keeper->start_keeper();
     return std::unique_ptr<Transport>(std::move(transport));
 }
 

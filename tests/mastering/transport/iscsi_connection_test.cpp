@@ -80,7 +80,10 @@ const uint8_t k_tur[6] = {0x00, 0, 0, 0, 0, 0};
 struct Drive {
     dmtest::TempDir dir{"iscsi-connection"};
     std::unique_ptr<dmtest::MasterDrive> server;
-    Drive() { server = std::make_unique<dmtest::MasterDrive>(std::vector<std::string>{"d=dvd+r:" + (dir / "d.vdisc").string()}); }
+    explicit Drive(const std::vector<std::string>& extra = {}) {
+        server = std::make_unique<dmtest::MasterDrive>(std::vector<std::string>{"d=dvd+r:" + (dir / "d.vdisc").string()},
+                                                       extra);
+    }
     std::string url() const { return server->url("d"); }
 };
 
@@ -173,4 +176,20 @@ TEST(IscsiConnection, a_silent_server_times_out_the_login) {
         std::chrono::seconds(60));
     ::kill(server_pid, SIGCONT);
     EXPECT_EQ(answer, "");
+}
+
+// A session between commands (the burn engine scanning a large tree before
+// it writes) still answers the target's NOP-In pings, as the kernel's
+// initiator does: master-drive drops an initiator that does not answer
+// within --nop-interval, LIO within its nopin timeout.
+TEST(IscsiConnection, an_idle_session_answers_the_targets_pings) {
+    Drive d({"--nop-interval", "1"});
+    ASSERT_TRUE(d.server->running()) << d.server->error();
+    std::string answer = with_transport(d.url(), [&](std::unique_ptr<Transport>& t) -> std::string {
+        std::this_thread::sleep_for(std::chrono::seconds(5));  // pinged every second, dropped after a second unanswered
+        Command c(k_tur);
+        Status st = t->execute(c);
+        return st.ok() ? "" : st.error().message;
+    });
+    EXPECT_EQ(answer, "") << d.server->log();
 }
