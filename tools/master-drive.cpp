@@ -1,4 +1,4 @@
-// master-drive serve [--listen 127.0.0.1:3260] --drive NAME=PROFILE:PATH ...
+// master-drive serve [--listen 127.0.0.1:3260] [--announce HOST[:PORT]]... --drive NAME=PROFILE:PATH ...
 //                    [--chap [DRIVE=]USER:SECRET]... [--chap-target USER:SECRET]
 //                    [--chap-file FILE] [--chap-target-file FILE]
 //                    [--config FILE] [--control SOCKET]
@@ -127,16 +127,16 @@ Status check_config_keys(const CLI::App& app, const CLI::App& serve) {
 }
 
 // serve's flags (or the [serve] section of its config file).
-struct ServeArgs {
+struct ServeFlags {
     std::string listen = "127.0.0.1:3260", control, chap_target, chap_file, chap_target_file, ready_file, trace_dir;
-    std::vector<std::string> drives, chaps;
+    std::vector<std::string> drives, chaps, announce;
     unsigned speed = 0;
     double nop_interval = 10;
 };
 
 // The CHAP policies of --chap and --chap-target (and their files): global,
 // and per drive for [DRIVE=]USER:SECRET naming one of `specs`.
-Status parse_auth(ServeArgs& a, const std::vector<DriveSpec>& specs, AuthPolicy& global,
+Status parse_auth(ServeFlags& a, const std::vector<DriveSpec>& specs, AuthPolicy& global,
                   std::map<std::string, AuthPolicy>& per_target) {
     DM_TRY(read_chap_files(a.chap_file, a.chap_target_file, a.chaps, a.chap_target));
     for (const auto& c : a.chaps) {
@@ -160,7 +160,7 @@ Status parse_auth(ServeArgs& a, const std::vector<DriveSpec>& specs, AuthPolicy&
 // address, the drives (names, media), the CHAP credentials, where the ready
 // file goes. The drives' existing discs are opened into `farm`; blank discs
 // are made by farm.start(), after the port is bound.
-Status configure(ServeArgs& a, DriveFarm& farm, std::vector<DriveSpec>& specs) {
+Status configure(ServeFlags& a, DriveFarm& farm, std::vector<DriveSpec>& specs) {
     if (a.drives.empty()) return make_error(Errc::invalid_argument, "no drives: give --drive NAME=PROFILE:PATH");
     for (const auto& d : a.drives) specs.push_back(DM_TRY(parse_drive_spec(d)));
     AuthPolicy global;
@@ -185,13 +185,14 @@ Status write_ready_file(const std::string& path, const std::string& portal) {
     return {};
 }
 
-int serve(ServeArgs a) {
+int serve(ServeFlags a) {
     const char* prog = "master-drive";
     FarmOptions o;
     auto lp = parse_listen(a.listen);
     if (!lp.ok()) return tools::report(prog, lp.error());
     o.server.address = lp->first;
     o.server.port = lp->second;
+    o.server.announce = a.announce;
     o.server.nop_interval = o.server.nop_timeout = std::chrono::milliseconds(long(a.nop_interval * 1000));
     o.drive.speed = a.speed;
     o.trace_dir = a.trace_dir;
@@ -230,23 +231,26 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
 
     auto* srv = app.add_subcommand("serve", "serve virtual recorders over iSCSI until SIGTERM or SIGINT");
-    ServeArgs sa;
+    ServeFlags f;
     // The config file belongs to the app so that its [serve] section reaches
     // the subcommand; fallthrough lets it be given after "serve". CLI11
     // ignores keys it does not know: check_config_keys refuses them.
     app.set_config("--config", "", "read serve's options from the [serve] section of a TOML/INI file (docs/master-drive.md)");
     srv->fallthrough();
-    srv->add_option("--listen", sa.listen, "ADDRESS[:PORT] to listen on (port 0: any free port)")->capture_default_str();
-    srv->add_option("--drive", sa.drives, "NAME=PROFILE:PATH (blank disc made if PATH is missing), NAME=PATH, or NAME= (empty tray); repeatable");
-    srv->add_option("--chap", sa.chaps, "[DRIVE=]USER:SECRET an initiator must log in with (CHAP); repeatable");
-    srv->add_option("--chap-file", sa.chap_file, "FILE of [DRIVE=]USER:SECRET lines, as --chap, kept off the command line (chmod 600)");
-    srv->add_option("--chap-target", sa.chap_target, "USER:SECRET the target answers with (mutual CHAP)");
-    srv->add_option("--chap-target-file", sa.chap_target_file, "FILE holding --chap-target's USER:SECRET (chmod 600)");
-    srv->add_option("--control", sa.control, "Unix socket for master-drive ctl");
-    srv->add_option("--ready-file", sa.ready_file, "write ADDRESS:PORT here once listening");
-    srv->add_option("--trace-dir", sa.trace_dir, "append every drive's command trace to DIR/NAME.trace");
-    srv->add_option("--speed", sa.speed, "emulated write speed as a multiple of 1x (0: as fast as the host)");
-    srv->add_option("--nop-interval", sa.nop_interval, "seconds between NOP-In pings to idle initiators (0: none)");
+    srv->add_option("--listen", f.listen, "ADDRESS[:PORT] to listen on (port 0: any free port)")->capture_default_str();
+    srv->add_option("--drive", f.drives, "NAME=PROFILE:PATH (blank disc made if PATH is missing), NAME=PATH, or NAME= (empty tray); repeatable");
+    srv->add_option("--chap", f.chaps, "[DRIVE=]USER:SECRET an initiator must log in with (CHAP); repeatable");
+    srv->add_option("--chap-file", f.chap_file, "FILE of [DRIVE=]USER:SECRET lines, as --chap, kept off the command line (chmod 600)");
+    srv->add_option("--chap-target", f.chap_target, "USER:SECRET the target answers with (mutual CHAP)");
+    srv->add_option("--chap-target-file", f.chap_target_file, "FILE holding --chap-target's USER:SECRET (chmod 600)");
+    srv->add_option("--announce", f.announce,
+                    "HOST[:PORT] discovery (SendTargets) names as the address of every target; repeatable "
+                    "(default: none, the initiator logs in where it discovered)");
+    srv->add_option("--control", f.control, "Unix socket for master-drive ctl");
+    srv->add_option("--ready-file", f.ready_file, "write ADDRESS:PORT here once listening");
+    srv->add_option("--trace-dir", f.trace_dir, "append every drive's command trace to DIR/NAME.trace");
+    srv->add_option("--speed", f.speed, "emulated write speed as a multiple of 1x (0: as fast as the host)");
+    srv->add_option("--nop-interval", f.nop_interval, "seconds between NOP-In pings to idle initiators (0: none)");
 
     auto* ctl = app.add_subcommand("ctl", "control a running master-drive");
     std::string socket, command;
@@ -262,7 +266,7 @@ int main(int argc, char** argv) {
     return tools::run_main(app, argc, argv, [&]() -> int {
         if (*srv) {
             if (auto st = check_config_keys(app, *srv); !st.ok()) return tools::report("master-drive", st.error());
-            return serve(sa);
+            return serve(f);
         }
         size_t want = command == "status" ? 0 : command == "insert" || command == "fault" ? 2 : 1;
         if (command == "fault" && args.size() == 1) args.push_back("none");

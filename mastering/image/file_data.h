@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "mastering/model/layout.h"
+#include "mastering/os/file.h"
 
 namespace mastering::image {
 
@@ -21,9 +22,10 @@ public:
     // New contents of at most `embed_limit` bytes get no blocks: a UDF-only
     // session embeds them in their file entries (embedded() says which).
     Status prepare(bool dedup, uint64_t embed_limit = 0);
-    bool embedded(const model::Content& c) const {
+    bool embedded(const model::Content& c) const override {
         return c.kind != model::ContentKind::medium && c.size > 0 && c.size <= m_embed_limit;
     }
+    Status read_embedded(const model::Content& c, std::span<std::byte> out) const override;
     // Reserve the blocks of new data.
     void layout(model::Allocator& a);
 
@@ -34,6 +36,8 @@ public:
     // (nullptr if the piece is not a host file), opened and checked.
     const model::Content* content_of(uint64_t tag) const { return tag < m_stored.size() ? m_stored[tag] : nullptr; }
     Result<int> open_checked(const model::Content& c, bool check_size = true);
+    // A host file's content opened for reading ("cannot read PATH: ..." on error).
+    static Result<os::Fd> open_host_file(const model::Content& c);
     std::string describe(uint64_t tag) const;
     // Reads the whole of a small host file into `out` (at least its size)
     // and checks that it still has the size it had when it was added.
@@ -55,12 +59,9 @@ private:
     uint64_t m_embed_limit = 0;
     // The host file currently open for emission.
     const model::Content* m_open = nullptr;
-    int m_fd = -1;
+    os::Fd m_fd;
     bool m_open_checked = false;
     uint32_t m_last_tag_reported = UINT32_MAX;
-
-public:
-    ~FileDataPart() override;
 };
 
 }  // namespace mastering::image

@@ -12,6 +12,8 @@
 
 namespace mastering::image {
 
+constexpr uint32_t k_chunk_blocks = 512;  // blocks per emission step: 1 MiB
+
 struct SessionLayout {
     std::shared_ptr<model::Tree> tree;  // kept alive while the stream exists
     model::EmitContext ctx;

@@ -37,7 +37,7 @@ extern "C" {
 #include <iscsi/scsi-lowlevel.h>
 }
 
-#include "mastering/scsi/opcodes.h"
+#include "mastering/scsi/commands.h"
 #include "mastering/transport/iscsi_address.h"
 #include "mastering/transport/transport.h"
 

@@ -637,7 +637,7 @@ TEST_F(ThirdPartyMasterImageUdf, a_fragmented_file_continues_in_allocation_exten
     fsi.set_session_start_block(*toc->next_writable);
     medium->reset();
     reader = Result<std::unique_ptr<model::FileSystemReader>>(make_error(Errc::internal, "closed"));
-    auto w = image::append_session(fsi, img);
+    auto w = image::append_to_image_file(fsi, img);
     ASSERT_TRUE(w.ok()) << w.error().message;
     // The expected bytes.
     std::string orig = read_file(dir / "s1" / "src.bin"), reversed;
