@@ -58,8 +58,7 @@ Result<Reply> DiscRecorder::command(const scsi::Cdb& cdb, Direction dir, std::sp
     auto deadline = std::chrono::steady_clock::now() + timeout;
     int attentions = 0;
     for (;;) {
-        transport::Command c(cdb.bytes(), dir, data);
-        c.timeout = timeout;
+        transport::Command c(cdb.bytes(), dir, data);  // with the command table's timeout
         DM_TRY(m_transport->execute(c));
         Reply r;
         r.status = c.status;

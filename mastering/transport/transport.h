@@ -30,7 +30,10 @@ struct Command {
     // in: the buffer to fill (its size is the expected transfer length);
     // out: the bytes to send.
     std::span<std::byte> data;
-    std::chrono::milliseconds timeout{60'000};
+    // How long the device may take to answer; zero: the command's recommended
+    // timeout from the command table (mastering/scsi/commands.h), filled in
+    // by execute().
+    std::chrono::milliseconds timeout{0};
 
     // Filled by execute():
     scsi::Status status = scsi::Status::good;
@@ -47,6 +50,10 @@ struct Command {
     // "READ TOC: ILLEGAL REQUEST (5/24/00)" style text for messages.
     std::string describe_failure() const;
 };
+
+// A command's recommended timeout (mastering/scsi/commands.h): 30 s for most,
+// minutes for writing, closing and formatting; 30 s for an unknown command.
+std::chrono::milliseconds recommended_timeout(std::span<const uint8_t> cdb);
 
 // Called after every command (trace hook): the command with its results and
 // how long it took.
