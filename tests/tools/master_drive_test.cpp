@@ -335,6 +335,7 @@ TEST(MasterDrive, a_failed_start_creates_nothing) {
         {{"--drive", "a=dvd+r:" + a, "--trace-dir", traces, "--control", busy.control()}, "another master-drive listens"},
         {{"--drive", "a=dvd+r:" + a, "--ready-file", "/nonexistent/ready"}, "--ready-file /nonexistent/ready"},
         {{"--drive", "a=dvd+r:/nonexistent/a.vdisc"}, "/nonexistent is not a directory"},
+        {{"--drive", "a=dvd+r:" + a, "--trace-dir", traces, "--announce", "host:99999"}, "\"host:99999\""},
     };
     for (const auto& c : cases) {
         std::vector<std::string> argv = {tool("master-drive"), "serve"};
