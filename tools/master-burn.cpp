@@ -6,6 +6,7 @@
 
 #include "mastering/burn/burn_tree.h"
 #include "mastering/image/file_system_image.h"
+#include "tools/common/chap_option.h"
 #include "tools/common/cli.h"
 
 using namespace mastering;
@@ -61,6 +62,7 @@ void add_flags(CLI::App& app, Flags& f) {
     app.add_option("--udf-revision", f.udf_revision, "UDF revision 1.02, 1.50, 2.01 or 2.50 (adds udf to --fs)");
     app.add_option("--volume-name", f.volume, "volume name (default: the imported one, or DISCMASTER)");
     app.add_flag("--json", f.json, "progress and result as JSON lines");
+    tools::add_chap_secret_file_option(app);
 }
 
 // The session --from and its options ask for.
@@ -77,7 +79,8 @@ Result<burn::BurnRequest> burn_request(const Flags& f, const burn::WriteOptions&
     return req;
 }
 
-void print_result(const Flags& f, const burn::BurnReport& r) {
+// `address` is the drive as shown, its CHAP secret masked.
+void print_result(const Flags& f, const std::string& address, const burn::BurnReport& r) {
     const auto& res = r.result;
     if (f.json) {
         nlohmann::json j = {{"event", "done"}, {"session", res.session_number}, {"start", res.start},
@@ -88,7 +91,7 @@ void print_result(const Flags& f, const burn::BurnReport& r) {
         }
         json_line(j);
     } else {
-        std::printf("%s: session %u written at block %u, %u blocks%s%s\n", f.drive.c_str(), res.session_number,
+        std::printf("%s: session %u written at block %u, %u blocks%s%s\n", address.c_str(), res.session_number,
                     res.start, res.blocks, res.verified ? ", verified" : "", res.closed ? ", disc closed" : "");
     }
 }
@@ -115,7 +118,7 @@ int main(int argc, char** argv) {
         if (!m.ok()) return fail(m.error());
         if (f.json)
             json_line({{"event", "media"},
-                       {"drive", f.drive},
+                       {"drive", (*rec)->address()},
                        {"profile", std::string(media::profile_name(m->profile))},
                        {"state", std::string(burn::to_string(m->state))},
                        {"sessions", m->toc.sessions.size()},
@@ -145,7 +148,7 @@ int main(int argc, char** argv) {
         }
         bar.finish();
         if (!r.ok()) return fail(r.error());
-        print_result(f, *r);
+        print_result(f, (*rec)->address(), *r);
         return tools::exit_ok;
     });
 }

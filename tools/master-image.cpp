@@ -5,6 +5,7 @@
 #include "mastering/burn/burn_tree.h"
 #include "mastering/image/file_system_image.h"
 #include "mastering/image/image_target.h"
+#include "mastering/transport/transport.h"
 #include "tools/common/cli.h"
 #include "tools/common/source.h"
 
@@ -128,8 +129,8 @@ int main(int argc, char** argv) {
             return fail(make_error(Errc::invalid_argument, "--image makes virtual discs (OUT ending in .vdisc)"));
         if (*create && !vdisc && f.from.empty()) return fail(make_error(Errc::invalid_argument, "--from DIR is required"));
         if (*append && tools::classify_source(f.image_path) != tools::SourceKind::image_file)
-            return fail(make_error(Errc::unsupported,
-                                   f.image_path + ": append works on image files (burn to drives with master-burn)"));
+            return fail(make_error(Errc::unsupported, transport::redact_address(f.image_path) +
+                                                          ": append works on image files (burn to drives with master-burn)"));
         std::optional<media::Profile> media;
         if (!f.media_name.empty() && !(media = media::profile_from_name(f.media_name)))
             return fail(make_error(Errc::invalid_argument, "unknown media profile \"" + f.media_name + "\""));

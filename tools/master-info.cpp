@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "mastering/image/inspect.h"
+#include "tools/common/chap_option.h"
 #include "tools/common/cli.h"
 #include "tools/common/source.h"
 
@@ -14,6 +15,7 @@ int main(int argc, char** argv) {
     app.add_option("SOURCE", source, "image file, NAME.vdisc, or drive address (/dev/srN, iscsi://..., emu:PATH)")
         ->required();
     app.add_flag("--json", json, "print JSON");
+    tools::add_chap_secret_file_option(app);
     return tools::run_main(app, argc, argv, [&]() -> int {
         auto medium = tools::open_source(source);
         if (!medium.ok()) return tools::report("master-info", medium.error());

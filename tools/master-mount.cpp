@@ -9,6 +9,7 @@
 #include "mastering/image/inspect.h"
 #include "mastering/image/open_file_system.h"
 #include "mastering/transport/transport.h"
+#include "tools/common/chap_option.h"
 #include "tools/common/cli.h"
 #include "tools/common/source.h"
 
@@ -31,6 +32,7 @@ int main(int argc, char** argv) {
                    "FUSE mount options (allow_other, uid=N, gid=N, umask=M, ...; nonempty: mount over a non-empty "
                    "directory); repeatable");
     app.add_flag("--list", list, "print the sessions and their file systems instead of mounting");
+    tools::add_chap_secret_file_option(app);
     return tools::run_main(app, argc, argv, [&]() -> int {
         const char* prog = "master-mount";
         // What messages and /proc/mounts (readable by every user) show of it.

@@ -10,6 +10,8 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <set>
+#include <vector>
 
 #include "mastering/media/toc_json.h"
 
@@ -29,15 +31,43 @@ bool valid_name(const std::string& n) {
     return true;
 }
 
+// Every profile name a spec may use: "cd-r, cd-rw, ... (read-only: cd-rom, ...)".
+std::string profile_names() {
+    std::string writable, rom;
+    std::set<std::string_view> seen;  // dvd-rw names two profiles
+    for (const auto& i : mastering::media::all_profiles()) {
+        if (!seen.insert(i.name).second) continue;
+        std::string& list = mastering::media::is_writable(i.profile) ? writable : rom;
+        list += (list.empty() ? "" : ", ") + std::string(i.name);
+    }
+    return writable + "; read-only: " + rom;
+}
+
+// Something can be made at `path`: its directory exists and may be written.
+Status check_creatable(const std::string& path, const std::string& what) {
+    std::filesystem::path dir = std::filesystem::path(path).parent_path();
+    if (dir.empty()) dir = ".";
+    std::error_code ec;
+    if (!std::filesystem::is_directory(dir, ec))
+        return make_error(Errc::not_found, path + ": cannot make " + what + " there: " + dir.string() + " is not a directory");
+    if (::access(dir.c_str(), W_OK | X_OK) != 0)
+        return make_error(Errc::io, path + ": cannot make " + what + " there: " + dir.string() + ": " + std::strerror(errno));
+    return {};
+}
+
 }  // namespace
 
 Result<DriveSpec> parse_medium_spec(const std::string& text) {
     DriveSpec s;
     auto colon = text.find(':');
     if (colon != std::string::npos) {
-        if (auto p = mastering::media::profile_from_name(text.substr(0, colon))) {
+        std::string word = text.substr(0, colon);
+        std::error_code ec;
+        if (auto p = mastering::media::profile_from_name(word)) {
             s.profile = *p;
             s.path = text.substr(colon + 1);
+        } else if (!word.empty() && word.find('/') == std::string::npos && !std::filesystem::exists(text, ec)) {
+            return make_error(Errc::invalid_argument, "'" + word + "' is not a media profile (" + profile_names() + ")");
         }
     }
     if (!s.profile) s.path = text;
@@ -60,12 +90,21 @@ Result<DriveSpec> parse_drive_spec(const std::string& text) {
     return s;
 }
 
-Result<std::unique_ptr<media::VirtualDisc>> load_disc(const DriveSpec& spec) {
+Result<std::unique_ptr<media::VirtualDisc>> open_existing_disc(const DriveSpec& spec) {
+    using mastering::media::profile_name;
     std::error_code ec;
     if (std::filesystem::exists(spec.path, ec)) {
         if (std::filesystem::is_regular_file(spec.path, ec)) {  // a plain image: a ROM disc, served in place
-            auto family = spec.profile ? *spec.profile
-                                       : media::VirtualDisc::family_for_image(std::filesystem::file_size(spec.path, ec));
+            auto size = std::filesystem::file_size(spec.path, ec);
+            if (ec) return make_error(Errc::io, spec.path + ": " + ec.message());
+            auto family = spec.profile ? *spec.profile : media::VirtualDisc::family_for_image(size);
+            if (spec.profile && mastering::media::is_writable(*spec.profile)) {
+                std::string rom(profile_name(mastering::media::profile_info(*spec.profile).closed_as));
+                return make_error(Errc::invalid_argument,
+                                  spec.path + " is an image file, which is served read-only (give " + rom + ":" +
+                                      spec.path + " or the path alone); a " + std::string(profile_name(*spec.profile)) +
+                                      " to burn onto is a virtual disc: give a new path such as NAME.vdisc");
+            }
             return media::VirtualDisc::open_image(spec.path, family);
         }
         if (!media::VirtualDisc::is_vdisc(spec.path))
@@ -73,17 +112,22 @@ Result<std::unique_ptr<media::VirtualDisc>> load_disc(const DriveSpec& spec) {
                               spec.path + " is neither a virtual disc (NAME.vdisc/) nor an image file");
         auto disc = DM_TRY(media::VirtualDisc::open(spec.path));
         if (spec.profile && disc->model().profile != *spec.profile)
-            return make_error(Errc::invalid_argument,
-                              spec.path + " holds a " + std::string(mastering::media::profile_name(disc->model().profile)) +
-                                  " disc, not " + std::string(mastering::media::profile_name(*spec.profile)));
+            return make_error(Errc::invalid_argument, spec.path + " holds a " + std::string(profile_name(disc->model().profile)) +
+                                                          " disc, not " + std::string(profile_name(*spec.profile)));
         return disc;
     }
     if (!spec.profile)
         return make_error(Errc::not_found, spec.path + " does not exist (give PROFILE:PATH to create a blank disc there)");
     if (!mastering::media::is_writable(*spec.profile))
-        return make_error(Errc::not_found, spec.path + " does not exist: a " +
-                                               std::string(mastering::media::profile_name(*spec.profile)) +
+        return make_error(Errc::not_found, spec.path + " does not exist: a " + std::string(profile_name(*spec.profile)) +
                                                " disc is served from an image file or a virtual disc");
+    DM_TRY(check_creatable(spec.path, "a blank " + std::string(profile_name(*spec.profile))));
+    return std::unique_ptr<media::VirtualDisc>();
+}
+
+Result<std::unique_ptr<media::VirtualDisc>> load_disc(const DriveSpec& spec) {
+    auto disc = DM_TRY(open_existing_disc(spec));
+    if (disc) return disc;
     return media::VirtualDisc::create_blank(spec.path, *spec.profile);
 }
 
@@ -92,17 +136,25 @@ DriveFarm::DriveFarm(FarmOptions options) : m_options(std::move(options)), m_ser
 DriveFarm::~DriveFarm() { stop(); }
 
 Status DriveFarm::add_drive(const DriveSpec& spec) {
-    for (const auto& e : m_drives)
+    for (const auto& e : m_drives) {
         if (e.name == spec.name) return make_error(Errc::exists, "two drives are named " + spec.name);
-    auto drive = std::make_shared<mmc::Drive>(m_options.drive);
-    if (!spec.path.empty()) {
-        auto disc = DM_TRY(load_disc(spec));
-        DM_VERIFY(drive->insert(std::move(disc)));
+        if (e.blank_to_make && !spec.path.empty() && e.blank_to_make->path == spec.path)
+            return make_error(Errc::exists, "drives " + e.name + " and " + spec.name + " name the same disc " + spec.path);
     }
-    if (!m_options.trace_dir.empty())
-        DM_VERIFY(drive->set_trace_file(m_options.trace_dir + "/" + spec.name + ".trace"));
-    m_drives.push_back({spec.name, drive});
-    m_server.add_target({target_prefix + spec.name, drive, {}});
+    if (m_drives.empty() && !m_options.trace_dir.empty()) {
+        std::error_code ec;
+        if (!std::filesystem::is_directory(m_options.trace_dir, ec) || ::access(m_options.trace_dir.c_str(), W_OK | X_OK) != 0)
+            return make_error(Errc::not_found, "the trace directory " + m_options.trace_dir +
+                                                   " is not a directory this program may write to");
+    }
+    Entry entry{spec.name, std::make_shared<mmc::Drive>(m_options.drive), {}};
+    if (!spec.path.empty()) {
+        auto disc = DM_TRY(open_existing_disc(spec));
+        if (disc) DM_TRY(entry.drive->insert(std::move(disc)));
+        else entry.blank_to_make = spec;  // made by start(), once the port is ours
+    }
+    m_drives.push_back(entry);
+    m_server.add_target({target_prefix + spec.name, entry.drive, {}});
     return {};
 }
 
@@ -112,7 +164,42 @@ Status DriveFarm::set_target_auth(const std::string& name, AuthPolicy auth) {
     return {};
 }
 
-Status DriveFarm::start() { return m_server.start(); }
+Status DriveFarm::start() {
+    DM_TRY(m_server.start());  // a port in use fails here, before anything is made
+    std::vector<std::string> made;  // by this start: removed again if a later step fails
+    Status st = make_media(made);
+    if (st.ok()) return st;
+    for (auto& e : m_drives) (void)e.drive->eject(true);  // releases the discs made (and opened) here
+    for (const auto& path : made) {
+        std::error_code ec;
+        std::filesystem::remove_all(path, ec);
+    }
+    return st;
+}
+
+Status DriveFarm::make_media(std::vector<std::string>& made) {
+    for (auto& e : m_drives) {
+        if (!e.blank_to_make) continue;
+        const DriveSpec& spec = *e.blank_to_make;
+        std::error_code ec;
+        bool existed = std::filesystem::exists(spec.path, ec);
+        auto disc = media::VirtualDisc::create_blank(spec.path, *spec.profile);
+        if (!existed && std::filesystem::exists(spec.path, ec)) made.push_back(spec.path);
+        if (!disc.ok()) return disc.error();
+        DM_TRY(e.drive->insert(std::move(*disc)));
+        e.blank_to_make.reset();
+    }
+    if (m_options.trace_dir.empty()) return {};
+    for (auto& e : m_drives) {
+        std::string path = m_options.trace_dir + "/" + e.name + ".trace";
+        std::error_code ec;
+        bool existed = std::filesystem::exists(path, ec);
+        auto st = e.drive->set_trace_file(path);
+        if (!existed && std::filesystem::exists(path, ec)) made.push_back(path);
+        DM_TRY(st);
+    }
+    return {};
+}
 
 mmc::Drive* DriveFarm::drive(const std::string& name) {
     for (auto& e : m_drives)
@@ -219,7 +306,12 @@ Status DriveFarm::serve_control(const std::string& path) {
     if (!m_control_fd || ::bind(m_control_fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
         ::listen(m_control_fd.get(), 16) != 0)
         return make_error(Errc::io, "cannot listen on " + path + ": " + std::strerror(errno));
-    ::chmod(path.c_str(), 0600);
+    if (::chmod(path.c_str(), 0600) != 0) {  // only our own user may control the drives
+        std::string why = std::strerror(errno);
+        m_control_fd.reset();
+        ::unlink(path.c_str());
+        return make_error(Errc::io, "cannot restrict " + path + " to its owner: " + why);
+    }
     int pipe[2];
     if (::pipe2(pipe, O_CLOEXEC) != 0) return make_error(Errc::io, std::string("pipe: ") + std::strerror(errno));
     m_wake_read.reset(pipe[0]);

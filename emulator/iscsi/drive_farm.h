@@ -30,6 +30,10 @@ struct DriveSpec {
 Result<DriveSpec> parse_drive_spec(const std::string& text);
 // "PROFILE:PATH" or "PATH": the medium part of a spec (ctl insert).
 Result<DriveSpec> parse_medium_spec(const std::string& text);
+// The disc a spec names when it exists (a virtual disc, or an image file
+// served read-only); nullptr, once checked that one can be made there, for a
+// blank disc still to be made. Nothing is created.
+Result<std::unique_ptr<media::VirtualDisc>> open_existing_disc(const DriveSpec& spec);
 // Opens (or creates blank) the virtual disc a spec names.
 Result<std::unique_ptr<media::VirtualDisc>> load_disc(const DriveSpec& spec);
 
@@ -44,10 +48,15 @@ public:
     explicit DriveFarm(FarmOptions options);
     ~DriveFarm();
 
+    // Checks a drive and opens its existing disc; nothing is created here
+    // (a blank disc is made by start()). Refuses a second drive of the same
+    // name, and a trace directory that cannot be written.
     Status add_drive(const DriveSpec& spec);
     void set_auth(AuthPolicy auth) { m_server.set_global_auth(std::move(auth)); }
     // CHAP secrets for one drive's target only (instead of the global ones).
     Status set_target_auth(const std::string& drive, AuthPolicy auth);
+    // Binds the port, then makes the blank discs and opens the trace files;
+    // when that fails, what it made is removed again.
     Status start();
     uint16_t port() const { return m_server.port(); }
     // Listen for `master-drive ctl` on a Unix socket (replaced if stale).
@@ -64,8 +73,10 @@ private:
     struct Entry {
         std::string name;
         std::shared_ptr<mmc::Drive> drive;
+        std::optional<DriveSpec> blank_to_make;  // made by start()
     };
     Result<Entry*> find(const std::string& name);
+    Status make_media(std::vector<std::string>& made);
     void control_loop();
 
     FarmOptions m_options;

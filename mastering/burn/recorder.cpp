@@ -47,7 +47,7 @@ Result<std::unique_ptr<DiscRecorder>> DiscRecorder::open(const std::string& addr
     o.exclusive = exclusive;
     auto t = DM_TRY(transport::open_transport(address, o));
     std::unique_ptr<DiscRecorder> r(new DiscRecorder);
-    r->m_address = address;
+    r->m_address = transport::redact_address(address);  // what messages and reports show
     r->m_transport = std::move(t);
     DM_TRY(r->identify());
     return r;
@@ -58,8 +58,7 @@ Result<Reply> DiscRecorder::command(const scsi::Cdb& cdb, Direction dir, std::sp
     auto deadline = std::chrono::steady_clock::now() + timeout;
     int attentions = 0;
     for (;;) {
-        transport::Command c(cdb.bytes(), dir, data);
-        c.timeout = timeout;
+        transport::Command c(cdb.bytes(), dir, data);  // with the command table's timeout
         DM_TRY(m_transport->execute(c));
         Reply r;
         r.status = c.status;

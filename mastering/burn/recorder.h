@@ -41,8 +41,9 @@ public:
 
     // Send a command. Unit attentions are reported once and the command
     // repeated; a drive that is becoming ready or busy with an Immed operation
-    // is waited for (up to `timeout`). A CHECK CONDITION that remains is in
-    // the reply, not an error; transport failures are errors.
+    // is waited for (up to `timeout`; each command itself may take its
+    // recommended timeout, transport::recommended_timeout). A CHECK CONDITION
+    // that remains is in the reply, not an error; transport failures are errors.
     Result<Reply> command(const scsi::Cdb& cdb, transport::Direction dir = transport::Direction::none,
                           std::span<std::byte> data = {}, std::chrono::milliseconds timeout = std::chrono::minutes(2));
     // Like command, but anything but GOOD is an error with a readable message.

@@ -1,5 +1,4 @@
 // Linux SG_IO backend: /dev/sgN and /dev/srN.
-#include <dirent.h>
 #include <fcntl.h>
 #include <scsi/sg.h>
 #include <sys/ioctl.h>
@@ -8,8 +7,10 @@
 
 #include <algorithm>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 
+#include "mastering/os/file.h"
 #include "mastering/transport/transport.h"
 
 namespace mastering::transport {
@@ -23,8 +24,7 @@ constexpr unsigned k_driver_timeout = 0x06;
 
 class SgTransport final : public Transport {
 public:
-    SgTransport(int fd, std::string path) : m_fd(fd), m_path(std::move(path)) {}
-    ~SgTransport() override { ::close(m_fd); }
+    SgTransport(os::Fd fd, std::string path) : m_fd(std::move(fd)), m_path(std::move(path)) {}
     std::string address() const override { return m_path; }
 
 protected:
@@ -45,7 +45,7 @@ protected:
         h.timeout = unsigned(std::min<int64_t>(cmd.timeout.count(), 0x7fffffff));
         int r;
         do {
-            r = ::ioctl(m_fd, SG_IO, &h);
+            r = ::ioctl(m_fd.get(), SG_IO, &h);
         } while (r < 0 && errno == EINTR);
         if (r < 0) {
             if (errno == ENODEV || errno == ENXIO) return make_error(Errc::io, m_path + ": the drive is gone");
@@ -73,7 +73,7 @@ private:
         std::snprintf(b, sizeof b, "%02Xh", v);
         return b;
     }
-    int m_fd;
+    os::Fd m_fd;
     std::string m_path;
 };
 
@@ -81,35 +81,31 @@ private:
 
 Result<std::unique_ptr<Transport>> open_sg(const std::string& path, const OpenOptions& options) {
     int flags = O_RDWR | O_NONBLOCK | O_CLOEXEC | (options.exclusive ? O_EXCL : 0);
-    int fd = ::open(path.c_str(), flags);
-    if (fd < 0 && errno == EROFS) fd = ::open(path.c_str(), (flags & ~O_RDWR) | O_RDONLY);
-    if (fd < 0) {
+    os::Fd fd(::open(path.c_str(), flags));
+    if (!fd && errno == EROFS) fd.reset(::open(path.c_str(), (flags & ~O_RDWR) | O_RDONLY));
+    if (!fd) {
         if (errno == EBUSY) return make_error(Errc::io, path + ": the drive is in use by another program");
         return os_error(path);
     }
     int version = 0;
-    if (::ioctl(fd, SG_GET_VERSION_NUM, &version) < 0 || version < 30000) {
-        ::close(fd);
+    if (::ioctl(fd.get(), SG_GET_VERSION_NUM, &version) < 0 || version < 30000)
         return make_error(Errc::invalid_argument, path + ": not a SCSI generic device (no SG_IO)");
-    }
     // Back to blocking I/O for SG_IO itself.
-    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-    return std::unique_ptr<Transport>(new SgTransport(fd, path));
+    ::fcntl(fd.get(), F_SETFL, ::fcntl(fd.get(), F_GETFL) & ~O_NONBLOCK);
+    return std::unique_ptr<Transport>(new SgTransport(std::move(fd), path));
 }
 
 std::vector<std::string> list_mmc_sg_devices() {
     std::vector<std::string> out;
-    const char* base = "/sys/class/scsi_generic";
-    DIR* d = ::opendir(base);
-    if (!d) return out;
-    while (dirent* e = ::readdir(d)) {
-        std::string name = e->d_name;
+    const std::string base = "/sys/class/scsi_generic";
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(base, ec)) {
+        std::string name = e.path().filename().string();
         if (name.rfind("sg", 0) != 0) continue;
-        std::ifstream type(std::string(base) + "/" + name + "/device/type");
+        std::ifstream type(base + "/" + name + "/device/type");
         int t = -1;
         if (type >> t && t == 5) out.push_back("/dev/" + name);
     }
-    ::closedir(d);
     std::sort(out.begin(), out.end(), [](const std::string& a, const std::string& b) {
         return a.size() != b.size() ? a.size() < b.size() : a < b;
     });

@@ -5,6 +5,8 @@
 #include <map>
 #include <mutex>
 
+#include "mastering/scsi/commands.h"
+
 namespace mastering::transport {
 
 Command::Command(std::span<const uint8_t> cdb_bytes, Direction dir, std::span<std::byte> buffer)
@@ -30,7 +32,13 @@ std::string Command::describe_failure() const {
     return st;
 }
 
+std::chrono::milliseconds recommended_timeout(std::span<const uint8_t> cdb) {
+    const scsi::Command* c = scsi::find_command(cdb);
+    return std::chrono::seconds(c ? c->timeout_seconds : scsi::Command{}.timeout_seconds);
+}
+
 Status Transport::execute(Command& cmd) {
+    if (cmd.timeout.count() <= 0) cmd.timeout = recommended_timeout(std::span(cmd.cdb.data(), cmd.cdb_length));
     cmd.status = scsi::Status::good;
     cmd.sense.clear();
     cmd.transferred = 0;

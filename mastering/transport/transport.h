@@ -30,7 +30,10 @@ struct Command {
     // in: the buffer to fill (its size is the expected transfer length);
     // out: the bytes to send.
     std::span<std::byte> data;
-    std::chrono::milliseconds timeout{60'000};
+    // How long the device may take to answer; zero: the command's recommended
+    // timeout from the command table (mastering/scsi/commands.h), filled in
+    // by execute().
+    std::chrono::milliseconds timeout{0};
 
     // Filled by execute():
     scsi::Status status = scsi::Status::good;
@@ -47,6 +50,10 @@ struct Command {
     // "READ TOC: ILLEGAL REQUEST (5/24/00)" style text for messages.
     std::string describe_failure() const;
 };
+
+// A command's recommended timeout (mastering/scsi/commands.h): 30 s for most,
+// minutes for writing, closing and formatting; 30 s for an unknown command.
+std::chrono::milliseconds recommended_timeout(std::span<const uint8_t> cdb);
 
 // Called after every command (trace hook): the command with its results and
 // how long it took.
@@ -75,6 +82,9 @@ private:
 
 struct OpenOptions {
     bool exclusive = false;  // O_EXCL on SG devices: no other opener while we burn
+    // iSCSI: how long the TCP connection and the login may take together
+    // before the target counts as not answering (docs/iscsi-client.md).
+    std::chrono::milliseconds login_timeout{10'000};
 };
 
 // Open a drive by its address (docs/architecture.md "Drive addresses"):
@@ -87,6 +97,17 @@ Result<std::unique_ptr<Transport>> open_transport(const std::string& address, co
 // "user%secret@" (or "user:secret@") after the user name, and the value of a
 // "target_password=" argument. Any other address is returned as it is.
 std::string redact_address(const std::string& address);
+
+// The CHAP secret for iSCSI addresses that name a user but no secret
+// (iscsi://USER@HOST/...), as --chap-secret-file gives it; empty: none
+// (docs/iscsi-client.md lists where else a secret may come from).
+void set_default_chap_secret(std::string secret);
+std::string default_chap_secret();
+// The non-empty lines of a file of secrets (a CHAP secret, or master-drive's
+// [DRIVE=]USER:SECRET lines). The file must not be readable or writable by
+// group or others (chmod 600); an error says so, and names an empty or
+// missing file.
+Result<std::vector<std::string>> read_secret_lines(const std::string& path);
 
 // Backends that live outside mastering/ register themselves by address prefix.
 using BackendFactory = std::function<Result<std::unique_ptr<Transport>>(const std::string& address, const OpenOptions&)>;

@@ -147,6 +147,22 @@ std::string Process::log() const {
     return fs::exists(m_log, ec) ? read_file(m_log) : std::string();
 }
 
+void freeze_process(int pid) {
+    ::kill(pid, SIGSTOP);
+    for (int i = 0; i < 500; ++i) {
+        bool all = true;
+        std::error_code ec;
+        for (const auto& t : fs::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+            std::string stat = read_file(t.path() / "stat");
+            auto close = stat.rfind(')');
+            char state = close != std::string::npos && close + 2 < stat.size() ? stat[close + 2] : '?';
+            if (state != 'T' && state != 't') all = false;
+        }
+        if (all) return;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+}
+
 RunResult run(const std::vector<std::string>& argv, const RunOptions& options) {
     RunResult r;
     for (const auto& a : argv) r.command += (r.command.empty() ? "" : " ") + a;

@@ -72,6 +72,11 @@ private:
     fs::path m_log;
 };
 
+// SIGSTOP to `pid`, returning once every thread of it has stopped (one on
+// another CPU could otherwise still answer one more request): a server that
+// keeps its connections open and answers nothing.
+void freeze_process(int pid);
+
 // osirrox (xorriso) extracts the tree of one session of an image (the
 // session starting at `sbsector`; nullopt: the newest) into `out`, holes kept,
 // hard links restored: the third-party reader the mastering tests judge by.

@@ -5,7 +5,9 @@
 
 #include <iscsi/iscsi.h>
 #include <iscsi/scsi-lowlevel.h>
+#include <sys/stat.h>
 
+#include <algorithm>
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -308,4 +310,119 @@ TEST(ThirdPartyMasterDrive, bad_arguments_get_a_clear_error) {
     r = run({tool("master-drive"), "ctl", "--control", (dir / "none.sock").string(), "status"});
     EXPECT_NE(r.exit_code, 0);
     EXPECT_NE(r.err.find("cannot reach master-drive"), std::string::npos) << r.err;
+}
+
+// Issue 16, item 11: a start that fails, whatever the reason, exits 1 with
+// one line and leaves nothing behind: no virtual disc, no trace file. (At
+// 2d9913d a missing trace directory was an invariant failure, exit 134, and
+// every failure after the drives were added left their blank discs.)
+TEST(MasterDrive, a_failed_start_creates_nothing) {
+    TempDir dir{"master-drive-start"};
+    MasterDrive busy({"x="});  // holds a port and a control socket
+    ASSERT_TRUE(busy.running()) << busy.error();
+    fs::create_directories(dir / "traces");
+    std::string a = (dir / "a.vdisc").string(), b = (dir / "b.vdisc").string(), traces = (dir / "traces").string();
+    struct Case {
+        std::vector<std::string> args;
+        std::string says;
+    } cases[] = {
+        {{"--listen", busy.portal(), "--drive", "a=dvd+r:" + a, "--trace-dir", traces}, "cannot listen on " + busy.portal()},
+        {{"--drive", "a=dvd+r:" + a, "--drive", "a=cd-r:" + b}, "two drives are named a"},
+        {{"--drive", "a=dvd+r:" + a, "--drive", "b=bd-r:" + a}, "name the same disc"},
+        {{"--drive", "a=dvd+r:" + a, "--trace-dir", "/nonexistent"}, "the trace directory /nonexistent"},
+        {{"--drive", "a=dvd+r:" + a, "--drive", "b=dvdr:" + b}, "'dvdr' is not a media profile"},
+        {{"--drive", "a=dvd+r:" + a, "--chap", "alice-without-a-colon"}, "USER:SECRET"},
+        {{"--drive", "a=dvd+r:" + a, "--trace-dir", traces, "--control", busy.control()}, "another master-drive listens"},
+        {{"--drive", "a=dvd+r:" + a, "--ready-file", "/nonexistent/ready"}, "--ready-file /nonexistent/ready"},
+        {{"--drive", "a=dvd+r:/nonexistent/a.vdisc"}, "/nonexistent is not a directory"},
+        {{"--drive", "a=dvd+r:" + a, "--trace-dir", traces, "--announce", "host:99999"}, "\"host:99999\""},
+    };
+    for (const auto& c : cases) {
+        std::vector<std::string> argv = {tool("master-drive"), "serve"};
+        if (c.args.front() != "--listen") argv.insert(argv.end(), {"--listen", "127.0.0.1:0"});
+        argv.insert(argv.end(), c.args.begin(), c.args.end());
+        auto r = run(argv, {.timeout = std::chrono::seconds(30)});
+        EXPECT_EQ(r.exit_code, 1) << r.command << "\n" << r.err;
+        EXPECT_NE(r.err.find(c.says), std::string::npos) << r.command << "\n" << r.err;
+        EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "one line\n" << r.err;
+        EXPECT_FALSE(fs::exists(a)) << r.command << " left " << a;
+        EXPECT_FALSE(fs::exists(b)) << r.command << " left " << b;
+        EXPECT_TRUE(fs::is_empty(traces)) << r.command << " left a trace file";
+        fs::remove_all(a);
+        fs::remove_all(b);
+        for (const auto& t : fs::directory_iterator(traces)) fs::remove(t.path());
+    }
+}
+
+// Issue 16, item 14: a typo is named, with what would be right, on one line.
+TEST(MasterDrive, typos_are_named_with_what_is_valid) {
+    TempDir dir{"master-drive-typos"};
+    auto serve = [&](std::vector<std::string> args) {
+        std::vector<std::string> argv = {tool("master-drive"), "serve", "--listen", "127.0.0.1:0"};
+        argv.insert(argv.end(), args.begin(), args.end());
+        return run(argv, {.timeout = std::chrono::seconds(30)});
+    };
+    auto one_line = [](const RunResult& r) { return std::count(r.err.begin(), r.err.end(), '\n') == 1; };
+    // A profile typo lists the profiles (it was "dvdr:/.../zz.vdisc does not exist").
+    auto typo = serve({"--drive", "d=dvdr:" + (dir / "zz.vdisc").string()});
+    EXPECT_EQ(typo.exit_code, 1);
+    for (const char* p : {"'dvdr' is not a media profile", "cd-r", "dvd+r", "dvd-rw", "bd-re", "read-only: cd-rom"})
+        EXPECT_NE(typo.err.find(p), std::string::npos) << p << " in: " << typo.err;
+    EXPECT_TRUE(one_line(typo)) << typo.err;
+    // A recordable profile on an image file: it was served as a CD-ROM without a word.
+    write_random_file(dir / "existing.iso", 64 * 2048, 3);
+    auto rom = serve({"--drive", "d=cd-r:" + (dir / "existing.iso").string()});
+    EXPECT_EQ(rom.exit_code, 1);
+    EXPECT_NE(rom.err.find("is an image file, which is served read-only (give cd-rom:"), std::string::npos) << rom.err;
+    EXPECT_NE(rom.err.find("NAME.vdisc"), std::string::npos) << rom.err;
+    EXPECT_TRUE(one_line(rom)) << rom.err;
+    // Unknown keys in the config file were ignored: now they are refused and named.
+    write_file(dir / "typo.toml", "[serve]\ndrive = [\"d=\"]\nnop-intervall = 5\n");
+    auto key = serve({"--config", (dir / "typo.toml").string()});
+    EXPECT_EQ(key.exit_code, 1);
+    EXPECT_NE(key.err.find("unknown key 'serve.nop-intervall'"), std::string::npos) << key.err;
+    EXPECT_NE(key.err.find("nop-interval"), std::string::npos) << "the right keys are listed\n" << key.err;
+    EXPECT_TRUE(one_line(key)) << key.err;
+    write_file(dir / "section.toml", "[srve]\ndrive = [\"d=\"]\n");
+    auto section = serve({"--config", (dir / "section.toml").string()});
+    EXPECT_EQ(section.exit_code, 1);
+    EXPECT_NE(section.err.find("unknown key 'srve.drive'"), std::string::npos) << section.err;
+    write_file(dir / "outside.toml", "drive = [\"d=\"]\n");
+    auto outside = serve({"--config", (dir / "outside.toml").string()});
+    EXPECT_EQ(outside.exit_code, 1);
+    EXPECT_NE(outside.err.find("'drive' belongs in the [serve] section"), std::string::npos) << outside.err;
+    // ctl insert says the same as serve.
+    MasterDrive d({"x="});
+    ASSERT_TRUE(d.running()) << d.error();
+    auto ins = d.ctl({"insert", "x", "bdr:" + (dir / "new.vdisc").string()});
+    EXPECT_EQ(ins.exit_code, 1);
+    EXPECT_NE(ins.err.find("'bdr' is not a media profile (cd-r"), std::string::npos) << ins.err;
+    EXPECT_FALSE(fs::exists(dir / "new.vdisc"));
+}
+
+// Issue 16, item 13: CHAP secrets from files only their owner may read, so
+// that they stay off the command line (ps shows it to every user).
+TEST(ThirdPartyMasterDrive, chap_secrets_from_private_files) {
+    REQUIRE_LIBISCSI_TOOLS();
+    TempDir dir{"master-drive-chap-file"};
+    write_file(dir / "chap", "alice:alice-secret-123\ndvd=bob:bob-secret-4567\n");
+    write_file(dir / "target", "drive:drive-secret-456\n");
+    ::chmod((dir / "chap").c_str(), 0600);
+    ::chmod((dir / "target").c_str(), 0600);
+    Farm f({"--chap-file", (dir / "chap").string(), "--chap-target-file", (dir / "target").string()});
+    ASSERT_TRUE(f.drive->running()) << f.drive->error();
+    auto inq = [&](const std::string& url) { return run({"iscsi-inq", url}, {.timeout = std::chrono::seconds(60)}); };
+    EXPECT_EQ(inq(f.drive->url("rom", "alice", "alice-secret-123")).exit_code, 0) << f.drive->log();
+    EXPECT_NE(inq(f.drive->url("rom")).exit_code, 0) << "CHAP is required";
+    EXPECT_EQ(inq(f.drive->url("dvd", "bob", "bob-secret-4567")).exit_code, 0) << "the per-drive line";
+    EXPECT_NE(inq(f.drive->url("dvd", "alice", "alice-secret-123")).exit_code, 0) << "dvd takes bob only";
+    auto mutual = inq(f.drive->url("rom", "alice", "alice-secret-123") + "?target_user=drive&target_password=drive-secret-456");
+    EXPECT_EQ(mutual.exit_code, 0) << "mutual CHAP from the target file\n" << mutual.err;
+    // A file others may read is refused, without showing what is in it.
+    ::chmod((dir / "chap").c_str(), 0644);
+    auto open = run({tool("master-drive"), "serve", "--listen", "127.0.0.1:0", "--drive", "x=", "--chap-file",
+                     (dir / "chap").string()});
+    EXPECT_EQ(open.exit_code, 1);
+    EXPECT_NE(open.err.find("chmod 600"), std::string::npos) << open.err;
+    EXPECT_EQ(open.err.find("alice-secret"), std::string::npos) << open.err;
 }
