@@ -315,32 +315,15 @@ awaitable<bool> Connection::receive(void* destination, size_t n) {
     co_return true;
 }
 
-// The data segment of `p`, where `placement` puts it, with its padding and
-// digest; false when the connection failed (res says why), a digest error
-// makes res a Reject.
-awaitable<bool> Connection::receive_data(Pdu& p, DataPlacement* placement, ReadResult& res) {
+// Where the data segment of `p` goes: where `placement` puts it (a
+// well-framed PDU only), or into the PDU.
+uint8_t* Connection::data_buffer(Pdu& p, DataPlacement* placement) {
     uint8_t op = p.opcode();
-    uint32_t dsl = p.data_length();
     bool well_formed = is_initiator_opcode(op) && (p.ahs.empty() || op == opcode::scsi_command);
-    std::byte* placed = well_formed && placement ? placement->destination(p) : nullptr;
-    uint8_t* data = reinterpret_cast<uint8_t*>(placed);
-    if (!placed) {
-        p.data.resize(dsl);
-        data = p.data.data();
-    }
-    std::array<uint8_t, 7> tail{};  // padding and data digest
-    size_t pad = (4 - dsl % 4) % 4, tail_len = pad + (m_digests.data ? 4 : 0);
-    if (!co_await receive(data, dsl) || !co_await receive(tail.data(), tail_len)) {
-        res.fatal = true;
-        co_return false;
-    }
-    if (m_digests.data && !check_data_digest({data, dsl}, {tail.data(), tail_len}).ok()) {
-        if (placement) placement->reset();  // reject, keep going
-        res.reject = true;
-        res.reason = reject_reason::data_digest_error;
-        res.error = "data digest error";
-    }
-    co_return true;
+    if (std::byte* placed = well_formed && placement ? placement->destination(p) : nullptr)
+        return reinterpret_cast<uint8_t*>(placed);
+    p.data.resize(p.data_length());
+    return p.data.data();
 }
 
 awaitable<ReadResult> Connection::read_pdu(uint32_t max_data, DataPlacement* placement) {
@@ -375,7 +358,21 @@ awaitable<ReadResult> Connection::read_pdu(uint32_t max_data, DataPlacement* pla
             co_return res;
         }
     }
-    if (dsl && !co_await receive_data(p, placement, res)) co_return res;
+    if (dsl) {
+        uint8_t* data = data_buffer(p, placement);
+        std::array<uint8_t, 7> tail{};  // padding and data digest
+        size_t tail_len = (4 - dsl % 4) % 4 + (m_digests.data ? 4 : 0);
+        if (!co_await receive(data, dsl) || !co_await receive(tail.data(), tail_len)) {
+            res.fatal = true;
+            co_return res;
+        }
+        if (m_digests.data && !check_data_digest({data, dsl}, {tail.data(), tail_len}).ok()) {
+            if (placement) placement->reset();  // reject, keep going
+            res.reject = true;
+            res.reason = reject_reason::data_digest_error;
+            res.error = "data digest error";
+        }
+    }
     if (res.reject) {
     } else if (!is_initiator_opcode(op)) {
         res.reject = true;

@@ -134,7 +134,7 @@ private:
     void flush_now();
     awaitable<void> writer();
     awaitable<bool> receive(void* destination, size_t n);
-    awaitable<bool> receive_data(Pdu& p, DataPlacement* placement, ReadResult& res);
+    uint8_t* data_buffer(Pdu& p, DataPlacement* placement);
 
     tcp::socket m_sock;
     BufferPool& m_buffers;

@@ -42,7 +42,10 @@ public:
     virtual const TargetInfo* find(const std::string& name) const = 0;
     virtual std::vector<std::string> names() const = 0;
     virtual const AuthPolicy& global_auth() const = 0;
-    virtual std::string portal() const = 0;  // "127.0.0.1:3260,1"
+    virtual std::string portal() const = 0;  // where it listens: "127.0.0.1:3260,1"
+    // The TargetAddress values SendTargets gives with each target (none: the
+    // initiator uses the address it discovered through).
+    virtual std::vector<std::string> target_addresses() const = 0;
 };
 
 // Limits of this target (what it declares and the ceilings it negotiates to).

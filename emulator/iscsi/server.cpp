@@ -7,7 +7,9 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <optional>
 
 #include "emulator/iscsi/session.h"
@@ -36,10 +38,11 @@ struct Server::Impl final : SessionHost {
     std::mutex strands_mutex;
     std::map<std::string, std::shared_ptr<LuStrand>> lu_strands;
     std::atomic<uint16_t> next_tsih{1};
-    std::atomic<uint64_t> next_nexus{1};
     std::atomic<bool> stopping{false};
+    NexusRegistry nexuses;
 
-    Impl(Server& s, unsigned lu_threads, unsigned io_threads) : server(s), lu_pool(lu_threads) {
+    Impl(Server& s, unsigned lu_threads, unsigned io_threads)
+        : server(s), lu_pool(lu_threads), nexuses(s.m_options.nexus_retention) {
         for (unsigned i = 0; i < std::max(1u, io_threads); ++i) ios.push_back(std::make_unique<asio::io_context>(1));
         acceptor.emplace(*ios[0]);
     }
@@ -58,10 +61,29 @@ struct Server::Impl final : SessionHost {
         uint16_t tsih = next_tsih++;
         return tsih ? tsih : next_tsih++;  // 0 is no session (RFC 7143 11.12.6)
     }
-    NexusId new_nexus() override { return next_nexus++; }
+    NexusRegistry& nexus_registry() override { return nexuses; }
+    bool stopping_now() const override { return stopping; }
 
     awaitable<void> accept_loop();
+    awaitable<void> expire_nexuses();
 };
+
+// Nexuses kept after a session ended without a Logout close once no login
+// of their initiator port came back in time.
+awaitable<void> Server::Impl::expire_nexuses() {
+    asio::steady_timer tick(co_await asio::this_coro::executor);
+    auto every = std::clamp<std::chrono::milliseconds>(nexuses.retention() / 4, std::chrono::milliseconds(10),
+                                                       std::chrono::milliseconds(1000));
+    while (!stopping) {
+        tick.expires_after(every);
+        error_code ec;
+        co_await tick.async_wait(asio::redirect_error(use_awaitable, ec));
+        for (const auto& port : nexuses.expire())
+            server.m_options.log(port.initiator + ": no new login within " +
+                                 std::to_string(nexuses.retention().count() / 1000) + " s: its I_T nexus with " +
+                                 port.target + " is closed");
+    }
+}
 
 // Each connection a session, on the next I/O thread.
 awaitable<void> Server::Impl::accept_loop() {
@@ -129,6 +151,38 @@ std::vector<std::string> Server::names() const {
 
 std::string Server::portal() const { return m_options.address + ":" + std::to_string(m_port) + ",1"; }
 
+Result<std::string> target_address(const std::string& text, uint16_t default_port) {
+    auto bad = [&](const std::string& why) {
+        return mastering::make_error(mastering::Errc::invalid_argument, "\"" + text + "\" is not HOST[:PORT]: " + why);
+    };
+    std::string host = text, port;
+    if (!text.empty() && text[0] == '[') {  // [IPv6] or [IPv6]:PORT
+        auto close = text.find(']');
+        if (close == std::string::npos) return bad("no ']'");
+        host = text.substr(0, close + 1);
+        if (close + 1 < text.size()) {
+            if (text[close + 1] != ':') return bad("what follows ']' is not :PORT");
+            port = text.substr(close + 2);
+        }
+    } else if (auto colon = text.find(':'); colon != std::string::npos) {
+        if (text.find(':', colon + 1) != std::string::npos) {
+            host = "[" + text + "]";  // a bare IPv6 address
+        } else {
+            host = text.substr(0, colon);
+            port = text.substr(colon + 1);
+        }
+    }
+    if (host.empty() || host == "[]") return bad("no host");
+    if (host.find_first_of(", \t") != std::string::npos) return bad("a host has no ',' or blanks");
+    unsigned long number = default_port;
+    if (!port.empty()) {
+        char* end = nullptr;
+        number = std::strtoul(port.c_str(), &end, 10);
+        if (*end || number == 0 || number > 65535) return bad("the port is 1 to 65535");
+    }
+    return host + ":" + std::to_string(number) + ",1";
+}
+
 Status Server::start() {
     auto& impl = *m_impl;
     // sendfile() to a connection the initiator closed raises SIGPIPE (sendmsg
@@ -148,8 +202,11 @@ Status Server::start() {
         return mastering::make_error(mastering::Errc::io, "cannot listen on " + m_options.address + ":" +
                                                               std::to_string(m_options.port) + ": " + ec.message());
     m_port = impl.acceptor->local_endpoint().port();
+    m_target_addresses.clear();
+    for (const auto& a : m_options.announce) m_target_addresses.push_back(DM_TRY(target_address(a, m_port)));
     for (auto& io : impl.ios) impl.work.push_back(asio::make_work_guard(*io));
     asio::co_spawn(*impl.ios[0], impl.accept_loop(), asio::detached);
+    asio::co_spawn(*impl.ios[0], impl.expire_nexuses(), asio::detached);
     for (auto& io : impl.ios) impl.threads.emplace_back([&io = *io] { io.run(); });
     return {};
 }
@@ -177,6 +234,7 @@ void Server::stop() {
     for (auto& t : impl.threads) t.join();
     impl.threads.clear();
     impl.lu_pool.join();
+    impl.nexuses.close_all();
 }
 
 std::vector<ConnectionInfo> Server::connections() {

@@ -47,7 +47,19 @@ ConnectionInfo Session::info() {
 }
 
 void Session::close() {
-    asio::post(m_conn->executor(), [self = shared_from_this()] { self->m_conn->shutdown("closed by the target"); });
+    asio::post(m_conn->executor(), [self = shared_from_this()] {
+        if (self->m_end == End::open) self->m_end = End::closed_by_target;
+        self->m_conn->shutdown("closed by the target");
+    });
+}
+
+void Session::reinstated() {
+    asio::post(m_conn->executor(), [self = shared_from_this()] {
+        if (self->m_end != End::open) return;
+        self->m_end = End::reinstated;
+        self->m_tasks.clear();  // none of them runs
+        self->m_conn->shutdown("implicitly logged out: the same initiator port logged in again (session reinstatement)");
+    });
 }
 
 void Session::log(const std::string& what) {
@@ -66,7 +78,38 @@ awaitable<void> Session::run() {
     // What was queued last (a Login Reject, a Logout Response) goes out before
     // the connection closes.
     co_await m_conn->finish();
-    if (m_nexus && m_target) m_target->lu->nexus_closed(m_nexus);
+    release_nexus();
+}
+
+// The I_T nexus of this initiator port: a new one, or the one a session of
+// the same port left (no reset unit attention then), whose session, if it is
+// still there, ends (session reinstatement).
+void Session::claim_nexus() {
+    m_port = {m_target->name, m_params.initiator_name, m_isid};
+    std::weak_ptr<Session> me = shared_from_this();
+    auto claim = m_host.nexus_registry().claim(
+        m_port, this,
+        [me] {
+            if (auto s = me.lock()) s->reinstated();
+        },
+        m_target->lu);
+    m_nexus = claim.id;
+    if (claim.end_previous) {
+        log("session reinstatement: the previous session of this initiator port is logged out and its tasks end");
+        claim.end_previous();
+    }
+    if (claim.resumed) log("resumes its I_T nexus with " + m_target->name + " (no reset unit attention)");
+}
+
+void Session::release_nexus() {
+    if (!m_ffp) return;
+    if (m_end == End::open)
+        log(std::string("connection lost without logout") +
+            (m_nexus ? ": its I_T nexus is kept " + std::to_string(m_host.nexus_registry().retention().count() / 1000) +
+                           " s for a new login"
+                     : ""));
+    if (!m_nexus) return;
+    m_host.nexus_registry().release(m_port, this, m_end == End::logged_out || m_host.stopping_now());
     m_nexus = 0;
 }
 
@@ -106,6 +149,7 @@ awaitable<bool> Session::login() {
         }
         if (out.state == LoginNegotiator::State::full_feature) {
             m_ffp = true;
+            m_isid = login.isid();
             m_params = login.params();
             m_target = login.target();
             m_window.start(login.exp_cmd_sn(), login.stat_sn());
@@ -128,8 +172,7 @@ void Session::logged_in() {
         (m_params.header_digest ? ", header digest" : "") + (m_params.data_digest ? ", data digest" : ""));
     m_conn->set_digests({m_params.header_digest, m_params.data_digest});  // from the first PDU after login
     if (m_target) {
-        m_nexus = m_host.new_nexus();
-        m_target->lu->nexus_opened(m_nexus);
+        claim_nexus();
         m_front.attach(0, m_target->lu);
         // Without a data digest to compute, read data may be sent straight from the disc's file.
         m_dispatch.attach(&m_front, m_host.strand_for(m_target->name), m_nexus, !m_params.data_digest);
@@ -190,7 +233,13 @@ awaitable<void> Session::full_feature() {
             std::lock_guard lock(m_info_mutex);
             ++m_info.commands;
         }
-        co_await handle(std::move(*rr.pdu));
+        uint8_t op = rr.pdu->opcode();
+        if (op == opcode::task_management || op == opcode::logout_request) {
+            // Every task that can complete does so (and is answered) before
+            // these act on the task set or the session.
+            while (m_conn->open() && m_dispatch.busy()) co_await m_dispatch.progress();
+        }
+        handle(std::move(*rr.pdu));
         m_tasks.solicit_all();
         m_dispatch.wake();
     }
@@ -198,26 +247,18 @@ awaitable<void> Session::full_feature() {
     m_conn->set_batching(false);
 }
 
-awaitable<void> Session::handle(Pdu p) {
+void Session::handle(Pdu p) {
     switch (p.opcode()) {
-    case opcode::nop_out: on_nop_out(std::move(p)); break;
-    case opcode::scsi_command: on_command(std::move(p)); break;
-    case opcode::data_out: on_data_out(std::move(p)); break;
-    case opcode::task_management:
-    case opcode::logout_request:
-        // Every task that can complete does so (and is answered) before
-        // these act on the task set or the session.
-        while (m_conn->open() && m_dispatch.busy()) co_await m_dispatch.progress();
-        if (p.opcode() == opcode::task_management) on_task_management(std::move(p));
-        else on_logout(std::move(p));
-        break;
-    case opcode::text_request: on_text(std::move(p)); break;
+    case opcode::nop_out: return on_nop_out(std::move(p));
+    case opcode::scsi_command: return on_command(std::move(p));
+    case opcode::data_out: return on_data_out(std::move(p));
+    case opcode::task_management: return on_task_management(std::move(p));
+    case opcode::logout_request: return on_logout(std::move(p));
+    case opcode::text_request: return on_text(std::move(p));
     case opcode::login_request:
         log("Login Request in the full feature phase: rejected");
-        reject(p.bhs, reject_reason::protocol_error);
-        break;
-    default:
-        reject(p.bhs, reject_reason::command_not_supported);
+        return reject(p.bhs, reject_reason::protocol_error);
+    default: return reject(p.bhs, reject_reason::command_not_supported);
     }
 }
 
@@ -310,7 +351,10 @@ void Session::on_task_management(Pdu p) {
     default: response = tmf_response::not_supported;
     }
     m_conn->send(TaskManagementResponse{response, t->itt, m_window.status()}.encode());
-    if (t->function == tmf::target_cold_reset) m_conn->close_after_drain();  // the connection goes too
+    if (t->function == tmf::target_cold_reset) {  // the connection goes too
+        m_end = End::closed_by_target;
+        m_conn->close_after_drain();
+    }
 }
 
 // ---- Text (RFC 7143 11.10, 11.11): SendTargets; an answer longer than the
@@ -337,7 +381,9 @@ void Session::on_text(Pdu p) {
 }
 
 // RFC 7143 appendix C: SendTargets=All in a discovery session names every
-// target; in a normal session, All or empty names the session's own.
+// target; in a normal session, All or empty names the session's own. Each
+// with the addresses the server announces; none by default, and the
+// initiator logs in where it discovered (through NAT or a port forward too).
 KeyList Session::send_targets(const std::string& which) const {
     const Directory& dir = m_host.directory();
     std::vector<std::string> names;
@@ -349,10 +395,11 @@ KeyList Session::send_targets(const std::string& which) const {
     } else if (dir.find(which)) {
         names = {which};
     }
+    auto addresses = dir.target_addresses();
     KeyList out;
     for (const auto& n : names) {
         out.emplace_back("TargetName", n);
-        out.emplace_back("TargetAddress", dir.portal());
+        for (const auto& a : addresses) out.emplace_back("TargetAddress", a);
     }
     return out;
 }
@@ -389,6 +436,7 @@ void Session::on_logout(Pdu p) {
     m_conn->send(r.encode());
     if (l->reason != logout_reason::remove_for_recovery) {
         log("logged out");
+        m_end = End::logged_out;
         m_conn->close_after_drain();
     }
 }

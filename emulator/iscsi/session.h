@@ -11,6 +11,7 @@
 
 #include "emulator/iscsi/command_window.h"
 #include "emulator/iscsi/dispatch.h"
+#include "emulator/iscsi/nexus_registry.h"
 #include "emulator/iscsi/server.h"
 
 namespace emulator::iscsi {
@@ -23,7 +24,8 @@ public:
     virtual BufferPool& buffers() = 0;
     virtual std::shared_ptr<LuStrand> strand_for(const std::string& target) = 0;
     virtual uint16_t new_tsih() = 0;
-    virtual NexusId new_nexus() = 0;
+    virtual NexusRegistry& nexus_registry() = 0;
+    virtual bool stopping_now() const = 0;
 
 protected:
     ~SessionHost() = default;
@@ -40,6 +42,9 @@ public:
     ConnectionInfo info();
     // Close the connection (from any thread).
     void close();
+    // A new login of the same initiator port took over (RFC 7143 6.3.5): the
+    // session ends, its tasks with it (from any thread).
+    void reinstated();
     // The whole life of the session: login, full feature phase, close.
     awaitable<void> run();
 
@@ -48,7 +53,7 @@ private:
     void logged_in();
     awaitable<void> pinger();
     awaitable<void> full_feature();
-    awaitable<void> handle(Pdu p);
+    void handle(Pdu p);
 
     using Header = std::array<uint8_t, bhs_length>;
     void reject(const Header& header, uint8_t reason);
@@ -61,6 +66,8 @@ private:
     void send_text_part(uint32_t itt);
     KeyList send_targets(const std::string& which) const;
     void on_logout(Pdu p);
+    void claim_nexus();
+    void release_nexus();
     void log(const std::string& what);
 
     SessionHost& m_host;
@@ -73,8 +80,12 @@ private:
     Dispatcher m_dispatch;
     LunFront m_front;
     bool m_ffp = false;
+    Isid m_isid{};
     const TargetInfo* m_target = nullptr;
     NexusId m_nexus = 0;
+    NexusRegistry::Port m_port;  // the initiator port and target of m_nexus
+    // How the session ended (after the full feature phase began).
+    enum class End { open, logged_out, reinstated, closed_by_target } m_end = End::open;
     asio::steady_timer m_ping;
     uint32_t m_ping_ttt = 0;          // the tag of our unanswered NOP-In
     std::vector<uint8_t> m_text_rest;  // what a long Text Response has still to send

@@ -37,6 +37,7 @@ public:
     std::vector<std::string> names() const override { return {m_open.name, m_locked.name}; }
     const AuthPolicy& global_auth() const override { return m_global; }
     std::string portal() const override { return "127.0.0.1:3260,1"; }
+    std::vector<std::string> target_addresses() const override { return {}; }
 
 private:
     TargetInfo m_open, m_locked;
