@@ -8,6 +8,7 @@
 #include "mastering/image/file_system_image.h"
 #include "tools/common/chap_option.h"
 #include "tools/common/cli.h"
+#include "tools/common/interrupt.h"
 
 using namespace mastering;
 
@@ -89,6 +90,10 @@ void print_result(const Flags& f, const std::string& address, const burn::BurnRe
             j["imported"] = std::string(model::fs_name(r.imported));
             j["imported_session_start"] = *r.imported_session_start;
         }
+        nlohmann::json passed = nlohmann::json::array();
+        for (const auto& p : r.passed_over)
+            passed.push_back({{"session", p.number}, {"start", p.start}, {"reason", p.reason}});
+        j["passed_over"] = passed;
         json_line(j);
     } else {
         std::printf("%s: session %u written at block %u, %u blocks%s%s\n", address.c_str(), res.session_number,
@@ -107,8 +112,13 @@ int main(int argc, char** argv) {
         const char* prog = "master-burn";
         if (f.from.empty() == f.image_file.empty())
             return tools::report(prog, make_error(Errc::invalid_argument, "give --from DIR or --image FILE"));
+        const auto& cancel = tools::catch_interrupts();
         auto fail = [&](const Error& e) {
-            if (f.json) json_line({{"event", "error"}, {"message", e.message}});
+            if (f.json && e.code == Errc::cancelled && tools::interrupt_signal())
+                json_line({{"event", "interrupted"}, {"signal", tools::signal_name(tools::interrupt_signal())},
+                           {"message", e.message}});
+            else if (f.json)
+                json_line({{"event", "error"}, {"message", e.message}});
             return tools::report(prog, e);
         };
         auto rec = burn::DiscRecorder::open(f.drive, f.drive.rfind("/dev/", 0) == 0);
@@ -128,6 +138,7 @@ int main(int argc, char** argv) {
         o.close_disc = f.close;
         o.verify = f.verify;
         o.session_at_once = f.write_mode == "sao";
+        o.cancel = &cancel;
         auto sp = parse_speed(f.speed, m->profile);
         if (!sp.ok()) return fail(sp.error());
         o.speed_kbs = *sp;
@@ -144,6 +155,10 @@ int main(int argc, char** argv) {
         } else {
             auto req = burn_request(f, o);
             if (!req.ok()) return fail(req.error());
+            req->notice = [&](const std::string& text) {
+                if (f.json) json_line({{"event", "notice"}, {"message", text}});
+                else tools::notice(prog, text);
+            };
             r = burn::burn_tree(**rec, *req);
         }
         bar.finish();

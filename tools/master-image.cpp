@@ -7,6 +7,7 @@
 #include "mastering/image/image_target.h"
 #include "mastering/transport/transport.h"
 #include "tools/common/cli.h"
+#include "tools/common/interrupt.h"
 #include "tools/common/source.h"
 
 using namespace mastering;
@@ -57,7 +58,7 @@ struct Flags {
         udf_partition, rom_image;
     std::vector<std::string> removes;
     int level = 3;
-    bool include_base = false, sync = false, no_dedup = false;
+    bool include_base = false, sync = false, no_dedup = false, force = false;
 };
 
 CLI::App* add_create(CLI::App& app, Flags& f) {
@@ -77,6 +78,7 @@ CLI::App* add_create(CLI::App& app, Flags& f) {
     create->add_option("--media", f.media_name, "size the image for this medium (cd-r, dvd+r, bd-r, ...)");
     create->add_flag("--no-dedup", f.no_dedup, "do not look for identical files (faster; each copy is stored)");
     create->add_flag("--sync", f.sync, "make the image durable (fsync) before it appears; appends always are");
+    create->add_flag("--force", f.force, "replace OUT even when it holds an image of several sessions");
     return create;
 }
 
@@ -99,6 +101,8 @@ Result<image::SessionRequest> session_request(const Flags& f, bool create) {
     req.include_base = f.include_base;
     req.remove = f.removes;
     req.dedup = !f.no_dedup;
+    req.cancel = &tools::catch_interrupts();
+    req.notice = [](const std::string& text) { tools::notice("master-image", text); };
     if (create) {
         req.file_systems = DM_TRY(model::fs_mask_from_names(f.fs));
         if (!f.udf_revision.empty()) req.udf_revision = DM_TRY(image::parse_udf_revision(f.udf_revision));
@@ -141,7 +145,7 @@ int main(int argc, char** argv) {
         model::ProgressFn progress = [&](const model::Progress& p) {
             bar.update(p.current_file, p.sectors_done, p.sectors_total);
         };
-        auto target = *create ? image::new_image_file_target(f.out, media, f.sync, progress)
+        auto target = *create ? image::new_image_file_target(f.out, {media, f.sync, f.force}, progress)
                               : image::image_file_target(f.image_path, progress);
         auto written = image::append_session(*target, *req);
         bar.finish();

@@ -23,7 +23,8 @@ public:
         auto after = DM_TRY(m_format.media());
         return image::NextSession{.profile = m.profile, .image_file = false, .start = start,
                                   .free_blocks = after.free_blocks ? after.free_blocks : 1,
-                                  .blank = m.state != MediaState::appendable};
+                                  .blank = m.state != MediaState::appendable,
+                                  .write_once = media::is_sequential(m.profile)};
     }
     Result<std::shared_ptr<media::Medium>> medium() override { return drive_medium(m_rec); }
     Result<image::WrittenSession> write(image::ImageStream& stream) override {
@@ -45,13 +46,18 @@ private:
 }  // namespace
 
 Result<BurnReport> burn_tree(DiscRecorder& rec, const BurnRequest& req) {
-    DiscTarget target(rec, req.write);
-    auto appended = DM_TRY(image::append_session(target, req));
+    // One cancel flag for the whole burn: the layout's and the write's.
+    BurnRequest r = req;
+    if (!r.cancel) r.cancel = r.write.cancel;
+    if (!r.write.cancel) r.write.cancel = r.cancel;
+    DiscTarget target(rec, r.write);
+    auto appended = DM_TRY(image::append_session(target, r));
     BurnReport report;
     report.before = target.before();
     report.result = target.result();
     report.imported = appended.imported;
     report.imported_session_start = appended.imported_session_start;
+    report.passed_over = appended.passed_over;
     return report;
 }
 

@@ -22,6 +22,7 @@ struct BurnReport {
     WriteResult result;
     model::FsType imported = model::FsType::none;
     std::optional<uint32_t> imported_session_start;
+    std::vector<image::PassedOver> passed_over;  // newer sessions not continued (an interrupted burn's)
 };
 
 Result<BurnReport> burn_tree(DiscRecorder& recorder, const BurnRequest& request);

@@ -52,7 +52,7 @@ struct WriteOptions {
     // instead of track at once. Other media ignore it.
     bool session_at_once = false;
     std::function<void(const WriteProgress&)> progress;
-    std::atomic<bool>* cancel = nullptr;
+    const std::atomic<bool>* cancel = nullptr;  // stop at the next safe point (docs/interruptions.md)
 };
 
 struct WriteResult {
@@ -91,9 +91,11 @@ private:
     // The session's bytes at a byte offset into it.
     using Producer = std::function<Status(uint64_t offset, std::span<std::byte>)>;
     void set_speed(const MediaInfo& m, uint16_t kbs);
-    // `blocks` of the session, then zeros up to `total`, from `start` on.
-    Status write_data(const MediaInfo& m, uint32_t start, uint32_t blocks, uint32_t total, const Producer& produce,
-                      const WriteOptions& o);
+    // `blocks` of the session, then zeros up to `total`, from `start` on;
+    // `done`: the blocks written, also when it fails.
+    Status write_data(uint32_t start, uint32_t blocks, uint32_t total, const Producer& produce, const WriteOptions& o,
+                      uint32_t& done);
+    Error interrupted(const MediaInfo& m, uint32_t start, uint32_t done, uint32_t total, bool sao, const Error& e);
     std::optional<uint32_t> buffer_fill();  // the drive's buffer, percent full
     // Sequential media: close the track written at `start` and its session
     // (and the disc when asked).

@@ -102,20 +102,15 @@ void DiscFormatData::set_speed(const MediaInfo& m, uint16_t kbs) {
                         std::span(reinterpret_cast<std::byte*>(d.data()), d.size()));
 }
 
-Status DiscFormatData::write_data(const MediaInfo& m, uint32_t start, uint32_t blocks, uint32_t total,
-                                  const Producer& produce, const WriteOptions& o) {
+Status DiscFormatData::write_data(uint32_t start, uint32_t blocks, uint32_t total, const Producer& produce,
+                                  const WriteOptions& o, uint32_t& done) {
     std::vector<std::byte> buf(size_t(k_unit) * 2048);
     auto t0 = std::chrono::steady_clock::now();
     WriteProgress prog;
     prog.sectors_total = total;
     uint32_t writes = 0;
-    for (uint32_t done = 0; done < total;) {
-        if (o.cancel && *o.cancel)
-            return make_error(Errc::cancelled, m_rec.address() + ": cancelled after " + std::to_string(done) +
-                                                   " blocks; " +
-                                                   (m.overwritable ? "the disc still shows its previous session"
-                                                                   : "the earlier sessions are intact, the interrupted one "
-                                                                     "is closed by the next burn"));
+    for (done = 0; done < total;) {
+        if (o.cancel && *o.cancel) return make_error(Errc::cancelled, "cancelled");
         uint32_t n = std::min(k_unit, total - done);
         auto chunk = std::span(buf.data(), size_t(n) * 2048);
         uint32_t from_stream = done < blocks ? std::min(n, blocks - done) : 0;
@@ -176,6 +171,26 @@ Status DiscFormatData::verify(uint32_t start, uint32_t blocks, const Producer& p
     return {};
 }
 
+// A write stopped by a cancel or an error: on sequential media what was
+// written is closed as a short session (docs/interruptions.md), so that every
+// drive reads the disc and the next burn appends after it; overwritable media
+// still show their previous session (the head is written last).
+Error DiscFormatData::interrupted(const MediaInfo& m, uint32_t start, uint32_t done, uint32_t total, bool sao,
+                                  const Error& e) {
+    std::string what = e.code == Errc::cancelled ? m_rec.address() + ": cancelled" : e.message + ";";
+    std::string after = " after " + std::to_string(done) + " of " + std::to_string(total) + " blocks";
+    if (m.overwritable) return make_error(e.code, what + after + ": the disc still shows its previous session");
+    if (done == 0 && !sao)
+        return make_error(e.code, what + " before the first block was written: the disc is as it was");
+    std::string session = "the interrupted session at block " + std::to_string(start);
+    (void)m_rec.command(scsi::cdb::synchronize_cache(), Direction::none, {}, std::chrono::minutes(10));
+    if (auto closed = close_incomplete_session(m); !closed.ok())
+        return make_error(e.code, what + after + ": " + session + " could not be closed (" + closed.error().message +
+                                      "): the next burn closes it; the earlier sessions are intact");
+    return make_error(e.code, what + after + ": " + session + " is closed, incomplete; the earlier sessions are "
+                                             "intact and the next burn continues the newest whole one");
+}
+
 Result<WriteResult> DiscFormatData::write_blocks(const MediaInfo& m, uint32_t start, uint32_t blocks,
                                                  const Producer& produce, const image::SessionHead* head,
                                                  const WriteOptions& o) {
@@ -194,7 +209,9 @@ Result<WriteResult> DiscFormatData::write_blocks(const MediaInfo& m, uint32_t st
     uint32_t total = is_cd(p) && !m.overwritable ? std::max<uint32_t>(blocks, 300) : blocks;
     bool sao = o.session_at_once && is_cd(p) && !m.overwritable;
     if (sao) DM_TRY(send_cue_sheet(start, total));
-    DM_TRY(write_data(m, start, blocks, total, produce, o));
+    uint32_t done = 0;
+    if (auto st = write_data(start, blocks, total, produce, o, done); !st.ok())
+        return interrupted(m, start, done, total, sao, st.error());
     DM_TRY(m_rec.must(scsi::cdb::synchronize_cache(), Direction::none, {}, std::chrono::minutes(10)));
     if (sao) DM_TRY(m_rec.wait_ready());  // the drive writes the lead-out and closes the session itself
     WriteResult res;
@@ -219,8 +236,11 @@ Result<WriteResult> DiscFormatData::write(image::ImageStream& stream, const Writ
     uint32_t start = DM_TRY(next_session_start());
     auto m = DM_TRY(media());
     if (stream.start_block() != start)
-        return make_error(Errc::internal, "the session was laid out for block " + std::to_string(stream.start_block()) +
-                                              " but the disc's next writable address is " + std::to_string(start));
+        return make_error(Errc::invalid_argument,
+                          m_rec.address() + ": the disc changed while the session was prepared (another program "
+                                            "writing to it?): its next writable address is now " +
+                              std::to_string(start) + ", not " + std::to_string(stream.start_block()) +
+                              "; nothing was written: try again");
     uint64_t need = stream.block_count() + (is_cd(m.profile) && !m.overwritable ? 2 : 0);
     if (need > m.free_blocks)
         return make_error(Errc::no_space, m_rec.address() + ": not enough space: the session needs " + std::to_string(need) +

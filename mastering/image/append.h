@@ -6,7 +6,9 @@
 // SessionTargets; the tools only fill in a SessionRequest.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -35,6 +37,11 @@ struct SessionRequest {
     std::optional<int> iso_level;          // 1-4
     std::string volume_name;               // default: the imported one, or DISCMASTER
     bool dedup = true;
+    // Stops the work at the next safe point (a signal handler sets it): the
+    // target is left as it was, or as docs/interruptions.md says.
+    const std::atomic<bool>* cancel = nullptr;
+    // Told what the engine decides on its own (a session passed over).
+    std::function<void(const std::string&)> notice;
 };
 
 // Where and how large the next session may be.
@@ -44,12 +51,17 @@ struct NextSession {
     uint32_t start = 0;
     uint64_t free_blocks = 0;  // 0: no limit
     bool blank = true;         // no session to continue
+    // Write-once media: a session that cannot be continued stays on the disc
+    // whatever we do, so when none can, the new session starts a new tree
+    // (elsewhere a session that cannot be read is refused: it is damage).
+    bool write_once = false;
 };
 
 struct WrittenSession {
     uint32_t number = 0;  // 1-based
     uint32_t start = 0;
     uint32_t blocks = 0;  // written, padding included
+    std::vector<std::string> notes;  // what the target did on its own
 };
 
 // Where a new session goes.
@@ -64,6 +76,14 @@ public:
     virtual Result<std::shared_ptr<media::Medium>> medium() = 0;
     // Writes the session laid out for prepare()'s start.
     virtual Result<WrittenSession> write(ImageStream& stream) = 0;
+    // Host files the target writes (an image file), which the tree must not hold.
+    virtual std::vector<std::string> outputs() const { return {}; }
+};
+
+// A session newer than the one continued, and why it was not.
+struct PassedOver {
+    uint32_t number = 0, start = 0;
+    std::string reason;
 };
 
 struct AppendReport {
@@ -71,6 +91,7 @@ struct AppendReport {
     uint64_t files = 0, directories = 0, new_data_blocks = 0;
     model::FsType imported = model::FsType::none;
     std::optional<uint32_t> imported_session_start;
+    std::vector<PassedOver> passed_over;  // newest first
 };
 
 Result<AppendReport> append_session(SessionTarget& target, const SessionRequest& request);

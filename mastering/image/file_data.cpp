@@ -293,7 +293,7 @@ std::string FileDataPart::describe(uint64_t tag) const {
 Status FileDataPart::emit(uint64_t tag, uint32_t first, std::span<std::byte> out) {
     DM_VERIFY(tag < m_stored.size());
     Content& c = *m_stored[tag];
-    if (m_ctx.cancelled) return make_error(Errc::cancelled, "cancelled");
+    if (m_ctx.stop()) return make_error(Errc::cancelled, "cancelled");
     if (first == 0 && m_last_tag_reported != tag && m_ctx.progress) {
         m_last_tag_reported = uint32_t(tag);
         m_ctx.progress({describe(tag), m_ctx.sectors_done, m_ctx.sectors_total});

@@ -7,6 +7,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
+#include <string_view>
+
 #include "mastering/image/session_head.h"
 #include "mastering/os/file.h"
 
@@ -42,6 +45,8 @@ Result<WriteReport> write_new_image(ImageStream& stream, const std::string& path
     auto fail = [&](Error e) -> Result<WriteReport> {
         fd.reset();
         ::unlink(tmp.c_str());
+        if (e.code == Errc::cancelled)
+            return make_error(Errc::cancelled, path + ": interrupted; nothing was written (" + tmp + " removed)");
         return e;
     };
     Status st = stream.write_to(fd.get(), uint64_t(first_session_lba) * block_bytes);
@@ -61,13 +66,26 @@ Result<WriteReport> write_new_image(ImageStream& stream, const std::string& path
 
 namespace {
 
+// Whether the blocks from `start_byte` on begin like a session (volume
+// descriptors at its block 16): what an append that never reached its head
+// leaves behind. They belong to no session, so the next append may reuse them.
+bool unfinished_session_at(int fd, uint64_t start_byte) {
+    std::array<char, 8> id{};
+    if (!os::pread_all(fd, id.data(), id.size(), start_byte + 16 * uint64_t(block_bytes), "").ok()) return false;
+    std::string_view s(id.data() + 1, 5);
+    return s == "CD001" || s == "BEA01";
+}
+
 // What an append changes in an image file, kept so that a failure restores
 // the file byte for byte: its size, the head (LBA 0-31), block 256 and the
-// bytes the new session overwrites (padding after the last session).
+// bytes the new session overwrites (padding after the last session). Large
+// data after the last session are kept only when they may be someone's: an
+// interrupted append's are reused, anything else is refused.
 struct Undo {
     int fd;
     uint64_t size = 0;
     uint64_t start_byte = 0;
+    uint64_t reclaimed = 0;  // bytes of an interrupted append reused
     std::vector<std::byte> head, anchor, tail;
 
     Status capture(const std::string& path, uint32_t start) {
@@ -77,9 +95,14 @@ struct Undo {
         start_byte = uint64_t(start) * block_bytes;
         constexpr uint64_t k_max_tail = 64ull << 20;
         uint64_t tail_len = size > start_byte ? size - start_byte : 0;
-        if (tail_len > k_max_tail)
+        if (tail_len > k_max_tail && unfinished_session_at(fd, start_byte)) {
+            reclaimed = tail_len;
+            tail_len = 0;
+        } else if (tail_len > k_max_tail) {
             return make_error(Errc::unsupported, path + ": " + std::to_string(tail_len >> 20) +
-                                                     " MiB of data after the last session; not appending over them");
+                                                     " MiB of data after the last session that belong to no session "
+                                                     "master-image wrote; not appending over them");
+        }
         tail.resize(size_t(tail_len));
         tail.resize(DM_TRY(os::pread_some(fd, tail.data(), tail.size(), start_byte, path)));
         head.resize(size_t(head_blocks) * block_bytes);
@@ -97,11 +120,21 @@ struct Undo {
         ok = os::pwrite_all(fd, tail.data(), tail.size(), start_byte, path).ok() && ok;
         if (::ftruncate(fd, off_t(size)) != 0) ok = false;
         ::fsync(fd);
-        return ok ? e : e.with_context(path + " could not be restored");
+        if (!ok) return e.with_context(path + " could not be restored");
+        if (e.code == Errc::cancelled) return make_error(Errc::cancelled, path + ": interrupted; the image is as it was");
+        return e;
     }
 };
 
 }  // namespace
+
+Result<os::Fd> lock_image_file(const std::string& path) {
+    os::Fd fd = DM_TRY(os::open_file(path, O_RDWR));
+    if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0)
+        return make_error(Errc::io, path + ": another program is writing this image (another master-image append?); "
+                                           "nothing was written: try again when it is done");
+    return fd;
+}
 
 Result<WriteReport> append_to_image_file(FileSystemImage& img, const std::string& path, const ProgressFn& progress) {
     auto stream = DM_TRY(img.create_result_image());
@@ -110,14 +143,21 @@ Result<WriteReport> append_to_image_file(FileSystemImage& img, const std::string
 }
 
 Result<WriteReport> append_to_image_file(ImageStream& stream, const std::string& path) {
+    os::Fd fd = DM_TRY(lock_image_file(path));
+    auto written = DM_TRY(append_to_image_file(stream, path, fd.get()));
+    DM_TRY(fd.close(path));
+    return written;
+}
+
+Result<WriteReport> append_to_image_file(ImageStream& stream, const std::string& path, int locked_fd) {
     // What the file holds now: where its first session is, and block 256.
     auto medium = DM_TRY(open_image_medium(path));
     auto toc = DM_TRY(medium->toc());
-
-    os::Fd fd = DM_TRY(os::open_file(path, O_RDWR));
-    if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0)
-        return make_error(Errc::io, path + ": another program is writing this image");
-    Undo undo{fd.get()};
+    if (!toc.next_writable || *toc.next_writable != stream.start_block())
+        return make_error(Errc::invalid_argument, path + ": the image changed while the session was prepared; "
+                                                         "nothing was written: try again");
+    int fd = locked_fd;
+    Undo undo{fd};
     DM_TRY(undo.capture(path, stream.start_block()));
     auto head = session_head(stream, *medium, toc);
     if (!head.ok()) return head.error();
@@ -125,20 +165,20 @@ Result<WriteReport> append_to_image_file(ImageStream& stream, const std::string&
     // The session goes into a fresh region (write_to leaves holes for zeros),
     // then the head that makes it the newest.
     auto write = [&]() -> Status {
-        if (!undo.tail.empty() && ::ftruncate(fd.get(), off_t(undo.start_byte)) != 0)
+        if (undo.size > undo.start_byte && ::ftruncate(fd, off_t(undo.start_byte)) != 0)
             return os_error("cannot write " + path);
-        DM_TRY(stream.write_to(fd.get(), undo.start_byte));
-        if (::fsync(fd.get()) != 0) return os_error("cannot sync " + path);
-        DM_TRY(os::pwrite_all(fd.get(), head->blocks.data(), head->blocks.size(), 0, path));
+        DM_TRY(stream.write_to(fd, undo.start_byte));
+        if (::fsync(fd) != 0) return os_error("cannot sync " + path);
+        DM_TRY(os::pwrite_all(fd, head->blocks.data(), head->blocks.size(), 0, path));
         if (!head->anchor.empty())
-            DM_TRY(os::pwrite_all(fd.get(), head->anchor.data(), head->anchor.size(),
-                                  uint64_t(udf_anchor_lba) * block_bytes, path));
-        if (::fsync(fd.get()) != 0) return os_error("cannot sync " + path);
+            DM_TRY(os::pwrite_all(fd, head->anchor.data(), head->anchor.size(), uint64_t(udf_anchor_lba) * block_bytes, path));
+        if (::fsync(fd) != 0) return os_error("cannot sync " + path);
         return {};
     };
     if (auto s = write(); !s.ok()) return undo.restore(path, s.error());
-    DM_TRY(fd.close(path));
-    return report_of(stream);
+    WriteReport report = report_of(stream);
+    report.reclaimed_bytes = undo.reclaimed;
+    return report;
 }
 
 }  // namespace mastering::image

@@ -14,6 +14,7 @@
 
 #include "mastering/image/file_system_image.h"
 #include "mastering/media/sector_source.h"
+#include "mastering/os/file.h"
 
 namespace mastering::image {
 
@@ -32,6 +33,7 @@ struct WriteReport {
     uint32_t session_blocks = 0;
     uint64_t files = 0, directories = 0;
     uint64_t new_data_blocks = 0;
+    uint64_t reclaimed_bytes = 0;  // left after the last session by an interrupted append, reused
 };
 
 // Write `img` as a new image file at `path` (first session at LBA 32). The
@@ -43,11 +45,19 @@ Result<WriteReport> write_new_image(FileSystemImage& img, const std::string& pat
 // The same for a session already laid out at first_session_lba.
 Result<WriteReport> write_new_image(ImageStream& stream, const std::string& path, bool sync);
 
+// The image file at `path` opened for writing and locked against every other
+// writer (flock): held from before its sessions are read until the new one
+// is written, so that two appends never both take the same place.
+Result<os::Fd> lock_image_file(const std::string& path);
+
 // Append the session of `stream` (laid out at the image's next writable
-// address) to the image file at `path`. All-or-nothing for readers: the
-// session is written after the old end and synced, then the head
-// (session_head.h) is replaced; on any failure the file is restored byte for
-// byte.
+// address) to the image file at `path`, locked as `locked_fd`. All-or-nothing
+// for readers: the session is written after the old end and synced, then the
+// head (session_head.h) is replaced; on any failure or cancel the file is
+// restored byte for byte. A session an interrupted append left after the
+// last one (it belongs to no session) is reused.
+Result<WriteReport> append_to_image_file(ImageStream& stream, const std::string& path, int locked_fd);
+// The same, locking the file itself.
 Result<WriteReport> append_to_image_file(ImageStream& stream, const std::string& path);
 // The same for `img`, laid out at img.session_start_block().
 Result<WriteReport> append_to_image_file(FileSystemImage& img, const std::string& path,

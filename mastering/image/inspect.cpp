@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "mastering/image/open_file_system.h"
+#include "mastering/image/session_check.h"
 #include "mastering/media/toc_json.h"
 #include "mastering/udf/descriptors.h"
 #include "mastering/udf/reader.h"
@@ -18,9 +19,12 @@ Result<MediumReport> inspect_medium(media::Medium& medium) {
     MediumReport r;
     r.source = medium.describe();
     r.toc = DM_TRY(medium.toc());
+    // Not owned: the caller's medium outlives the report.
+    std::shared_ptr<media::SectorSource> shared(std::shared_ptr<void>(), &medium);
     for (const auto& s : r.toc.sessions) {
         SessionReport sr;
         sr.session = s;
+        if (auto why = incomplete_session(shared, s)) sr.incomplete = *why;
         auto fs = identify_file_systems(medium, s.start);
         if (!fs.ok()) {
             sr.problem = fs.error().message;
@@ -65,6 +69,8 @@ nlohmann::json to_json(const MediumReport& r) {
             js["udf"] = u;
         }
         if (!s.problem.empty()) js["problem"] = s.problem;
+        js["whole"] = s.incomplete.empty();
+        if (!s.incomplete.empty()) js["incomplete"] = s.incomplete;
         sessions.push_back(std::move(js));
     }
     return {{"source", r.source}, {"media", out["media"]}, {"sessions", sessions}};
@@ -98,6 +104,8 @@ std::string to_text(const MediumReport& r) {
         if (!s.udf_revision.empty()) out += ", UDF " + s.udf_revision + " \"" + s.udf_volume_id + "\" (" + s.udf_partition + ")";
         if (!s.problem.empty()) out += " (" + s.problem + ")";
         out += "\n";
+        if (!s.incomplete.empty())
+            out += "    INCOMPLETE (an interrupted burn): " + s.incomplete + "; a new session continues an older one\n";
     }
     return out;
 }

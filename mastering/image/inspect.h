@@ -23,6 +23,7 @@ struct SessionReport {
     std::string udf_partition;      // "physical", "metadata", "virtual", "sparable"
     std::optional<uint32_t> udf_files, udf_directories;
     std::string problem;            // why the file systems could not be read, if so
+    std::string incomplete;         // why the session is not whole (an interrupted burn), if so
 };
 
 struct MediumReport {

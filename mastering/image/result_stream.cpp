@@ -25,6 +25,7 @@ uint64_t ImageStream::directory_count() const { return m_layout->data->directori
 
 void ImageStream::set_progress(ProgressFn fn) { m_layout->ctx.progress = std::move(fn); }
 void ImageStream::cancel() { m_layout->ctx.cancelled = true; }
+void ImageStream::set_cancel_flag(const std::atomic<bool>* flag) { m_layout->ctx.cancel_flag = flag; }
 
 std::vector<std::byte> ImageStream::superblock(uint32_t total_blocks) const {
     if (m_layout->descriptors) return m_layout->descriptors->superblock(total_blocks);
@@ -65,7 +66,7 @@ Status ImageStream::emit_blocks(uint32_t lba, std::span<std::byte> out) {
             std::memset(dst, 0, size_t(run) * block_bytes);
         } else {
             run = std::min(n - done, it->start + it->blocks - cur);
-            if (m_layout->ctx.cancelled) return make_error(Errc::cancelled, "cancelled");
+            if (m_layout->ctx.stop()) return make_error(Errc::cancelled, "cancelled");
             DM_TRY(it->part->emit(it->tag, cur - it->start, std::span(dst, size_t(run) * block_bytes)));
         }
         done += run;

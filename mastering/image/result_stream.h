@@ -4,6 +4,7 @@
 // and copied with copy_file_range (holes kept) when the sink is a file.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <span>
 #include <vector>
@@ -37,6 +38,8 @@ public:
 
     void set_progress(model::ProgressFn fn);
     void cancel();
+    // Also stop when `flag` is set (nullptr: no such flag).
+    void set_cancel_flag(const std::atomic<bool>* flag);
 
     // Blocks 0–31 of an image file holding this session as its newest:
     // system area and volume descriptors with the total size patched in.

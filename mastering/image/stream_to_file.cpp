@@ -33,7 +33,7 @@ namespace {
 
 // Copy one host file into the image at `dst`: holes stay holes, the size must
 // be the one recorded when the file was added.
-Status copy_host_file(const Content& c, int fd, uint64_t dst, const std::atomic<bool>& cancelled,
+Status copy_host_file(const Content& c, int fd, uint64_t dst, const model::EmitContext& ctx,
                       std::vector<std::byte>& buf) {
     os::Fd owned = DM_TRY(FileDataPart::open_host_file(c));
     int src = owned.get();
@@ -62,7 +62,7 @@ Status copy_host_file(const Content& c, int fd, uint64_t dst, const std::atomic<
         uint64_t cur = data_at;
         uint64_t limit = data_end + (probe ? 1 : 0);
         while (cur < limit) {
-            if (cancelled) return make_error(Errc::cancelled, "cancelled");
+            if (ctx.stop()) return make_error(Errc::cancelled, "cancelled");
             size_t n = size_t(std::min<uint64_t>(limit - cur, 64ull << 20));
             ssize_t w;
             if (use_cfr) {
@@ -122,7 +122,7 @@ public:
         uint64_t reported = wait_and_report(pool.size());
         joiner.join();
         if (m_first_error) return *m_first_error;
-        if (m_ctx.cancelled) return make_error(Errc::cancelled, "cancelled");
+        if (m_ctx.stop()) return make_error(Errc::cancelled, "cancelled");
         m_account(m_blocks_done.load() - reported);
         return {};
     }
@@ -188,7 +188,7 @@ private:
 
     void worker() {
         std::vector<std::byte> wbuf;
-        for (size_t i; !m_failed && !m_ctx.cancelled && (i = m_next++) < m_tasks.size();) {
+        for (size_t i; !m_failed && !m_ctx.stop() && (i = m_next++) < m_tasks.size();) {
             const Task& t = m_tasks[i];
             m_current = m_jobs[t.first].content;
             Status st;
@@ -196,7 +196,7 @@ private:
                 if (wbuf.size() < k_run_bytes) wbuf.resize(k_run_bytes);
                 st = gather(t, wbuf);
             } else {
-                st = copy_host_file(*m_jobs[t.first].content, m_fd, m_jobs[t.first].dst, m_ctx.cancelled, wbuf);
+                st = copy_host_file(*m_jobs[t.first].content, m_fd, m_jobs[t.first].dst, m_ctx, wbuf);
             }
             if (!st.ok()) {
                 fail(st.error());
@@ -213,7 +213,7 @@ private:
     void write_metadata() {
         std::vector<std::byte> buf(k_run_bytes);
         for (const Piece& p : m_pieces) {
-            if (m_failed || m_ctx.cancelled) return;
+            if (m_failed || m_ctx.stop()) return;
             if (host_file(p)) continue;
             for (uint32_t b = 0; b < p.blocks;) {
                 uint32_t k = std::min(p.blocks - b, k_chunk_blocks);

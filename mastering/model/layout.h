@@ -114,6 +114,8 @@ using ProgressFn = std::function<void(const Progress&)>;
 struct EmitContext {
     ProgressFn progress;
     std::atomic<bool> cancelled{false};
+    const std::atomic<bool>* cancel_flag = nullptr;  // a caller's too (set from a signal handler)
+    bool stop() const { return cancelled || (cancel_flag && cancel_flag->load()); }
     uint64_t sectors_total = 0;
     uint64_t sectors_done = 0;
 };

@@ -82,7 +82,8 @@ void freeze_process(int pid);
 // hard links restored: the third-party reader the mastering tests judge by.
 RunResult osirrox_extract(const std::string& image, const fs::path& out, std::optional<uint64_t> sbsector = {});
 
-// Absolute path of one of our tools (master-image, ...), from the build tree.
+// Absolute path of one of our tools (master-image, ...), from the build tree
+// (or from $DM_TEST_TOOLS_DIR when set).
 std::string tool(const std::string& name);
 // The session starts master-info reports for an image, virtual disc or drive
 // (a test failure, and an empty list, if it cannot read the source).

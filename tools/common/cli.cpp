@@ -1,6 +1,7 @@
 #include "tools/common/cli.h"
 
 #include "emulator/mmc/drive.h"
+#include "tools/common/interrupt.h"
 
 #include <unistd.h>
 
@@ -10,12 +11,21 @@
 namespace tools {
 
 int exit_code_for(const mastering::Error& e) {
+    if (e.code == mastering::Errc::cancelled && interrupt_signal()) return 128 + interrupt_signal();
     return e.code == mastering::Errc::internal ? exit_internal : exit_user_error;
 }
 
 int report(std::string_view prog, const mastering::Error& e) {
-    std::fprintf(stderr, "%.*s: %s\n", int(prog.size()), prog.data(), e.message.c_str());
+    if (e.code == mastering::Errc::cancelled && interrupt_signal())
+        std::fprintf(stderr, "%.*s: interrupted by %s: %s\n", int(prog.size()), prog.data(),
+                     signal_name(interrupt_signal()).c_str(), e.message.c_str());
+    else
+        std::fprintf(stderr, "%.*s: %s\n", int(prog.size()), prog.data(), e.message.c_str());
     return exit_code_for(e);
+}
+
+void notice(std::string_view prog, const std::string& text) {
+    std::fprintf(stderr, "%.*s: note: %s\n", int(prog.size()), prog.data(), text.c_str());
 }
 
 int run_main(CLI::App& app, int argc, char** argv, const std::function<int()>& body) {

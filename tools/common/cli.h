@@ -18,11 +18,13 @@ namespace tools {
 enum ExitCode : int { exit_ok = 0, exit_user_error = 1, exit_internal = 2 };
 
 // User errors (a bad path, a closed disc, a corrupt image) exit 1; our own
-// failures exit 2.
+// failures exit 2; work a signal stopped (interrupt.h) 128 + the signal.
 int exit_code_for(const mastering::Error& e);
 
 // Print "PROG: message" on stderr and return the exit code for it.
 int report(std::string_view prog, const mastering::Error& e);
+// Print "PROG: note: text" on stderr: what the engine decided on its own.
+void notice(std::string_view prog, const std::string& text);
 
 // Runs body(app) after CLI11 parsing. Exceptions that escape become exit 2
 // with their message; CLI11 parse errors exit 1 (--help exits 0).
