@@ -24,8 +24,9 @@ int exit_code_for(const mastering::Error& e);
 // Print "PROG: message" on stderr and return the exit code for it.
 int report(std::string_view prog, const mastering::Error& e);
 
-// Runs body(app) after CLI11 parsing. Exceptions that escape become exit 2
-// with their message; CLI11 parse errors exit 1 (--help exits 0).
+// Runs body(app) after CLI11 parsing, with --version added (version.h).
+// Exceptions that escape become exit 2 with their message; CLI11 parse
+// errors exit 1 (--help and --version exit 0).
 int run_main(CLI::App& app, int argc, char** argv, const std::function<int()>& body);
 
 // A one-line progress bar on stderr, drawn only when stderr is a terminal;
