@@ -15,6 +15,8 @@ packages=(
   qemu-system-x86 qemu-block-extra linux-image-amd64 busybox-static cpio
   # measuring (bench/)
   time hyperfine
+  # packaging (tests/packaging, scripts/package-test.sh)
+  jq
 )
 missing=()
 for p in "${packages[@]}"; do
