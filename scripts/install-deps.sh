@@ -16,7 +16,7 @@ packages=(
   # measuring (bench/)
   time hyperfine
   # packaging (tests/packaging, scripts/package-test.sh)
-  jq
+  jq scdoc groff-base man-db
 )
 missing=()
 for p in "${packages[@]}"; do
