@@ -16,7 +16,7 @@ packages=(
   # measuring (bench/)
   time hyperfine
   # packaging (tests/packaging, scripts/package-test.sh)
-  jq scdoc groff-base man-db
+  jq scdoc groff-base man-db bash-completion
 )
 missing=()
 for p in "${packages[@]}"; do
