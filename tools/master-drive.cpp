@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <fstream>
 #include <pthread.h>
+#include <systemd/sd-daemon.h>
 
 #include "emulator/iscsi/drive_farm.h"
 #include "tools/common/cli.h"
@@ -146,8 +147,13 @@ int serve(const ServeFlags& f) {
         std::ofstream(tmp) << portal << "\n";
         std::rename(tmp.c_str(), f.ready_file.c_str());
     }
+    // Under systemd (Type=notify, systemd/master-drive.service.in): ready only
+    // now that the portal listens; a no-op without $NOTIFY_SOCKET.
+    sd_notifyf(0, "READY=1\nSTATUS=serving %zu drive%s on %s", specs.size(), specs.size() == 1 ? "" : "s",
+               portal.c_str());
     int sig = 0;
     sigwait(&sigs, &sig);
+    sd_notify(0, "STOPPING=1\nSTATUS=synchronizing the media");
     std::fprintf(stderr, "master-drive: %s: stopping\n", sig == SIGINT ? "interrupted" : "terminated");
     farm.stop();
     std::fprintf(stderr, "master-drive: every medium synchronized\n");
