@@ -16,7 +16,7 @@ packages=(
   # measuring (bench/)
   time hyperfine
   # packaging (tests/packaging, scripts/package-test.sh)
-  jq groff-base man-db bash-completion systemd
+  jq groff-base man-db bash-completion systemd debhelper dpkg-dev fakeroot lintian
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -3,7 +3,7 @@
 # --version names the project version and the git revision it was built
 # from; without git history (a Debian source package, a tarball) the
 # revision comes from cmake/git-revision.txt when `git archive` filled it in,
-# else it is "unknown".
+# else it is "unknown"; and debian/changelog packages this version.
 set -uo pipefail
 src=$1 tools=$2 version=$3
 failures=0 checks=0
@@ -47,6 +47,10 @@ got=$(revision)
 checks=$((checks + 1))
 grep -qxF '$Format:%H$' "$src/cmake/git-revision.txt" && grep -q 'cmake/git-revision.txt export-subst' "$src/.gitattributes" ||
   fail "cmake/git-revision.txt must hold \$Format:%H\$ for git archive (.gitattributes export-subst)"
+
+checks=$((checks + 1))
+packaged=$(sed -nE '1s/^discmaster \(([^)]*)\).*/\1/p' "$src/debian/changelog")
+[ "$packaged" = "$version" ] || fail "debian/changelog packages version \"$packaged\", the project is $version (CMakeLists.txt)"
 
 echo "$((checks - failures)) passed, $failures failed"
 [ $failures = 0 ]
