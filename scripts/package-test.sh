@@ -3,7 +3,8 @@
 # Debian 12:
 #  1. a fresh clone of this repository's HEAD (what is committed: nothing
 #     of the working tree) builds with `dpkg-buildpackage -us -uc -b`,
-#     without the tests and benchmarks (DEB_BUILD_OPTIONS nocheck parallel=2);
+#     without the tests, the benchmarks and the -dbgsym packages
+#     (DEB_BUILD_OPTIONS nocheck noautodbgsym parallel=2);
 #  2. lintian finds no error in them (its warnings are printed);
 #  3. `apt-get install ./discmaster_*.deb ./libdiscmaster-*.deb` installs
 #     them, and the installed tools run from /usr/bin: --version, `man
@@ -14,11 +15,15 @@
 #     the machine is left with the packages it had.
 # Not part of scripts/test.sh by default (it takes minutes: the times are
 # printed); scripts/test.sh --package runs it after the suite.
-#   scripts/package-test.sh [--keep]   (--keep: leave the work directory)
+#   scripts/package-test.sh [--keep | --reuse]
+# --keep leaves the work directory (the packages, the logs); --reuse takes
+# the packages a --keep run left there instead of building them again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
 keep=${1:-}
+[ "$keep" = --reuse ] && keep=--keep
+reuse=${1:-}
 work=${DM_PACKAGE_WORK:-/tmp/packaging-deb}
 start=$SECONDS
 step() { printf '\n=== %s (%ds)\n' "$*" $((SECONDS - start)); }
@@ -47,19 +52,25 @@ cleanup() {
 }
 trap cleanup EXIT
 
-step "fresh clone of HEAD ($(git rev-parse --short=12 HEAD)) into $work/discmaster"
-rm -rf "$work"
-mkdir -p "$work"
-git clone -q --no-hardlinks "$repo" "$work/discmaster"
+if [ "$reuse" = --reuse ] && ls "$work"/discmaster_*.changes >/dev/null 2>&1; then
+  step "reusing the packages in $work"
+  ls -l "$work"/*.deb
+else
+  step "fresh clone of HEAD ($(git rev-parse --short=12 HEAD)) into $work/discmaster"
+  rm -rf "$work"
+  mkdir -p "$work"
+  git clone -q --no-hardlinks "$repo" "$work/discmaster"
 
-step "dpkg-buildpackage -us -uc -b (DEB_BUILD_OPTIONS=nocheck parallel=2)"
-# A developer's ccache, when installed, speeds a second run (not in CI's packages).
-command -v ccache >/dev/null && export CMAKE_CXX_COMPILER_LAUNCHER=ccache CMAKE_C_COMPILER_LAUNCHER=ccache
-build_start=$SECONDS
-(cd "$work/discmaster" && DEB_BUILD_OPTIONS="nocheck parallel=2" dpkg-buildpackage -us -uc -b) \
-  >"$work/build.log" 2>&1 || { tail -40 "$work/build.log"; echo "package-test: dpkg-buildpackage failed" >&2; exit 1; }
-echo "built in $((SECONDS - build_start)) s:"
-ls -l "$work"/*.deb
+  opts="nocheck noautodbgsym parallel=2"
+  step "dpkg-buildpackage -us -uc -b (DEB_BUILD_OPTIONS=$opts)"
+  # A developer's ccache, when installed, speeds a second run (not in CI's packages).
+  command -v ccache >/dev/null && export CMAKE_CXX_COMPILER_LAUNCHER=ccache CMAKE_C_COMPILER_LAUNCHER=ccache
+  build_start=$SECONDS
+  (cd "$work/discmaster" && DEB_BUILD_OPTIONS="$opts" dpkg-buildpackage -us -uc -b) \
+    >"$work/build.log" 2>&1 || { tail -40 "$work/build.log"; echo "package-test: dpkg-buildpackage failed" >&2; exit 1; }
+  echo "built in $((SECONDS - build_start)) s:"
+  ls -l "$work"/*.deb
+fi
 
 step "lintian"
 lint_start=$SECONDS
@@ -69,7 +80,8 @@ echo "lintian: $(grep -c '^E:' "$work/lintian.log" || true) errors, $(grep -c '^
   "in $((SECONDS - lint_start)) s"
 
 step "apt-get install ./discmaster_*.deb and the library packages"
-(cd "$work" && DEBIAN_FRONTEND=noninteractive apt-get install -y -q ./discmaster_*.deb ./libdiscmaster-*.deb) \
+(cd "$work" && DEBIAN_FRONTEND=noninteractive apt-get install -y -q ./discmaster_*.deb ./libdiscmaster-mastering0_*.deb \
+  ./libdiscmaster-emulator0_*.deb ./libdiscmaster-dev_*.deb) \
   >"$work/apt.log" 2>&1 || { cat "$work/apt.log"; echo "package-test: apt-get install failed" >&2; exit 1; }
 
 step "the installed tools"
