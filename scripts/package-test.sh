@@ -118,8 +118,8 @@ expect "a second burn onto it" master-burn --drive emu:disc.vdisc --from more --
 expect "master-info of the disc" master-info emu:disc.vdisc
 sessions=$(master-info --json emu:disc.vdisc | jq '.sessions | length')
 [ "$sessions" = 2 ] || fail "master-info shows $sessions sessions on the disc, not 2"
-start=$(master-info --json emu:disc.vdisc | jq '.sessions[1].start')
-osirrox -indev disc.vdisc/data.img -load sbsector "$start" -extract / "$tmp/out" >/dev/null 2>&1 ||
+second=$(master-info --json emu:disc.vdisc | jq ".sessions[1].start")
+osirrox -indev disc.vdisc/data.img -load sbsector "$second" -extract / "$tmp/out" >/dev/null 2>&1 ||
   fail "xorriso cannot read session 2 of the disc"
 cmp -s photos/2026/a.jpg out/2026/a.jpg && cmp -s more/b.jpg out/b.jpg ||
   fail "xorriso reads other files from session 2: $(cd out 2>/dev/null && find . -type f)"
