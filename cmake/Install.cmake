@@ -19,13 +19,13 @@ set(DM_PUBLIC_HEADERS
   mastering/image/append.h mastering/image/file_system_image.h mastering/image/image_file.h
   mastering/image/inspect.h mastering/image/result_stream.h mastering/image/session_head.h
   mastering/transport/transport.h
-  mastering/codec/result.h
+  mastering/codec/result.h mastering/os/file.h
   mastering/media/profile.h mastering/media/sector_source.h mastering/media/toc.h
   mastering/model/data_source.h mastering/model/fs_reader.h mastering/model/layout.h mastering/model/tree.h
-  mastering/scsi/mmc.h mastering/scsi/opcodes.h mastering/scsi/sense.h
+  mastering/scsi/commands.h mastering/scsi/mmc.h mastering/scsi/opcodes.h mastering/scsi/sense.h
   emulator/logical_unit.h
   emulator/media/disc_model.h emulator/media/fault_plan.h emulator/media/vdisc.h
-  emulator/mmc/drive.h)
+  emulator/mmc/drive.h emulator/mmc/recording.h emulator/mmc/trace.h)
 
 set(DM_PACKAGE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/discmaster)
 set(DM_HEADER_DIR ${CMAKE_INSTALL_INCLUDEDIR}/discmaster)
