@@ -7,7 +7,7 @@ packages=(
   # build
   g++ cmake ninja-build pkg-config clang libclang-rt-14-dev
   libfuse3-dev fuse3 libboost-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
-  libiscsi-dev nlohmann-json3-dev libssl-dev libudfread-dev libxxhash-dev
+  libiscsi-dev nlohmann-json3-dev libssl-dev libudfread-dev libxxhash-dev libsystemd-dev scdoc
   # third-party readers, writers and initiators the tests use
   xorriso genisoimage 7zip udftools libcdio-utils libiscsi-bin tgt fuseiso
   wodim growisofs dvd+rw-tools cdrdao sg3-utils
@@ -17,6 +17,8 @@ packages=(
   open-iscsi udev lsscsi socat
   # measuring (bench/)
   time hyperfine
+  # packaging (tests/packaging, scripts/package-test.sh)
+  jq groff-base man-db bash-completion systemd debhelper dpkg-dev fakeroot lintian
 )
 missing=()
 for p in "${packages[@]}"; do

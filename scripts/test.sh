@@ -4,9 +4,17 @@
 #     (unit tests, tests judged by third-party programs, and the interop suite: real
 #     burning programs in a QEMU guest, which runs in the background meanwhile);
 #  2. builds with clang + ASan + UBSan and runs the unit tests under it;
-#  3. runs each libFuzzer target for FUZZ_SECONDS (default 30) seconds.
+#  3. runs each libFuzzer target for FUZZ_SECONDS (default 30) seconds;
+#  4. with --package: builds, lints, installs and purges the Debian packages
+#     (scripts/package-test.sh; minutes, so not by default).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+package=0
+case ${1:-} in
+  --package) package=1 ;;
+  "") ;;
+  *) echo "usage: $0 [--package]" >&2; exit 2 ;;
+esac
 FUZZ_SECONDS=${FUZZ_SECONDS:-30}
 start=$SECONDS
 step() { printf '\n=== %s (%ds)\n' "$*" $((SECONDS - start)); }
@@ -45,5 +53,10 @@ trap - EXIT
 cat build/interop.log
 [ -f build/interop/interop.md ] && cat build/interop/interop.md
 [ $interop_status = 0 ] || { echo "interop suite failed" >&2; exit 1; }
+
+if [ $package = 1 ]; then
+  step "Debian packages (scripts/package-test.sh)"
+  scripts/package-test.sh
+fi
 
 step "all tests passed"

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <fstream>
 #include <pthread.h>
+#include <systemd/sd-daemon.h>
 
 #include "emulator/iscsi/drive_farm.h"
 #include "mastering/transport/transport.h"
@@ -216,8 +217,13 @@ int serve(ServeFlags a) {
     for (const auto& s : specs) std::fprintf(stderr, "master-drive:   %s%s\n", target_prefix, s.name.c_str());
     if (!a.ready_file.empty())
         if (auto st = write_ready_file(a.ready_file, portal); !st.ok()) return tools::report(prog, st.error());
+    // Under systemd (Type=notify, systemd/master-drive.service.in): ready only
+    // now that the portal listens; a no-op without $NOTIFY_SOCKET.
+    sd_notifyf(0, "READY=1\nSTATUS=serving %zu drive%s on %s", specs.size(), specs.size() == 1 ? "" : "s",
+               portal.c_str());
     int sig = 0;
     sigwait(&sigs, &sig);
+    sd_notify(0, "STOPPING=1\nSTATUS=synchronizing the media");
     std::fprintf(stderr, "master-drive: %s: stopping\n", sig == SIGINT ? "interrupted" : "terminated");
     farm.stop();
     std::fprintf(stderr, "master-drive: every medium synchronized\n");

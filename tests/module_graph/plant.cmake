@@ -12,7 +12,7 @@ cmake_minimum_required(VERSION 3.25)
 
 file(REMOVE_RECURSE ${WORK})
 file(MAKE_DIRECTORY ${WORK}/src)
-foreach(item CMakeLists.txt cmake mastering emulator fuse tools)
+foreach(item CMakeLists.txt cmake mastering emulator fuse tools man completion systemd)
   file(COPY ${SRC}/${item} DESTINATION ${WORK}/src)
 endforeach()
 

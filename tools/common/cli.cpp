@@ -1,4 +1,5 @@
 #include "tools/common/cli.h"
+#include "tools/common/version.h"
 
 #include "emulator/mmc/drive.h"
 #include "tools/common/interrupt.h"
@@ -30,6 +31,7 @@ void notice(std::string_view prog, const std::string& text) {
 
 int run_main(CLI::App& app, int argc, char** argv, const std::function<int()>& body) {
     emulator::mmc::register_emu_transport();  // every tool accepts emu:PATH drive addresses
+    app.set_version_flag("--version", version_text(app.get_name()), "Print the version and the git revision and exit");
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {

@@ -26,8 +26,9 @@ int report(std::string_view prog, const mastering::Error& e);
 // Print "PROG: note: text" on stderr: what the engine decided on its own.
 void notice(std::string_view prog, const std::string& text);
 
-// Runs body(app) after CLI11 parsing. Exceptions that escape become exit 2
-// with their message; CLI11 parse errors exit 1 (--help exits 0).
+// Runs body(app) after CLI11 parsing, with --version added (version.h).
+// Exceptions that escape become exit 2 with their message; CLI11 parse
+// errors exit 1 (--help and --version exit 0).
 int run_main(CLI::App& app, int argc, char** argv, const std::function<int()>& body);
 
 // A one-line progress bar on stderr, drawn only when stderr is a terminal;
