@@ -94,7 +94,9 @@ DriveFarm::~DriveFarm() { stop(); }
 Status DriveFarm::add_drive(const DriveSpec& spec) {
     for (const auto& e : m_drives)
         if (e.name == spec.name) return make_error(Errc::exists, "two drives are named " + spec.name);
-    auto drive = std::make_shared<mmc::Drive>(m_options.drive);
+    auto options = m_options.drive;
+    options.identity = mmc::DriveIdentity::derive(spec.name, spec.path);
+    auto drive = std::make_shared<mmc::Drive>(options);
     if (!spec.path.empty()) {
         auto disc = DM_TRY(load_disc(spec));
         DM_VERIFY(drive->insert(std::move(disc)));

@@ -22,6 +22,7 @@
 #include "emulator/logical_unit.h"
 #include "emulator/media/fault_plan.h"
 #include "emulator/media/vdisc.h"
+#include "emulator/mmc/identity.h"
 #include "emulator/mmc/recording.h"
 #include "emulator/mmc/trace.h"
 #include "mastering/scsi/mmc.h"
@@ -37,7 +38,7 @@ struct DriveOptions {
     std::string vendor = "DISCMSTR";
     std::string product = "VIRTUAL RECORDER";
     std::string revision = "0.1";
-    std::string serial = "DM0000000001";
+    DriveIdentity identity;      // serial number and NAA (DriveIdentity::derive)
     unsigned speed = 0;          // emulated write speed as a multiple of 1x (0: unlimited)
     bool trace = true;
     size_t trace_limit = 200000; // lines kept in memory

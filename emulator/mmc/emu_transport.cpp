@@ -49,7 +49,9 @@ void register_emu_transport() {
         std::string path = address.substr(4);
         auto disc = media::VirtualDisc::open(path);
         if (!disc.ok()) return disc.error();
-        auto drive = std::make_unique<Drive>();
+        DriveOptions options;
+        options.identity = DriveIdentity::derive("emu", path);
+        auto drive = std::make_unique<Drive>(options);
         DM_TRY(drive->insert(std::move(*disc)));
         return std::unique_ptr<tr::Transport>(new EmuTransport(address, std::move(drive)));
     });

@@ -64,28 +64,12 @@ CommandReply Handlers::inquiry(Drive& d, Ctx& c) {
     case 0x00:  // supported pages
         b = {0x05, 0x00, 0x00, 3, 0x00, 0x80, 0x83};
         break;
-    case 0x80: {  // unit serial number
-        b = {0x05, 0x80, 0x00, uint8_t(d.m_options.serial.size())};
-        b.insert(b.end(), d.m_options.serial.begin(), d.m_options.serial.end());
+    case 0x80:  // unit serial number
+        b = unit_serial_number_page(d.m_options.identity);
         break;
-    }
-    case 0x83: {  // device identification: T10 vendor ID and an NAA name
-        b = {0x05, 0x83, 0x00, 0x00};
-        std::string t10 = d.m_options.vendor;
-        t10.resize(8, ' ');
-        t10 += d.m_options.product + " " + d.m_options.serial;
-        b.insert(b.end(), {0x02, 0x01, 0x00, uint8_t(t10.size())});  // ASCII, T10 vendor ID, LU
-        b.insert(b.end(), t10.begin(), t10.end());
-        uint64_t h = 1469598103934665603ull;
-        for (char ch : d.m_options.serial + d.m_options.product) h = (h ^ uint8_t(ch)) * 1099511628211ull;
-        b.insert(b.end(), {0x01, 0x03, 0x00, 0x08});  // binary, NAA, LU
-        uint8_t naa[8];
-        naa[0] = 0x60 | uint8_t(h >> 60 & 0x0F);  // NAA 6 (registered extended), locally made up
-        for (int i = 1; i < 8; ++i) naa[i] = uint8_t(h >> (8 * (7 - i)));
-        b.insert(b.end(), naa, naa + 8);
-        store_be16(&b[2], uint16_t(b.size() - 4));
+    case 0x83:  // device identification: T10 vendor ID and an NAA name
+        b = device_identification_page(d.m_options.identity, d.m_options.vendor, d.m_options.product);
         break;
-    }
     default:
         return Drive::check(sense::invalid_field_in_cdb);
     }

@@ -82,7 +82,12 @@ RunResult osirrox_extract(const std::string& image, const fs::path& out, std::op
     return run(a);
 }
 
-std::string tool(const std::string& name) { return std::string(DM_TOOLS_DIR) + "/" + name; }
+// DM_TEST_TOOLS_DIR runs the tests against other builds of the tools (e.g.
+// an issue's base, to show that a test fails there).
+std::string tool(const std::string& name) {
+    const char* other = std::getenv("DM_TEST_TOOLS_DIR");
+    return std::string(other && *other ? other : DM_TOOLS_DIR) + "/" + name;
+}
 
 namespace {
 std::vector<std::string> environment_with(const std::vector<std::string>& extra) {
