@@ -57,11 +57,12 @@ void Drive::nexus_closed(NexusId nexus) {
     m_ua.erase(nexus);
     m_deferred.erase(nexus);
     m_preventers.erase(nexus);
+    if (m_writer == nexus) m_writer.reset();
 }
 
 void Drive::reset(NexusId) {
     std::lock_guard lock(m_mutex);
-    m_preventers.clear();
+    clear_prevention();
     m_busy_until = {};
     m_recording.reset();
     for (NexusId n : m_nexuses) m_ua[n] = {sense::power_on_reset};
@@ -81,7 +82,7 @@ void Drive::lose_power() {
     if (m_disc) (void)m_disc->reload_model();
     m_busy_until = {};
     m_recording.reset();
-    m_preventers.clear();
+    clear_prevention();
     for (NexusId n : m_nexuses) m_ua[n] = {sense::power_on_reset};
 }
 
@@ -105,7 +106,7 @@ std::optional<CommandReply> Drive::write_faults(uint64_t lba, uint32_t blocks) {
             if (m_disc) (void)m_disc->reload_model();
             m_disc.reset();
             m_tray_open = true;
-            m_preventers.clear();
+            clear_prevention();
             media_event(3);
             return check(sense::medium_not_present_tray_open);
         case FaultKind::power_loss:
@@ -204,6 +205,8 @@ CommandReply Drive::dispatch(Ctx& c) {
     }
     if (b->command->service_action && sc::service_action_field(c.cdb) != *b->command->service_action)
         return check(b->has(k_other_service_action_unknown) ? sense::invalid_opcode : sense::invalid_field_in_cdb);
+    if (b->has(k_writes) && m_writer && *m_writer != c.nexus)  // one writer at a time
+        return {sc::Status::reservation_conflict, {}, 0};
     return b->handler(*this, c);
 }
 
@@ -222,7 +225,7 @@ Result<std::unique_ptr<media::VirtualDisc>> Drive::eject(bool force) {
     std::lock_guard lock(m_mutex);
     if (prevented() && !force)
         return mastering::make_error(mastering::Errc::invalid_argument, "medium removal is prevented by an initiator");
-    m_preventers.clear();
+    clear_prevention();
     m_tray_open = true;
     m_recording.reset();
     media_event(3);

@@ -113,6 +113,12 @@ private:
     void queue_ua_all(const sc::Sense& s);
     void media_event(uint8_t code);
     bool prevented() const { return !m_preventers.empty(); }
+    // Medium removal allowed again and the write claim gone (reset, power
+    // loss, eject, medium removed).
+    void clear_prevention() {
+        m_preventers.clear();
+        m_writer.reset();
+    }
     // The write mode in force: the medium's with the write parameters page,
     // or the one that holds a session being written (a cue sheet sent).
     RecordingStrategy& recording();
@@ -135,6 +141,12 @@ private:
     std::map<NexusId, std::deque<sc::Sense>> m_ua;
     std::map<NexusId, sc::Sense> m_deferred;
     std::set<NexusId> m_preventers;
+    // The one initiator whose writes the drive accepts while it is set: the
+    // first to prevent medium removal (as burners do while they write), until
+    // it allows removal again, its nexus ends or the drive is reset. Writes
+    // of the others end in RESERVATION CONFLICT, as under a Write Exclusive
+    // reservation (docs/master-drive.md "One writer at a time").
+    std::optional<NexusId> m_writer;
     std::set<NexusId> m_nexuses;
     sc::WriteParameters m_page05;
     std::unique_ptr<RecordingStrategy> m_recording;

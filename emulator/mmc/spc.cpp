@@ -242,8 +242,16 @@ CommandReply Handlers::start_stop_unit(Drive& d, Ctx& c) {
 }
 
 CommandReply Handlers::prevent_allow(Drive& d, Ctx& c) {
-    if (c.cdb[4] & 1) d.m_preventers.insert(c.nexus);
-    else d.m_preventers.erase(c.nexus);
+    // Preventing removal claims the drive for writing unless another
+    // initiator holds it (that one keeps it: a second PREVENT is no
+    // reservation conflict, SPC lets several initiators prevent removal).
+    if (c.cdb[4] & 1) {
+        d.m_preventers.insert(c.nexus);
+        if (!d.m_writer) d.m_writer = c.nexus;
+    } else {
+        d.m_preventers.erase(c.nexus);
+        if (d.m_writer == c.nexus) d.m_writer.reset();
+    }
     return Drive::good();
 }
 
