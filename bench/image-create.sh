@@ -7,7 +7,8 @@
 # (a) 20,000 small files (100 B - 16 KiB in 200 leaf directories) + three 200 MB files
 # (b) 1,000,000 empty files (1,000 directories of 1,000)
 # Prints wall time, peak RSS and the ratios against master-image. The page
-# cache is warmed first (the trees are read once), as in spec/mastering.md §6.
+# cache is warmed first (the trees are read once), so that the figures compare
+# the programs, not the disk.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 build=$(cd "${1:-build}" && pwd)

@@ -4,20 +4,20 @@
 #include <fuse_lowlevel.h>
 
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 
+#include "mastering/os/file.h"
+
 namespace dmfuse {
 
 using mastering::Errc;
 using mastering::make_error;
-using mastering::Result;
-using mastering::image::NodeAttr;
-using mastering::image::NodeType;
+using mastering::model::NodeAttr;
+using mastering::model::NodeType;
 
 namespace {
 
@@ -26,7 +26,7 @@ constexpr double k_timeout = 3600.0;  // the disc does not change under us: cach
 struct stat to_stat(uint64_t ino, const NodeAttr& a) {
     struct stat st {};
     st.st_ino = ino;
-    st.st_mode = mastering::image::posix_type_bits(a.type) | (a.mode & 07777);
+    st.st_mode = mastering::model::posix_type_bits(a.type) | (a.mode & 07777);
     st.st_nlink = std::max<uint32_t>(a.nlink, 1);
     st.st_uid = a.uid;
     st.st_gid = a.gid;
@@ -55,79 +55,96 @@ void log_error(const std::string& what, const mastering::Error& e) {
     if (e.code != Errc::not_found) std::fprintf(stderr, "master-mount: %s: %s\n", what.c_str(), e.message.c_str());
 }
 
-void reply_entry(fuse_req_t req, ReadOnlyFs& fs, uint64_t ino) {
-    auto n = fs.node(ino);
-    if (!n.ok()) return (void)fuse_reply_err(req, errno_for(n.error()));
+// Replies with a node the kernel learns of; it was counted by the table, so
+// a reply the kernel never gets (an interrupted request) is forgotten again.
+void reply_entry(fuse_req_t req, NodeTable& table, const NodeTable::Found& found) {
     fuse_entry_param e{};
-    e.ino = ino;
+    e.ino = found.ino;
     e.generation = 1;
-    e.attr = to_stat(ino, n->attr);
+    e.attr = to_stat(found.ino, *found.attr);
     e.attr_timeout = k_timeout;
     e.entry_timeout = k_timeout;
-    fuse_reply_entry(req, &e);
+    if (fuse_reply_entry(req, &e) != 0) table.forget(found.ino, 1);
 }
 
 void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
-    auto& fs = *self(req);
-    auto ino = fs.lookup(parent, name);
-    if (!ino.ok()) {
-        log_error("lookup of " + std::string(name), ino.error());
-        return (void)fuse_reply_err(req, errno_for(ino.error()));
+    auto& table = self(req)->table();
+    auto found = table.lookup(parent, name);
+    if (!found.ok()) {
+        log_error("lookup of " + std::string(name), found.error());
+        return (void)fuse_reply_err(req, errno_for(found.error()));
     }
-    reply_entry(req, fs, *ino);
+    reply_entry(req, table, *found);
+}
+
+void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup) {
+    self(req)->table().forget(ino, nlookup);
+    fuse_reply_none(req);
+}
+
+void op_forget_multi(fuse_req_t req, size_t count, fuse_forget_data* forgets) {
+    auto& table = self(req)->table();
+    for (size_t i = 0; i < count; ++i) table.forget(forgets[i].ino, forgets[i].nlookup);
+    fuse_reply_none(req);
 }
 
 void op_getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
-    auto n = self(req)->node(ino);
-    if (!n.ok()) return (void)fuse_reply_err(req, errno_for(n.error()));
-    auto st = to_stat(ino, n->attr);
+    auto a = self(req)->table().attr(ino);
+    if (!a.ok()) return (void)fuse_reply_err(req, errno_for(a.error()));
+    auto st = to_stat(ino, **a);
     fuse_reply_attr(req, &st, k_timeout);
 }
 
 void op_readlink(fuse_req_t req, fuse_ino_t ino) {
-    auto n = self(req)->node(ino);
-    if (!n.ok()) return (void)fuse_reply_err(req, errno_for(n.error()));
-    if (n->attr.type != NodeType::symlink) return (void)fuse_reply_err(req, EINVAL);
-    fuse_reply_readlink(req, n->attr.symlink.c_str());
+    auto a = self(req)->table().attr(ino);
+    if (!a.ok()) return (void)fuse_reply_err(req, errno_for(a.error()));
+    if ((*a)->type != NodeType::symlink) return (void)fuse_reply_err(req, EINVAL);
+    fuse_reply_readlink(req, (*a)->symlink.c_str());
 }
 
 void op_opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
-    auto n = self(req)->node(ino);
-    if (!n.ok()) return (void)fuse_reply_err(req, errno_for(n.error()));
-    if (n->attr.type != NodeType::directory) return (void)fuse_reply_err(req, ENOTDIR);
+    auto a = self(req)->table().attr(ino);
+    if (!a.ok()) return (void)fuse_reply_err(req, errno_for(a.error()));
+    if ((*a)->type != NodeType::directory) return (void)fuse_reply_err(req, ENOTDIR);
     fi->keep_cache = 1;
     fi->cache_readdir = 1;
     fuse_reply_open(req, fi);
 }
 
+// An open file carries its own copy of its attributes (fi->fh), so that its
+// reads need neither the table nor its directory's listing.
 void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     if ((fi->flags & O_ACCMODE) != O_RDONLY) return (void)fuse_reply_err(req, EROFS);
-    auto n = self(req)->node(ino);
-    if (!n.ok()) return (void)fuse_reply_err(req, errno_for(n.error()));
-    if (n->attr.type == NodeType::directory) return (void)fuse_reply_err(req, EISDIR);
+    auto a = self(req)->table().attr(ino);
+    if (!a.ok()) return (void)fuse_reply_err(req, errno_for(a.error()));
+    if ((*a)->type == NodeType::directory) return (void)fuse_reply_err(req, EISDIR);
+    auto file = std::make_unique<NodeAttr>(**a);
+    fi->fh = reinterpret_cast<uintptr_t>(file.get());
     fi->keep_cache = 1;
-    fuse_reply_open(req, fi);
+    if (fuse_reply_open(req, fi) == 0) file.release();
 }
 
-void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info*) {
+void op_release(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
+    delete reinterpret_cast<NodeAttr*>(fi->fh);
+    fuse_reply_err(req, 0);
+}
+
+void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi) {
     auto& fs = *self(req);
+    const auto* file = reinterpret_cast<const NodeAttr*>(fi->fh);
+    if (!file) return (void)fuse_reply_err(req, EBADF);
     if (fs.block_fd() >= 0)
-        if (auto at = fs.contiguous(ino, uint64_t(off), size)) {
+        if (auto at = contiguous(*file, uint64_t(off), size)) {
             // One stretch of recorded data in an image file: read it with
             // pread, outside the reader's lock, so that the kernel's parallel
-            // read-ahead requests are served in parallel.
+            // read-ahead requests are served in parallel. A short or failed
+            // read falls through to the reader, which says what went wrong.
             std::vector<char> buf(size);
-            size_t done = 0;
-            while (done < size) {
-                ssize_t n = ::pread(fs.block_fd(), buf.data() + done, size - done, off_t(*at + done));
-                if (n < 0 && errno == EINTR) continue;
-                if (n <= 0) break;
-                done += size_t(n);
-            }
-            if (done == size) return (void)fuse_reply_buf(req, buf.data(), size);
+            if (mastering::os::pread_all(fs.block_fd(), buf.data(), size, *at, fs.fsname()).ok())
+                return (void)fuse_reply_buf(req, buf.data(), size);
         }
     std::vector<std::byte> buf(size);
-    auto n = self(req)->read(ino, uint64_t(off), buf);
+    auto n = fs.table().read(*file, uint64_t(off), buf);
     if (!n.ok()) {
         log_error("read of inode " + std::to_string(ino), n.error());
         return (void)fuse_reply_err(req, errno_for(n.error()));
@@ -136,48 +153,50 @@ void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_i
 }
 
 // A directory listing; with `plus` (readdirplus) every entry carries its
-// attributes, so that a walk (find, ls -l) needs no LOOKUP per entry.
-// Offsets: 1 = ".", 2 = "..", 3 + i = entry i.
+// attributes, so that a walk (find, ls -l) needs no LOOKUP per entry, and
+// counts as a lookup of it. Offsets: 1 = ".", 2 = "..", 3 + i = entry i.
 void reply_directory(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, bool plus) {
-    auto& fs = *self(req);
-    auto kids = fs.children(ino);
-    if (!kids.ok()) {
-        log_error("directory " + std::to_string(ino), kids.error());
-        return (void)fuse_reply_err(req, errno_for(kids.error()));
+    auto& table = self(req)->table();
+    auto listing = table.listing(ino);
+    if (!listing.ok()) {
+        log_error("directory " + std::to_string(ino), listing.error());
+        return (void)fuse_reply_err(req, errno_for(listing.error()));
     }
-    auto me = fs.node(ino);
-    uint64_t parent = me.ok() ? me->parent : ReadOnlyFs::root_ino;
+    auto up = table.parent(ino);
+    uint64_t parent = up.ok() ? *up : NodeTable::root_ino;
+    const auto& entries = (*listing)->entries;
     std::vector<char> buf(size);
-    size_t used = 0;
-    const auto& entries = **kids;
+    size_t used = 0, first = 0, counted = 0;
     for (off_t i = off; i < off_t(entries.size()) + 2; ++i) {
         fuse_entry_param e{};
-        std::string name;
+        const char* name;
         if (i < 2) {  // "." and "..": only their inode and type count (no lookup is implied)
             name = i == 0 ? "." : "..";
             e.attr.st_ino = i == 0 ? ino : parent;
             e.attr.st_mode = S_IFDIR;
         } else {
             const auto& child = entries[size_t(i - 2)];
-            name = child.name;
-            e.attr.st_ino = child.ino;
-            e.attr.st_mode = mastering::image::posix_type_bits(child.type);
+            name = child.name.c_str();
             if (plus) {
-                auto n = fs.node(child.ino);
-                if (!n.ok()) return (void)fuse_reply_err(req, errno_for(n.error()));
                 e.ino = child.ino;
                 e.generation = 1;
-                e.attr = to_stat(child.ino, n->attr);
+                e.attr = to_stat(child.ino, child.attr);
                 e.attr_timeout = k_timeout;
                 e.entry_timeout = k_timeout;
+            } else {
+                e.attr.st_ino = child.ino;
+                e.attr.st_mode = mastering::model::posix_type_bits(child.attr.type);
             }
         }
-        size_t need = plus ? fuse_add_direntry_plus(req, buf.data() + used, size - used, name.c_str(), &e, i + 1)
-                           : fuse_add_direntry(req, buf.data() + used, size - used, name.c_str(), &e.attr, i + 1);
+        size_t need = plus ? fuse_add_direntry_plus(req, buf.data() + used, size - used, name, &e, i + 1)
+                           : fuse_add_direntry(req, buf.data() + used, size - used, name, &e.attr, i + 1);
         if (need > size - used) break;
         used += need;
+        if (plus && i >= 2 && counted++ == 0) first = size_t(i - 2);
     }
-    fuse_reply_buf(req, buf.data(), used);
+    if (counted) table.count_entries(ino, **listing, first, counted);
+    if (fuse_reply_buf(req, buf.data(), used) != 0)
+        for (size_t k = first; k < first + counted; ++k) table.forget(entries[k].ino, 1);
 }
 
 void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info*) {
@@ -204,20 +223,20 @@ void op_statfs(fuse_req_t req, fuse_ino_t) {
 }
 
 void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size) {
-    auto n = self(req)->node(ino);
-    if (!n.ok()) return (void)fuse_reply_err(req, errno_for(n.error()));
+    auto a = self(req)->table().attr(ino);
+    if (!a.ok()) return (void)fuse_reply_err(req, errno_for(a.error()));
     std::string names;
-    for (const auto& [k, v] : n->attr.extra) names += k + std::string(1, '\0');
+    for (const auto& [k, v] : (*a)->extra) names += k + std::string(1, '\0');
     if (size == 0) return (void)fuse_reply_xattr(req, names.size());
     if (size < names.size()) return (void)fuse_reply_err(req, ERANGE);
     fuse_reply_buf(req, names.data(), names.size());
 }
 
 void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size) {
-    auto n = self(req)->node(ino);
-    if (!n.ok()) return (void)fuse_reply_err(req, errno_for(n.error()));
-    auto it = n->attr.extra.find(name);
-    if (it == n->attr.extra.end()) return (void)fuse_reply_err(req, ENODATA);
+    auto a = self(req)->table().attr(ino);
+    if (!a.ok()) return (void)fuse_reply_err(req, errno_for(a.error()));
+    auto it = (*a)->extra.find(name);
+    if (it == (*a)->extra.end()) return (void)fuse_reply_err(req, ENODATA);
     if (size == 0) return (void)fuse_reply_xattr(req, it->second.size());
     if (size < it->second.size()) return (void)fuse_reply_err(req, ERANGE);
     fuse_reply_buf(req, it->second.data(), it->second.size());
@@ -225,120 +244,28 @@ void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size) 
 
 }  // namespace
 
-ReadOnlyFs::ReadOnlyFs(std::unique_ptr<mastering::image::FileSystemReader> reader, std::string fsname)
-    : m_reader(std::move(reader)), m_fsname(std::move(fsname)) {
-    auto root = m_reader->root();
-    Node n;
-    if (root.ok()) n.attr = *root;
-    n.attr.type = NodeType::directory;
-    if (!n.attr.mode) n.attr.mode = 0555;
-    n.parent = root_ino;
-    m_nodes.push_back(n);
-}
+ReadOnlyFs::ReadOnlyFs(std::unique_ptr<mastering::model::FileSystemReader> reader, std::string fsname,
+                       size_t dir_cache_entries)
+    : m_table(std::move(reader), dir_cache_entries), m_fsname(std::move(fsname)) {}
 
-uint64_t ReadOnlyFs::inode_for(const NodeAttr& attr, uint64_t parent) {
-    // Hard links (the same file id) share an inode; everything else has its own.
-    bool linked = attr.file_id && attr.type != NodeType::directory;
-    uint64_t key = linked ? (*attr.file_id << 1) | 1 : attr.id << 1;
-    auto it = m_by_key.find(key);
-    if (it != m_by_key.end()) return it->second;
-    m_nodes.push_back({attr, parent});
-    uint64_t ino = m_nodes.size();
-    m_by_key.emplace(key, ino);
-    return ino;
-}
+namespace {
 
-Result<std::shared_ptr<ReadOnlyFs::Listing>> ReadOnlyFs::listing(uint64_t dir) {
-    if (auto it = m_listings.find(dir); it != m_listings.end()) {
-        m_lru.splice(m_lru.begin(), m_lru, it->second->lru);
-        return it->second;
+// A value inside a "-o" option list: libfuse reads "\," as a comma and "\\"
+// as a backslash.
+std::string escaped_option(const std::string& value) {
+    std::string out;
+    for (char c : value) {
+        if (c == ',' || c == '\\') out += '\\';
+        out += c;
     }
-    if (dir == 0 || dir > m_nodes.size()) return make_error(Errc::not_found, "no inode " + std::to_string(dir));
-    NodeAttr attr = m_nodes[dir - 1].attr;
-    if (attr.type != NodeType::directory) return make_error(Errc::invalid_argument, "not a directory");
-    // A directory whose data are an ancestor's is a loop (a damaged or
-    // hostile image): EIO for it, not an endless tree.
-    if (dir != root_ino && !attr.extents.empty()) {
-        uint64_t p = m_nodes[dir - 1].parent;
-        for (int depth = 0; depth < 4096 && p >= root_ino && p <= m_nodes.size(); ++depth) {
-            const Node& up = m_nodes[p - 1];
-            if (!up.attr.extents.empty() && up.attr.extents.front().lba == attr.extents.front().lba)
-                return make_error(Errc::corrupt, "directory loop: inode " + std::to_string(dir) +
-                                                     " has the data of its ancestor, inode " + std::to_string(p));
-            if (p == root_ino) break;
-            p = up.parent;
-        }
-    }
-    auto entries = DM_TRY(m_reader->list(attr));
-    auto l = std::make_shared<Listing>();
-    l->entries->reserve(entries.size());
-    for (auto& e : entries) {
-        uint64_t ino = inode_for(e.attr, dir);
-        if (l->by_name.emplace(e.name, l->entries->size()).second) l->entries->push_back({e.name, ino, e.attr.type});
-    }
-    // Bounded cache: drop the least recently used listings (their inodes stay valid).
-    m_cached_entries += l->entries->size();
-    while (m_cached_entries > m_cache_limit && !m_lru.empty()) {
-        uint64_t victim = m_lru.back();
-        m_lru.pop_back();
-        m_cached_entries -= m_listings[victim]->entries->size();
-        m_listings.erase(victim);
-    }
-    m_lru.push_front(dir);
-    l->lru = m_lru.begin();
-    m_listings[dir] = l;
-    return l;
+    return out;
 }
 
-Result<uint64_t> ReadOnlyFs::lookup(uint64_t parent, const std::string& name) {
-    std::lock_guard lock(m_mutex);
-    auto l = DM_TRY(listing(parent));
-    auto it = l->by_name.find(name);
-    if (it == l->by_name.end()) return make_error(Errc::not_found, name + ": no such entry");
-    return (*l->entries)[it->second].ino;
-}
-
-Result<ReadOnlyFs::Node> ReadOnlyFs::node(uint64_t ino) {
-    std::lock_guard lock(m_mutex);
-    if (ino == 0 || ino > m_nodes.size()) return make_error(Errc::not_found, "no inode " + std::to_string(ino));
-    return m_nodes[ino - 1];
-}
-
-Result<std::shared_ptr<const ReadOnlyFs::Children>> ReadOnlyFs::children(uint64_t dir) {
-    std::lock_guard lock(m_mutex);
-    auto l = DM_TRY(listing(dir));
-    return std::shared_ptr<const Children>(l->entries);
-}
-
-std::optional<uint64_t> ReadOnlyFs::contiguous(uint64_t ino, uint64_t offset, size_t length) {
-    std::lock_guard lock(m_mutex);
-    if (ino == 0 || ino > m_nodes.size() || length == 0) return std::nullopt;
-    const NodeAttr& a = m_nodes[ino - 1].attr;
-    if (a.type != NodeType::file || !a.inline_data.empty() || offset + length > a.size) return std::nullopt;
-    uint64_t pos = 0;
-    for (const auto& x : a.extents) {
-        if (offset < pos + x.length) {
-            if (x.sparse || offset + length > pos + x.length) return std::nullopt;
-            return x.lba * 2048 + (offset - pos);
-        }
-        pos += x.length;
-    }
-    return std::nullopt;
-}
-
-Result<size_t> ReadOnlyFs::read(uint64_t ino, uint64_t offset, std::span<std::byte> out) {
-    std::lock_guard lock(m_mutex);
-    if (ino == 0 || ino > m_nodes.size()) return make_error(Errc::not_found, "no inode " + std::to_string(ino));
-    const NodeAttr& a = m_nodes[ino - 1].attr;
-    if (offset >= a.size) return size_t(0);
-    size_t n = size_t(std::min<uint64_t>(out.size(), a.size - offset));
-    return m_reader->read(a, offset, out.first(n));
-}
-
-int ReadOnlyFs::run(const MountOptions& o) {
-    m_cache_limit = o.dir_cache_entries;
+fuse_lowlevel_ops operations() {
     fuse_lowlevel_ops ops{};
     ops.lookup = op_lookup;
+    ops.forget = op_forget;
+    ops.forget_multi = op_forget_multi;
     ops.getattr = op_getattr;
     ops.readlink = op_readlink;
     ops.opendir = op_opendir;
@@ -347,10 +274,30 @@ int ReadOnlyFs::run(const MountOptions& o) {
     ops.init = op_init;
     ops.open = op_open;
     ops.read = op_read;
+    ops.release = op_release;
     ops.statfs = op_statfs;
     ops.listxattr = op_listxattr;
     ops.getxattr = op_getxattr;
-    std::vector<std::string> args = {"master-mount", "-o", "ro,default_permissions,fsname=" + m_fsname + ",subtype=discmaster"};
+    return ops;
+}
+
+// Serves until the kernel ends the session (an unmount from outside: 0), a
+// signal ends it (its number), or reading the requests fails (-errno).
+int serve(fuse_session* se, const MountOptions& o) {
+    if (o.single_thread) return fuse_session_loop(se);
+    fuse_loop_config cfg{};
+    cfg.clone_fd = 0;
+    cfg.max_idle_threads = 4;
+    return fuse_session_loop_mt(se, &cfg);
+}
+
+}  // namespace
+
+mastering::Status ReadOnlyFs::run(const MountOptions& o) {
+    if (o.mountpoint.empty() || o.mountpoint.front() != '/')
+        return make_error(Errc::invalid_argument, "the mount point must be an absolute path, not " + o.mountpoint);
+    std::vector<std::string> args = {"master-mount", "-o",
+                                     "ro,default_permissions,fsname=" + escaped_option(m_fsname) + ",subtype=discmaster"};
     for (const auto& opt : o.fuse_options) {
         args.push_back("-o");
         args.push_back(opt);
@@ -358,26 +305,29 @@ int ReadOnlyFs::run(const MountOptions& o) {
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     fuse_args fargs = FUSE_ARGS_INIT(int(argv.size()), argv.data());
+    const fuse_lowlevel_ops ops = operations();
     fuse_session* se = fuse_session_new(&fargs, &ops, sizeof ops, this);
-    if (!se) return 1;
-    int rc = 1;
-    if (fuse_set_signal_handlers(se) == 0) {
-        if (fuse_session_mount(se, o.mountpoint.c_str()) == 0) {
+    fuse_opt_free_args(&fargs);  // what parsing the options allocated in it
+    std::string what = m_fsname + " on " + o.mountpoint;
+    if (!se) return make_error(Errc::invalid_argument, "cannot mount " + what + ": libfuse refused the options");
+    mastering::Status result;
+    if (fuse_set_signal_handlers(se) != 0) {
+        result = make_error(Errc::io, "cannot mount " + what + ": no signal handlers");
+    } else {
+        if (fuse_session_mount(se, o.mountpoint.c_str()) != 0) {
+            result = make_error(Errc::io, "cannot mount " + what);
+        } else {
             fuse_daemonize(o.foreground ? 1 : 0);
-            if (o.single_thread) {
-                rc = fuse_session_loop(se);
-            } else {
-                fuse_loop_config cfg{};
-                cfg.clone_fd = 0;
-                cfg.max_idle_threads = 4;
-                rc = fuse_session_loop_mt(se, &cfg);
-            }
+            // SIGINT, SIGTERM and SIGHUP end the loop; the unmount below
+            // follows either way, by the absolute path the mount has.
+            int rc = serve(se, o);
+            if (rc < 0) result = make_error(Errc::io, "serving " + what + " failed: " + std::strerror(-rc));
             fuse_session_unmount(se);
         }
         fuse_remove_signal_handlers(se);
     }
     fuse_session_destroy(se);
-    return rc == 0 ? 0 : 1;
+    return result;
 }
 
 }  // namespace dmfuse

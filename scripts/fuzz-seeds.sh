@@ -42,6 +42,27 @@ if [ -x "$build/tools/master-image" ]; then
   "$build/tools/master-image" append "$tmp/b.iso" --from "$tmp/t2" >/dev/null
   cp "$tmp/b.iso" "$d/master-image-bridge-2-sessions.iso"
 fi
+# udf_descriptors: every block of those volumes that starts with a sound
+# descriptor tag (ECMA-167 3/7.2: the checksum over bytes 0-3 and 5-15), one
+# file each, and a VAT's block (which has none).
+e=$out/udf_descriptors; rm -rf "$e"; mkdir -p "$e"
+python3 - "$d" "$e" <<'PY' || true
+import os, sys
+src, dst = sys.argv[1], sys.argv[2]
+for name in sorted(os.listdir(src)):
+    data = open(os.path.join(src, name), "rb").read()
+    seen = set()
+    for lba in range(len(data) // 2048):
+        b = data[lba * 2048:(lba + 1) * 2048]
+        if b[:2] == b"\0\0" and b[1:6] not in (b"BEA01", b"NSR02", b"NSR03", b"TEA01") and b"*UDF Sparing" not in b[:64]:
+            continue
+        if b[:2] != b"\0\0" and (sum(b[:4]) + sum(b[5:16])) % 256 != b[4]:
+            continue
+        if b in seen:
+            continue
+        seen.add(b)
+        open(os.path.join(dst, "%s-%d" % (name, lba)), "wb").write(b)
+PY
 # As sparse inputs: the UDF structures lie beyond the fuzzer's input size limit.
 if [ -x "$build/tests/dm-sparse-seed" ]; then
   for f in "$d"/*; do "$build/tests/dm-sparse-seed" "$f" "$f.dmsp" && rm -f "$f"; done
@@ -65,3 +86,24 @@ disc='InitiatorName=iqn.2026-11.org.example:seed\0SessionType=Discovery\0AuthMet
 { printf '\x00'; login_pdu 81 "$sec"; login_pdu 87 "$op"; } >"$d/login-normal"
 { printf '\x00'; login_pdu 01 "$chap"; login_pdu 00 'CHAP_A=5\0'; login_pdu 81 'CHAP_N=alice\0CHAP_R=0x00112233445566778899aabbccddeeff\0'; } >"$d/login-chap"
 { printf '\x00'; login_pdu 87 "$disc"; } >"$d/login-discovery"
+# The full feature phase (RFC 7143 layouts, as in tests/emulator/iscsi_pdu_test.cpp):
+# a SCSI Command with an Extended CDB AHS, a Data-Out, a NOP-Out with data, a
+# Text Request, an ABORT TASK and a Logout; and (first byte 0x04) what a target
+# sends: Data-In with status, SCSI Response with sense, R2T, Reject.
+hexbytes() { printf "$(printf '%s' "$1" | tr -d ' ' | sed 's/../\\x&/g')"; }
+{ printf '\x00'
+  hexbytes '01a10000 02000000 00000000 00000000 0000000a 00001000 00000007 00000003 2a000000 00100000 02000000 00000000'
+  hexbytes '00050100 10111213'
+  hexbytes '05800000 00000004 00000000 00000000 0000000a 00000003 00000000 00000012 00000000 00000001 00000000 00000000 deadbeef'
+  hexbytes '40800000 00000002 00000000 00000000 00000040 ffffffff 0000000c 00000015 00000000 00000000 00000000 00000000 09090000'
+  hexbytes '04800000 00000010 00000000 00000000 00000030 ffffffff 0000000a 00000013 00000000 00000000 00000000 00000000 53656e64546172676574733d416c6c00'
+  hexbytes '42810000 00000000 00000000 00000000 00000020 0000000b 00000009 00000012 00000008 00000000 00000000 00000000'
+  hexbytes '46800000 00000000 00000000 00000000 00000031 00010000 0000000b 00000014 00000000 00000000 00000000 00000000'
+} >"$d/full-feature"
+{ printf '\x04'
+  hexbytes '25830000 00000008 00000000 00000000 0000000a ffffffff 00000011 00000008 00000047 00000002 00000800 00000010 01020304 05060708'
+  hexbytes '21820002 00000014 00000000 00000000 0000000a 00000000 00000011 00000008 00000047 00000000 00000000 00001000 0012 70000500 0000000a 00000000 24000000 0000'
+  hexbytes '31800000 00000000 00000000 00000000 0000000b 00000003 00000011 00000008 00000047 00000001 00040000 00040000'
+  hexbytes '3f800400 00000030 00000000 00000000 ffffffff 00000000 00000015 0000000d 0000004c 00000000 00000000 00000000'
+  hexbytes '40800000 00000002 00000000 00000000 00000040 ffffffff 0000000c 00000015 00000000 00000000 00000000 00000000'
+} >"$d/target-pdus"

@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "mastering/burn/burn_tree.h"
-#include "mastering/udf/descriptors.h"
+#include "mastering/image/file_system_image.h"
 #include "tools/common/cli.h"
 
 using namespace mastering;
@@ -38,103 +38,114 @@ void json_line(const nlohmann::json& j) {
     std::fflush(stdout);
 }
 
+struct Flags {
+    std::string drive, from, at = "/", image_file, speed, fs, volume, write_mode = "tao", udf_revision;
+    std::vector<std::string> removes;
+    bool close = false, verify = false, json = false, include_base = false;
+};
+
+void add_flags(CLI::App& app, Flags& f) {
+    app.add_option("--drive", f.drive, "/dev/srN, /dev/sgN, iscsi://[user%secret@]host[:port]/IQN/LUN or emu:PATH")->required();
+    auto* from_opt = app.add_option("--from", f.from, "directory whose contents go into the new session");
+    app.add_option("--at", f.at, "where in the disc's tree they go (default /)");
+    app.add_flag("--include-base", f.include_base, "put the --from directory itself onto the disc");
+    app.add_option("--remove", f.removes, "remove this path from the imported tree; repeatable");
+    auto* image_opt = app.add_option("--image", f.image_file, "write this image file to a blank disc");
+    from_opt->excludes(image_opt);
+    app.add_flag("--close", f.close, "close the disc: no further sessions");
+    app.add_flag("--verify", f.verify, "read the session back and compare");
+    app.add_option("--speed", f.speed, "write speed: max (default), 4x, or kB/s");
+    app.add_option("--write-mode", f.write_mode, "CD: tao (track at once, default) or sao (session at once, cue sheet)")
+        ->check(CLI::IsMember({"tao", "sao"}));
+    app.add_option("--fs", f.fs, "file systems (default: the medium's, or the imported session's): iso9660,joliet,rockridge,udf");
+    app.add_option("--udf-revision", f.udf_revision, "UDF revision 1.02, 1.50, 2.01 or 2.50 (adds udf to --fs)");
+    app.add_option("--volume-name", f.volume, "volume name (default: the imported one, or DISCMASTER)");
+    app.add_flag("--json", f.json, "progress and result as JSON lines");
+}
+
+// The session --from and its options ask for.
+Result<burn::BurnRequest> burn_request(const Flags& f, const burn::WriteOptions& o) {
+    burn::BurnRequest req;
+    req.from = f.from;
+    req.at = f.at;
+    req.include_base = f.include_base;
+    req.remove = f.removes;
+    req.volume_name = f.volume;
+    req.write = o;
+    if (!f.fs.empty()) req.file_systems = DM_TRY(model::fs_mask_from_names(f.fs));
+    if (!f.udf_revision.empty()) req.udf_revision = DM_TRY(image::parse_udf_revision(f.udf_revision));
+    return req;
+}
+
+void print_result(const Flags& f, const burn::BurnReport& r) {
+    const auto& res = r.result;
+    if (f.json) {
+        nlohmann::json j = {{"event", "done"}, {"session", res.session_number}, {"start", res.start},
+                            {"blocks", res.blocks}, {"verified", res.verified}, {"closed", res.closed}};
+        if (r.imported_session_start) {
+            j["imported"] = std::string(model::fs_name(r.imported));
+            j["imported_session_start"] = *r.imported_session_start;
+        }
+        json_line(j);
+    } else {
+        std::printf("%s: session %u written at block %u, %u blocks%s%s\n", f.drive.c_str(), res.session_number,
+                    res.start, res.blocks, res.verified ? ", verified" : "", res.closed ? ", disc closed" : "");
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     CLI::App app{"Burn a new session onto a recorder: a real drive, a drive behind iSCSI, or the emulator",
                  "master-burn"};
-    std::string drive, from, at = "/", image_file, speed, fs, volume, write_mode = "tao", udf_revision;
-    std::vector<std::string> removes;
-    bool close = false, verify = false, json = false, include_base = false;
-    app.add_option("--drive", drive, "/dev/srN, /dev/sgN, iscsi://[user%secret@]host[:port]/IQN/LUN or emu:PATH")->required();
-    auto* from_opt = app.add_option("--from", from, "directory whose contents go into the new session");
-    app.add_option("--at", at, "where in the disc's tree they go (default /)");
-    app.add_flag("--include-base", include_base, "put the --from directory itself onto the disc");
-    app.add_option("--remove", removes, "remove this path from the imported tree; repeatable");
-    auto* image_opt = app.add_option("--image", image_file, "write this image file to a blank disc");
-    from_opt->excludes(image_opt);
-    app.add_flag("--close", close, "close the disc: no further sessions");
-    app.add_flag("--verify", verify, "read the session back and compare");
-    app.add_option("--speed", speed, "write speed: max (default), 4x, or kB/s");
-    app.add_option("--write-mode", write_mode, "CD: tao (track at once, default) or sao (session at once, cue sheet)")
-        ->check(CLI::IsMember({"tao", "sao"}));
-    app.add_option("--fs", fs, "file systems (default: the medium's, or the imported session's): iso9660,joliet,rockridge,udf");
-    app.add_option("--udf-revision", udf_revision, "UDF revision 1.02, 1.50, 2.01 or 2.50 (adds udf to --fs)");
-    app.add_option("--volume-name", volume, "volume name (default: the imported one, or DISCMASTER)");
-    app.add_flag("--json", json, "progress and result as JSON lines");
+    Flags f;
+    add_flags(app, f);
     return tools::run_main(app, argc, argv, [&]() -> int {
         const char* prog = "master-burn";
-        if (from.empty() == image_file.empty())
+        if (f.from.empty() == f.image_file.empty())
             return tools::report(prog, make_error(Errc::invalid_argument, "give --from DIR or --image FILE"));
         auto fail = [&](const Error& e) {
-            if (json) json_line({{"event", "error"}, {"message", e.message}});
+            if (f.json) json_line({{"event", "error"}, {"message", e.message}});
             return tools::report(prog, e);
         };
-        auto rec = burn::DiscRecorder::open(drive, drive.rfind("/dev/", 0) == 0);
+        auto rec = burn::DiscRecorder::open(f.drive, f.drive.rfind("/dev/", 0) == 0);
         if (!rec.ok()) return fail(rec.error());
-        burn::DiscFormatData f(**rec);
-        auto m = f.media();
+        burn::DiscFormatData format(**rec);
+        auto m = format.media();
         if (!m.ok()) return fail(m.error());
-        if (json)
+        if (f.json)
             json_line({{"event", "media"},
-                       {"drive", drive},
+                       {"drive", f.drive},
                        {"profile", std::string(media::profile_name(m->profile))},
                        {"state", std::string(burn::to_string(m->state))},
                        {"sessions", m->toc.sessions.size()},
                        {"free_blocks", m->free_blocks}});
-        tools::ProgressBar bar(!json);
+        tools::ProgressBar bar(!f.json);
         burn::WriteOptions o;
-        o.close_disc = close;
-        o.verify = verify;
-        o.session_at_once = write_mode == "sao";
-        auto sp = parse_speed(speed, m->profile);
+        o.close_disc = f.close;
+        o.verify = f.verify;
+        o.session_at_once = f.write_mode == "sao";
+        auto sp = parse_speed(f.speed, m->profile);
         if (!sp.ok()) return fail(sp.error());
         o.speed_kbs = *sp;
         o.progress = [&](const burn::WriteProgress& p) {
-            if (json)
+            if (f.json)
                 json_line({{"event", "progress"}, {"sectors", p.sectors}, {"total", p.sectors_total},
                            {"bytes", p.bytes}, {"buffer", p.buffer_percent}, {"eta", p.eta_seconds}});
             else
                 bar.update("writing", p.sectors, p.sectors_total);
         };
         Result<burn::BurnReport> r = make_error(Errc::internal, "nothing done");
-        if (!image_file.empty()) {
-            r = burn::burn_image(**rec, image_file, o);
+        if (!f.image_file.empty()) {
+            r = burn::burn_image(**rec, f.image_file, o);
         } else {
-            burn::BurnRequest req;
-            req.from = from;
-            req.at = at;
-            req.include_base = include_base;
-            req.remove = removes;
-            req.volume_name = volume;
-            req.write = o;
-            if (!fs.empty()) {
-                auto mask = image::fs_mask_from_names(fs);
-                if (!mask.ok()) return fail(mask.error());
-                req.file_systems = *mask;
-            }
-            if (!udf_revision.empty()) {
-                auto rev = udf::parse_revision(udf_revision);
-                if (!rev.ok()) return fail(rev.error());
-                req.udf_revision = *rev;
-            }
-            r = burn::burn_tree(**rec, req);
+            auto req = burn_request(f, o);
+            if (!req.ok()) return fail(req.error());
+            r = burn::burn_tree(**rec, *req);
         }
         bar.finish();
         if (!r.ok()) return fail(r.error());
-        const auto& res = r->result;
-        if (json) {
-            nlohmann::json j = {{"event", "done"}, {"session", res.session_number}, {"start", res.start},
-                                {"blocks", res.blocks}, {"verified", res.verified}, {"closed", res.closed}};
-            if (r->imported_session_start) {
-                j["imported"] = std::string(image::fs_name(r->imported));
-                j["imported_session_start"] = *r->imported_session_start;
-            }
-            json_line(j);
-        } else {
-            std::printf("%s: session %u written at block %u, %u blocks%s%s\n", drive.c_str(), res.session_number,
-                        res.start, res.blocks, res.verified ? ", verified" : "", res.closed ? ", disc closed" : "");
-        }
+        print_result(f, *r);
         return tools::exit_ok;
     });
 }

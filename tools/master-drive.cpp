@@ -1,4 +1,4 @@
-// master-drive serve [--listen 127.0.0.1:3260] --drive NAME=PROFILE:PATH ...
+// master-drive serve [--listen 127.0.0.1:3260] [--announce HOST[:PORT]]... --drive NAME=PROFILE:PATH ...
 //                    [--chap [DRIVE=]USER:SECRET]... [--chap-target USER:SECRET]
 //                    [--config FILE] [--control SOCKET]
 // master-drive ctl --control SOCKET (status | insert NAME MEDIUM | eject NAME | fault NAME SPEC | trace NAME)
@@ -73,17 +73,27 @@ void print_status(const json& st) {
     }
 }
 
-int serve(const std::string& listen, const std::vector<std::string>& drives, const std::vector<std::string>& chaps,
-          const std::string& chap_target, const std::string& control, const std::string& ready_file,
-          const std::string& trace_dir, unsigned speed, double nop_interval) {
+// serve's flags.
+struct ServeFlags {
+    std::string listen = "127.0.0.1:3260", control, chap_target, ready_file, trace_dir;
+    std::vector<std::string> drives, chaps, announce;
+    unsigned speed = 0;
+    double nop_interval = 10;
+};
+
+int serve(const ServeFlags& f) {
+    const auto& drives = f.drives;
+    const auto& chaps = f.chaps;
+    const auto& control = f.control;
     FarmOptions o;
-    auto lp = parse_listen(listen);
+    auto lp = parse_listen(f.listen);
     if (!lp.ok()) return tools::report("master-drive", lp.error());
     o.server.address = lp->first;
     o.server.port = lp->second;
-    o.server.nop_interval = o.server.nop_timeout = std::chrono::milliseconds(long(nop_interval * 1000));
-    o.drive.speed = speed;
-    o.trace_dir = trace_dir;
+    o.server.announce = f.announce;
+    o.server.nop_interval = o.server.nop_timeout = std::chrono::milliseconds(long(f.nop_interval * 1000));
+    o.drive.speed = f.speed;
+    o.trace_dir = f.trace_dir;
     if (drives.empty()) return tools::report("master-drive", {Errc::invalid_argument, "no drives: give --drive NAME=PROFILE:PATH"});
     // Signals go to the main thread only: block them before any thread starts.
     sigset_t sigs;
@@ -113,8 +123,8 @@ int serve(const std::string& listen, const std::vector<std::string>& drives, con
         if (!secret.ok()) return tools::report("master-drive", secret.error());
         (drive.empty() ? global : per_target[drive]).initiators.push_back(*secret);
     }
-    if (!chap_target.empty()) {
-        auto secret = parse_secret(chap_target, "--chap-target");
+    if (!f.chap_target.empty()) {
+        auto secret = parse_secret(f.chap_target, "--chap-target");
         if (!secret.ok()) return tools::report("master-drive", secret.error());
         if (chaps.empty())
             return tools::report("master-drive", {Errc::invalid_argument, "--chap-target (mutual CHAP) needs --chap"});
@@ -131,10 +141,10 @@ int serve(const std::string& listen, const std::vector<std::string>& drives, con
     std::fprintf(stderr, "master-drive: serving %zu drive%s on %s%s%s\n", specs.size(), specs.size() == 1 ? "" : "s",
                  portal.c_str(), control.empty() ? "" : ", control socket ", control.c_str());
     for (const auto& s : specs) std::fprintf(stderr, "master-drive:   %s%s\n", target_prefix, s.name.c_str());
-    if (!ready_file.empty()) {
-        std::string tmp = ready_file + ".tmp";
+    if (!f.ready_file.empty()) {
+        std::string tmp = f.ready_file + ".tmp";
         std::ofstream(tmp) << portal << "\n";
-        std::rename(tmp.c_str(), ready_file.c_str());
+        std::rename(tmp.c_str(), f.ready_file.c_str());
     }
     int sig = 0;
     sigwait(&sigs, &sig);
@@ -151,23 +161,23 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
 
     auto* srv = app.add_subcommand("serve", "serve virtual recorders over iSCSI until SIGTERM or SIGINT");
-    std::string listen = "127.0.0.1:3260", control, chap_target, ready_file, trace_dir;
-    std::vector<std::string> drives, chaps;
-    unsigned speed = 0;
-    double nop_interval = 10;
+    ServeFlags f;
     // The config file belongs to the app so that its [serve] section reaches
     // the subcommand; fallthrough lets it be given after "serve".
     app.set_config("--config", "", "read serve's options from the [serve] section of a TOML/INI file (docs/master-drive.md)");
     srv->fallthrough();
-    srv->add_option("--listen", listen, "ADDRESS[:PORT] to listen on (port 0: any free port)")->capture_default_str();
-    srv->add_option("--drive", drives, "NAME=PROFILE:PATH (blank disc made if PATH is missing), NAME=PATH, or NAME= (empty tray); repeatable");
-    srv->add_option("--chap", chaps, "[DRIVE=]USER:SECRET an initiator must log in with (CHAP); repeatable");
-    srv->add_option("--chap-target", chap_target, "USER:SECRET the target answers with (mutual CHAP)");
-    srv->add_option("--control", control, "Unix socket for master-drive ctl");
-    srv->add_option("--ready-file", ready_file, "write ADDRESS:PORT here once listening");
-    srv->add_option("--trace-dir", trace_dir, "append every drive's command trace to DIR/NAME.trace");
-    srv->add_option("--speed", speed, "emulated write speed as a multiple of 1x (0: as fast as the host)");
-    srv->add_option("--nop-interval", nop_interval, "seconds between NOP-In pings to idle initiators (0: none)");
+    srv->add_option("--listen", f.listen, "ADDRESS[:PORT] to listen on (port 0: any free port)")->capture_default_str();
+    srv->add_option("--drive", f.drives, "NAME=PROFILE:PATH (blank disc made if PATH is missing), NAME=PATH, or NAME= (empty tray); repeatable");
+    srv->add_option("--chap", f.chaps, "[DRIVE=]USER:SECRET an initiator must log in with (CHAP); repeatable");
+    srv->add_option("--chap-target", f.chap_target, "USER:SECRET the target answers with (mutual CHAP)");
+    srv->add_option("--announce", f.announce,
+                    "HOST[:PORT] discovery (SendTargets) names as the address of every target; repeatable "
+                    "(default: none, the initiator logs in where it discovered)");
+    srv->add_option("--control", f.control, "Unix socket for master-drive ctl");
+    srv->add_option("--ready-file", f.ready_file, "write ADDRESS:PORT here once listening");
+    srv->add_option("--trace-dir", f.trace_dir, "append every drive's command trace to DIR/NAME.trace");
+    srv->add_option("--speed", f.speed, "emulated write speed as a multiple of 1x (0: as fast as the host)");
+    srv->add_option("--nop-interval", f.nop_interval, "seconds between NOP-In pings to idle initiators (0: none)");
 
     auto* ctl = app.add_subcommand("ctl", "control a running master-drive");
     std::string socket, command;
@@ -181,7 +191,7 @@ int main(int argc, char** argv) {
     ctl->add_flag("--clear", clear, "trace: empty the trace buffer after reading it");
 
     return tools::run_main(app, argc, argv, [&]() -> int {
-        if (*srv) return serve(listen, drives, chaps, chap_target, control, ready_file, trace_dir, speed, nop_interval);
+        if (*srv) return serve(f);
         size_t want = command == "status" ? 0 : command == "insert" || command == "fault" ? 2 : 1;
         if (command == "fault" && args.size() == 1) args.push_back("none");
         if (args.size() != want)

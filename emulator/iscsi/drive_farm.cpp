@@ -11,7 +11,7 @@
 #include <cstring>
 #include <filesystem>
 
-#include "mastering/image/inspect.h"
+#include "mastering/media/toc_json.h"
 
 namespace emulator::iscsi {
 
@@ -142,7 +142,7 @@ json DriveFarm::status() {
                   {"fault_plan", st.fault_plan},
                   {"commands", st.commands}};
         if (st.medium_present) {
-            json m = mastering::image::to_json(st.toc);
+            json m = mastering::media::to_json(st.toc);
             d["medium"] = {{"path", st.disc_path}, {"profile", m["media"]["profile"]}, {"state", m["media"]["state"]},
                            {"capacity", m["media"]["capacity"]}, {"free_blocks", m["media"]["free_blocks"]},
                            {"sessions", m["sessions"]}};
@@ -212,20 +212,20 @@ Status DriveFarm::serve_control(const std::string& path) {
     addr.sun_family = AF_UNIX;
     std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
     // A socket file nobody listens on is left over from a killed server.
-    if (int probe = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0); probe >= 0) {
-        if (::connect(probe, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
-            ::close(probe);
+    if (mastering::os::Fd probe(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)); probe) {
+        if (::connect(probe.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0)
             return make_error(Errc::exists, "another master-drive listens on " + path);
-        }
-        ::close(probe);
     }
     ::unlink(path.c_str());
-    m_control_fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (m_control_fd < 0 || ::bind(m_control_fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        ::listen(m_control_fd, 16) != 0)
+    m_control_fd.reset(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!m_control_fd || ::bind(m_control_fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        ::listen(m_control_fd.get(), 16) != 0)
         return make_error(Errc::io, "cannot listen on " + path + ": " + std::strerror(errno));
     ::chmod(path.c_str(), 0600);
-    if (::pipe2(m_wake_pipe, O_CLOEXEC) != 0) return make_error(Errc::io, std::string("pipe: ") + std::strerror(errno));
+    int pipe[2];
+    if (::pipe2(pipe, O_CLOEXEC) != 0) return make_error(Errc::io, std::string("pipe: ") + std::strerror(errno));
+    m_wake_read.reset(pipe[0]);
+    m_wake_write.reset(pipe[1]);
     m_control_path = path;
     m_control_thread = std::thread([this] { control_loop(); });
     return {};
@@ -248,7 +248,8 @@ bool read_line(int fd, std::string& line, int timeout_ms) {
     return true;
 }
 
-bool write_all(int fd, const std::string& s) {
+// send(2) with MSG_NOSIGNAL: a client that went away is an error, not a SIGPIPE.
+bool send_all(int fd, const std::string& s) {
     size_t off = 0;
     while (off < s.size()) {
         ssize_t n = ::send(fd, s.data() + off, s.size() - off, MSG_NOSIGNAL);
@@ -263,28 +264,24 @@ bool write_all(int fd, const std::string& s) {
 
 void DriveFarm::control_loop() {
     for (;;) {
-        pollfd p[2] = {{m_control_fd, POLLIN, 0}, {m_wake_pipe[0], POLLIN, 0}};
+        pollfd p[2] = {{m_control_fd.get(), POLLIN, 0}, {m_wake_read.get(), POLLIN, 0}};
         if (::poll(p, 2, -1) < 0) {
             if (errno == EINTR) continue;
             return;
         }
         if (p[1].revents) return;
         if (!(p[0].revents & POLLIN)) continue;
-        int fd = ::accept4(m_control_fd, nullptr, nullptr, SOCK_CLOEXEC);
-        if (fd < 0) continue;
+        mastering::os::Fd fd(::accept4(m_control_fd.get(), nullptr, nullptr, SOCK_CLOEXEC));
+        if (!fd) continue;
         std::string line;
         json answer;
-        if (!read_line(fd, line, 5000)) {
-            ::close(fd);
-            continue;
-        }
+        if (!read_line(fd.get(), line, 5000)) continue;
         try {
             answer = handle(json::parse(line));
         } catch (const std::exception& e) {
             answer = {{"ok", false}, {"error", std::string("not a JSON request: ") + e.what()}};
         }
-        write_all(fd, answer.dump() + "\n");
-        ::close(fd);
+        send_all(fd.get(), answer.dump() + "\n");
     }
 }
 
@@ -292,15 +289,15 @@ void DriveFarm::stop() {
     if (m_stopped) return;
     m_stopped = true;
     if (m_control_thread.joinable()) {
-        (void)!::write(m_wake_pipe[1], "x", 1);
+        (void)!::write(m_wake_write.get(), "x", 1);
         m_control_thread.join();
     }
-    if (m_control_fd >= 0) {
-        ::close(m_control_fd);
+    if (m_control_fd) {
+        m_control_fd.reset();
         ::unlink(m_control_path.c_str());
     }
-    for (int fd : m_wake_pipe)
-        if (fd >= 0) ::close(fd);
+    m_wake_read.reset();
+    m_wake_write.reset();
     m_server.stop();
     // Every acknowledged write on stable storage before the discs are released.
     for (auto& e : m_drives) (void)e.drive->eject(true);
@@ -311,15 +308,12 @@ Result<json> control_request(const std::string& path, const json& request) {
     if (path.size() >= sizeof addr.sun_path) return make_error(Errc::invalid_argument, "control socket path too long: " + path);
     addr.sun_family = AF_UNIX;
     std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-        std::string why = std::strerror(errno);
-        if (fd >= 0) ::close(fd);
-        return make_error(Errc::not_found, "cannot reach master-drive at " + path + ": " + why);
-    }
+    mastering::os::Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!fd || ::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+        return make_error(Errc::not_found, "cannot reach master-drive at " + path + ": " + std::strerror(errno));
     std::string line;
-    bool ok = write_all(fd, request.dump() + "\n") && read_line(fd, line, 120000);
-    ::close(fd);
+    bool ok = send_all(fd.get(), request.dump() + "\n") && read_line(fd.get(), line, 120000);
+    fd.reset();
     if (!ok) return make_error(Errc::io, "master-drive at " + path + " did not answer");
     try {
         return json::parse(line);

@@ -14,6 +14,7 @@
 
 #include "emulator/iscsi/server.h"
 #include "emulator/mmc/drive.h"
+#include "mastering/os/file.h"
 
 namespace emulator::iscsi {
 
@@ -71,8 +72,8 @@ private:
     Server m_server;
     std::vector<Entry> m_drives;
     std::string m_control_path;
-    int m_control_fd = -1;
-    int m_wake_pipe[2] = {-1, -1};
+    mastering::os::Fd m_control_fd;
+    mastering::os::Fd m_wake_read, m_wake_write;  // a byte in the pipe ends the control loop
     std::thread m_control_thread;
     std::mutex m_mutex;  // control requests one at a time
     bool m_stopped = false;

@@ -129,23 +129,20 @@ const AuthPolicy& LoginNegotiator::policy() const {
     return m_dir.global_auth();
 }
 
-Pdu LoginNegotiator::response_for(const Pdu& req) {
-    Pdu r;
-    r.set_opcode(opcode::login_response);
-    r.bhs[1] = req.bhs[1] & 0x0C;  // CSG as asked
-    std::memcpy(&r.bhs[8], &req.bhs[8], 6);  // ISID
-    r.set32(16, req.itt());
-    r.set32(24, m_stat_sn++);
-    r.set32(28, m_exp_cmd_sn);
-    r.set32(32, m_exp_cmd_sn + m_limits.max_commands - 1);
+LoginResponse LoginNegotiator::response_for(const LoginRequest& req) {
+    LoginResponse r;
+    r.csg = req.csg;  // the stage as asked
+    r.isid = req.isid;
+    r.itt = req.itt;
+    r.sn = {m_stat_sn++, m_exp_cmd_sn, m_exp_cmd_sn + m_limits.max_commands - 1};
     return r;
 }
 
-LoginNegotiator::Outcome LoginNegotiator::fail(const Pdu& req, uint8_t cls, uint8_t detail, std::string why) {
-    Pdu r = response_for(req);
-    r.bhs[1] = 0;
-    r.bhs[36] = cls;
-    r.bhs[37] = detail;
+LoginNegotiator::Outcome LoginNegotiator::fail(const LoginRequest& req, uint8_t cls, uint8_t detail, std::string why) {
+    LoginResponse r = response_for(req);
+    r.csg = 0;
+    r.status_class = cls;
+    r.status_detail = detail;
     return {r, State::failed, std::move(why)};
 }
 
@@ -228,38 +225,32 @@ std::optional<std::string> LoginNegotiator::negotiate(const std::string& key, co
     return "NotUnderstood";
 }
 
-LoginNegotiator::Outcome LoginNegotiator::on_request(const Pdu& req) {
-    if (req.opcode() != opcode::login_request) return fail(req, 0x02, 0x00, "not a Login Request during login");
-    uint8_t csg = (req.bhs[1] >> 2) & 3, nsg = req.bhs[1] & 3;
-    bool transit = req.bhs[1] & 0x80, cont = req.bhs[1] & 0x40;
-    if (transit && cont) return fail(req, 0x02, 0x00, "Login Request with both T and C set");
-    if (req.bhs[3] != 0x00) return fail(req, 0x02, 0x05, "unsupported iSCSI version (only version 0)");
+// RFC 7143 6.2, 11.12: the request fits the login's sequence of stages.
+std::optional<LoginNegotiator::Outcome> LoginNegotiator::check_sequence(const LoginRequest& req) {
+    uint8_t csg = req.csg, nsg = req.nsg;
+    bool transit = req.transit;
+    if (transit && req.cont) return fail(req, 0x02, 0x00, "Login Request with both T and C set");
+    if (req.version_min != 0x00) return fail(req, 0x02, 0x05, "unsupported iSCSI version (only version 0)");
     if (csg == 2 || (transit && (nsg == 2 || nsg < csg || (csg == 0 && nsg == 0)))) return fail(req, 0x02, 0x00, "invalid login stage");
     if (!m_started) {
         m_started = true;
-        std::memcpy(m_isid.data(), &req.bhs[8], 6);
-        m_exp_cmd_sn = req.get32(24);
-        if (req.get16(14) != 0) return fail(req, 0x02, 0x0A, "adding a connection to an existing session is not supported");
+        m_isid = req.isid;
+        m_exp_cmd_sn = req.cmd_sn;
+        if (req.tsih != 0) return fail(req, 0x02, 0x0A, "adding a connection to an existing session is not supported");
         m_stage = csg;
-    } else if (std::memcmp(m_isid.data(), &req.bhs[8], 6) != 0) {
+    } else if (m_isid != req.isid) {
         return fail(req, 0x02, 0x00, "the ISID changed during login");
     }
     if (csg != m_stage) return fail(req, 0x02, 0x00, "login stage out of sequence");
+    return std::nullopt;
+}
 
-    m_partial.insert(m_partial.end(), req.data.begin(), req.data.end());
-    if (m_partial.size() > 65536) return fail(req, 0x02, 0x00, "login text too long");
-    if (cont) {  // more text follows: acknowledge
-        Pdu r = response_for(req);
-        return {r, State::more, ""};
-    }
-    auto keys = parse_keys(m_partial);
-    m_partial.clear();
-    if (!keys.ok()) return fail(req, 0x02, 0x00, keys.error().message);
-
-    KeyList reply;
+// The keys of a complete request: names, session type and the offers of the
+// security stage are taken here, operational keys negotiated into `reply`.
+std::optional<LoginNegotiator::Outcome> LoginNegotiator::take_keys(const LoginRequest& req, const KeyList& keys,
+                                                                   KeyList& reply, Chap& chap) {
     std::string error;
-    std::map<std::string, std::string> chap;
-    for (const auto& [k, v] : *keys) {
+    for (const auto& [k, v] : keys) {
         if (k == "InitiatorName") m_params.initiator_name = v;
         else if (k == "TargetName") {
             m_params.target_name = v;
@@ -268,7 +259,7 @@ LoginNegotiator::Outcome LoginNegotiator::on_request(const Pdu& req) {
             if (v != "Discovery" && v != "Normal") return fail(req, 0x02, 0x00, "unknown SessionType " + v);
             m_params.discovery = v == "Discovery";
         } else if (k == "AuthMethod") {
-            if (csg != 0) return fail(req, 0x02, 0x00, "AuthMethod outside the security stage");
+            if (req.csg != 0) return fail(req, 0x02, 0x00, "AuthMethod outside the security stage");
             auto offers = split(v);
             bool chap_offered = std::find(offers.begin(), offers.end(), "CHAP") != offers.end();
             bool none_offered = std::find(offers.begin(), offers.end(), "None") != offers.end();
@@ -289,61 +280,82 @@ LoginNegotiator::Outcome LoginNegotiator::on_request(const Pdu& req) {
         if (m_params.target_name.empty()) return fail(req, 0x02, 0x07, "TargetName is missing");
         if (!m_target) return fail(req, 0x02, 0x03, "no target named " + m_params.target_name);
     }
-    const AuthPolicy& pol = policy();
+    return std::nullopt;
+}
 
-    // Security stage: AuthMethod and the CHAP exchange.
-    if (csg == 0) {
-        if (chap.count("AuthMethod:chap") || chap.count("AuthMethod:none")) {
-            bool c = !chap["AuthMethod:chap"].empty(), n = !chap["AuthMethod:none"].empty();
-            if (pol.required()) {
-                if (!c) return fail(req, 0x02, 0x01, "CHAP is required and the initiator did not offer it");
-                m_auth = Auth::chap_chosen;
-                reply.emplace_back("AuthMethod", "CHAP");
-            } else if (n) {
-                m_auth = Auth::chosen_none;
-                reply.emplace_back("AuthMethod", "None");
-            } else {
-                return fail(req, 0x02, 0x01, "no CHAP secret configured and AuthMethod None not offered");
-            }
+// The security stage (RFC 7143 6.3.1, 12.1.3): AuthMethod and the CHAP exchange.
+std::optional<LoginNegotiator::Outcome> LoginNegotiator::security(const LoginRequest& req, Chap& chap, KeyList& reply) {
+    const AuthPolicy& pol = policy();
+    if (chap.count("AuthMethod:chap") || chap.count("AuthMethod:none")) {
+        bool c = !chap["AuthMethod:chap"].empty(), n = !chap["AuthMethod:none"].empty();
+        if (pol.required()) {
+            if (!c) return fail(req, 0x02, 0x01, "CHAP is required and the initiator did not offer it");
+            m_auth = Auth::chap_chosen;
+            reply.emplace_back("AuthMethod", "CHAP");
+        } else if (n) {
+            m_auth = Auth::chosen_none;
+            reply.emplace_back("AuthMethod", "None");
+        } else {
+            return fail(req, 0x02, 0x01, "no CHAP secret configured and AuthMethod None not offered");
         }
-        if (chap.count("CHAP_A")) {
-            if (m_auth != Auth::chap_chosen) return fail(req, 0x02, 0x00, "CHAP_A before AuthMethod=CHAP");
-            auto algos = split(chap["CHAP_A"]);
-            if (std::find(algos.begin(), algos.end(), "5") == algos.end())
-                return fail(req, 0x02, 0x01, "CHAP without MD5 (algorithm 5)");
-            RAND_bytes(&m_chap_id, 1);
-            m_chap_challenge.resize(16);
-            RAND_bytes(m_chap_challenge.data(), int(m_chap_challenge.size()));
-            reply.emplace_back("CHAP_A", "5");
-            reply.emplace_back("CHAP_I", std::to_string(m_chap_id));
-            reply.emplace_back("CHAP_C", to_hex(m_chap_challenge));
-            m_auth = Auth::chap_challenged;
-        } else if (chap.count("CHAP_N") || chap.count("CHAP_R")) {
-            if (m_auth != Auth::chap_challenged) return fail(req, 0x02, 0x00, "CHAP response before the challenge");
-            auto resp = from_hex(chap["CHAP_R"]);
-            const ChapSecret* who = nullptr;
-            for (const auto& s : pol.initiators)
-                if (s.user == chap["CHAP_N"]) who = &s;
-            if (!who || !resp || *resp != chap_md5(m_chap_id, who->secret, m_chap_challenge))
-                return fail(req, 0x02, 0x01, "CHAP authentication failed for \"" + chap["CHAP_N"] + "\"");
-            m_params.auth_user = who->user;
-            if (chap.count("CHAP_I") || chap.count("CHAP_C")) {  // mutual: the initiator challenges us
-                auto id = number(chap["CHAP_I"]);
-                auto ch = from_hex(chap["CHAP_C"]);
-                if (!id || *id > 255 || !ch || ch->empty()) return fail(req, 0x02, 0x01, "malformed mutual CHAP challenge");
-                if (*ch == m_chap_challenge) return fail(req, 0x02, 0x01, "mutual CHAP reflected our own challenge");
-                if (!pol.target) return fail(req, 0x02, 0x01, "mutual CHAP asked but no target secret is configured");
-                reply.emplace_back("CHAP_N", pol.target->user);
-                reply.emplace_back("CHAP_R", to_hex(chap_md5(uint8_t(*id), pol.target->secret, *ch)));
-            }
-            m_auth = Auth::done;
+    }
+    if (chap.count("CHAP_A")) {
+        if (m_auth != Auth::chap_chosen) return fail(req, 0x02, 0x00, "CHAP_A before AuthMethod=CHAP");
+        auto algos = split(chap["CHAP_A"]);
+        if (std::find(algos.begin(), algos.end(), "5") == algos.end())
+            return fail(req, 0x02, 0x01, "CHAP without MD5 (algorithm 5)");
+        RAND_bytes(&m_chap_id, 1);
+        m_chap_challenge.resize(16);
+        RAND_bytes(m_chap_challenge.data(), int(m_chap_challenge.size()));
+        reply.emplace_back("CHAP_A", "5");
+        reply.emplace_back("CHAP_I", std::to_string(m_chap_id));
+        reply.emplace_back("CHAP_C", to_hex(m_chap_challenge));
+        m_auth = Auth::chap_challenged;
+    } else if (chap.count("CHAP_N") || chap.count("CHAP_R")) {
+        if (m_auth != Auth::chap_challenged) return fail(req, 0x02, 0x00, "CHAP response before the challenge");
+        auto resp = from_hex(chap["CHAP_R"]);
+        const ChapSecret* who = nullptr;
+        for (const auto& s : pol.initiators)
+            if (s.user == chap["CHAP_N"]) who = &s;
+        if (!who || !resp || *resp != chap_md5(m_chap_id, who->secret, m_chap_challenge))
+            return fail(req, 0x02, 0x01, "CHAP authentication failed for \"" + chap["CHAP_N"] + "\"");
+        m_params.auth_user = who->user;
+        if (chap.count("CHAP_I") || chap.count("CHAP_C")) {  // mutual: the initiator challenges us
+            auto id = number(chap["CHAP_I"]);
+            auto ch = from_hex(chap["CHAP_C"]);
+            if (!id || *id > 255 || !ch || ch->empty()) return fail(req, 0x02, 0x01, "malformed mutual CHAP challenge");
+            if (*ch == m_chap_challenge) return fail(req, 0x02, 0x01, "mutual CHAP reflected our own challenge");
+            if (!pol.target) return fail(req, 0x02, 0x01, "mutual CHAP asked but no target secret is configured");
+            reply.emplace_back("CHAP_N", pol.target->user);
+            reply.emplace_back("CHAP_R", to_hex(chap_md5(uint8_t(*id), pol.target->secret, *ch)));
         }
+        m_auth = Auth::done;
+    }
+    return std::nullopt;
+}
+
+LoginNegotiator::Outcome LoginNegotiator::on_request(const LoginRequest& req) {
+    if (auto failed = check_sequence(req)) return *failed;
+    m_partial.insert(m_partial.end(), req.data.begin(), req.data.end());
+    if (m_partial.size() > 65536) return fail(req, 0x02, 0x00, "login text too long");
+    if (req.cont) return {response_for(req), State::more, ""};  // more text follows: acknowledge
+    auto keys = parse_keys(m_partial);
+    m_partial.clear();
+    if (!keys.ok()) return fail(req, 0x02, 0x00, keys.error().message);
+
+    KeyList reply;
+    Chap chap;
+    if (auto failed = take_keys(req, *keys, reply, chap)) return *failed;
+    const AuthPolicy& pol = policy();
+    uint8_t csg = req.csg, nsg = req.nsg;
+    if (csg == stage::security) {
+        if (auto failed = security(req, chap, reply)) return *failed;
     } else if (m_stage == 1 && pol.required() && m_auth != Auth::done) {
         return fail(req, 0x02, 0x01, "CHAP is required: the security stage was skipped");
     }
 
-    Pdu r = response_for(req);
-    bool may_transit = transit;
+    LoginResponse r = response_for(req);
+    bool may_transit = req.transit;
     if (csg == 0 && m_auth != Auth::done && m_auth != Auth::chosen_none) {
         if (pol.required() || m_auth != Auth::none_yet) may_transit = false;  // authentication not finished
         else m_auth = Auth::chosen_none;  // no AuthMethod offered and none required
@@ -358,10 +370,11 @@ LoginNegotiator::Outcome LoginNegotiator::on_request(const Pdu& req) {
     }
     r.data = encode_keys(reply);
     if (may_transit) {
-        r.bhs[1] |= uint8_t(0x80 | nsg);
+        r.transit = true;
+        r.nsg = nsg;
         m_stage = nsg;
-        if (nsg == 3) {
-            r.set16(14, m_tsih);
+        if (nsg == stage::full_feature) {
+            r.tsih = m_tsih;
             return {r, State::full_feature, ""};
         }
     }

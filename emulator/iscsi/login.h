@@ -1,8 +1,8 @@
 // The iSCSI login phase as a pure state machine (RFC 7143 §6, §12, §13):
 // security negotiation (AuthMethod None or CHAP with MD5, one-way or mutual),
 // operational negotiation of every key, discovery and normal sessions. It
-// takes Login Request PDUs and returns Login Response PDUs; the connection
-// only moves bytes.
+// takes Login Requests and returns Login Responses (pdu_session.h); the
+// session only moves them.
 #pragma once
 
 #include <map>
@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "emulator/iscsi/pdu.h"
+#include "emulator/iscsi/pdu_session.h"
 #include "emulator/logical_unit.h"
 
 namespace emulator::iscsi {
@@ -42,7 +42,10 @@ public:
     virtual const TargetInfo* find(const std::string& name) const = 0;
     virtual std::vector<std::string> names() const = 0;
     virtual const AuthPolicy& global_auth() const = 0;
-    virtual std::string portal() const = 0;  // "127.0.0.1:3260,1"
+    virtual std::string portal() const = 0;  // where it listens: "127.0.0.1:3260,1"
+    // The TargetAddress values SendTargets gives with each target (none: the
+    // initiator uses the address it discovered through).
+    virtual std::vector<std::string> target_addresses() const = 0;
 };
 
 // Limits of this target (what it declares and the ceilings it negotiates to).
@@ -82,20 +85,24 @@ public:
 
     enum class State { more, full_feature, failed };
     struct Outcome {
-        Pdu response;
+        LoginResponse response;
         State state;
         std::string reason;  // why it failed, for the log
     };
-    Outcome on_request(const Pdu& request);
+    Outcome on_request(const LoginRequest& request);
     const SessionParams& params() const { return m_params; }
     const TargetInfo* target() const { return m_target; }
-    std::array<uint8_t, 6> isid() const { return m_isid; }
+    const Isid& isid() const { return m_isid; }
     uint32_t exp_cmd_sn() const { return m_exp_cmd_sn; }
     uint32_t stat_sn() const { return m_stat_sn; }
 
 private:
-    Outcome fail(const Pdu& req, uint8_t status_class, uint8_t detail, std::string why);
-    Pdu response_for(const Pdu& req);
+    using Chap = std::map<std::string, std::string>;  // the CHAP keys and AuthMethod offers of a request
+    Outcome fail(const LoginRequest& req, uint8_t status_class, uint8_t detail, std::string why);
+    std::optional<Outcome> check_sequence(const LoginRequest& req);
+    std::optional<Outcome> take_keys(const LoginRequest& req, const KeyList& keys, KeyList& reply, Chap& chap);
+    std::optional<Outcome> security(const LoginRequest& req, Chap& chap, KeyList& reply);
+    LoginResponse response_for(const LoginRequest& req);
     std::optional<std::string> negotiate(const std::string& key, const std::string& value, KeyList& reply,
                                          std::string& error);
     const AuthPolicy& policy() const;
@@ -105,7 +112,7 @@ private:
     uint16_t m_tsih;
     SessionParams m_params;
     const TargetInfo* m_target = nullptr;
-    std::array<uint8_t, 6> m_isid{};
+    Isid m_isid{};
     bool m_started = false;
     uint8_t m_stage = 0;
     bool m_declared_mrdsl = false;

@@ -1,61 +1,57 @@
 #include "mastering/burn/burn_tree.h"
 
-#include "mastering/image/file_system_image.h"
-
 namespace mastering::burn {
 
+namespace {
+
+// The disc in a recorder as the place the next session goes.
+class DiscTarget final : public image::SessionTarget {
+public:
+    DiscTarget(DiscRecorder& rec, const WriteOptions& o) : m_rec(rec), m_format(rec), m_options(o) {}
+    std::string describe() const override { return m_rec.address(); }
+
+    Result<image::NextSession> prepare() override {
+        m_before = DM_TRY(m_format.media());
+        const MediaInfo& m = m_before;
+        if (m.state == MediaState::no_medium) return make_error(Errc::no_medium, describe() + ": no medium in the drive");
+        if (m.state == MediaState::closed)
+            return make_error(Errc::unsupported, describe() + ": the disc is closed: multisession is not possible on this disc");
+        if (m.state == MediaState::unsupported)
+            return make_error(Errc::unsupported, describe() + ": this medium cannot be written here");
+        // The start first: it may close a session an interrupted burn left open.
+        uint32_t start = DM_TRY(m_format.next_session_start());
+        auto after = DM_TRY(m_format.media());
+        return image::NextSession{.profile = m.profile, .image_file = false, .start = start,
+                                  .free_blocks = after.free_blocks ? after.free_blocks : 1,
+                                  .blank = m.state != MediaState::appendable};
+    }
+    Result<std::shared_ptr<media::Medium>> medium() override { return drive_medium(m_rec); }
+    Result<image::WrittenSession> write(image::ImageStream& stream) override {
+        m_result = DM_TRY(m_format.write(stream, m_options));
+        return image::WrittenSession{m_result.session_number, m_result.start, m_result.blocks};
+    }
+
+    const MediaInfo& before() const { return m_before; }
+    const WriteResult& result() const { return m_result; }
+
+private:
+    DiscRecorder& m_rec;
+    DiscFormatData m_format;
+    WriteOptions m_options;
+    MediaInfo m_before;
+    WriteResult m_result;
+};
+
+}  // namespace
+
 Result<BurnReport> burn_tree(DiscRecorder& rec, const BurnRequest& req) {
-    DiscFormatData f(rec);
+    DiscTarget target(rec, req.write);
+    auto appended = DM_TRY(image::append_session(target, req));
     BurnReport report;
-    report.before = DM_TRY(f.media());
-    const MediaInfo& m = report.before;
-    if (m.state == MediaState::no_medium) return make_error(Errc::no_medium, rec.address() + ": no medium in the drive");
-    if (m.state == MediaState::closed)
-        return make_error(Errc::unsupported, rec.address() + ": the disc is closed: multisession is not possible on this disc");
-    if (m.state == MediaState::unsupported)
-        return make_error(Errc::unsupported, rec.address() + ": this medium cannot be written here");
-
-    image::FileSystemImage img;
-    img.choose_defaults_for_media(m.profile);
-    if (req.file_systems) DM_TRY(img.set_file_systems(*req.file_systems));
-    if (req.udf_revision) {
-        DM_TRY(img.set_udf_revision(*req.udf_revision));
-        DM_TRY(img.set_file_systems(img.file_systems() | image::mask(image::FsType::udf)));
-    }
-    if (!req.volume_name.empty()) DM_TRY(img.set_volume_name(req.volume_name));
-
-    // The start first: it may close a session an interrupted burn left open.
-    uint32_t start = DM_TRY(f.next_session_start());
-    if (m.state == MediaState::appendable) {
-        auto medium = DM_TRY(drive_medium(rec));
-        auto toc = DM_TRY(medium->toc());
-        // The newest session whose file system can be read (an interrupted,
-        // then closed session may hold none).
-        std::optional<Error> last_error;
-        for (auto it = toc.sessions.rbegin(); it != toc.sessions.rend(); ++it) {
-            auto t = img.import_file_system(medium, it->start);
-            if (t.ok()) {
-                report.imported = *t;
-                report.imported_session_start = it->start;
-                break;
-            }
-            if (!last_error) last_error = t.error();
-        }
-        if (!report.imported_session_start && last_error)
-            return last_error->with_context(rec.address() + ": cannot import the last session");
-    }
-    img.set_session_start_block(start);
-    auto after = DM_TRY(f.media());
-    img.set_free_media_blocks(after.free_blocks ? after.free_blocks : 1);
-    for (const auto& r : req.remove) DM_TRY(img.remove_tree(r));
-    DM_TRY(img.add_tree(req.from, req.include_base, req.at));
-    auto stream = img.create_result_image();
-    if (!stream.ok()) {
-        if (stream.error().code == Errc::no_space)
-            return stream.error().with_context(rec.address() + ": not enough space on the disc");
-        return stream.error();
-    }
-    report.result = DM_TRY(f.write(**stream, req.write));
+    report.before = target.before();
+    report.result = target.result();
+    report.imported = appended.imported;
+    report.imported_session_start = appended.imported_session_start;
     return report;
 }
 

@@ -1,32 +1,26 @@
-// The seed's workflow in one call (IMAPI2's sample, generalised): look at the
-// medium, import the last session's file system when the disc is not blank,
-// apply removals, add a host tree, lay out the new session for the disc's next
-// writable address, check the free space, and write it.
+// The seed's workflow onto a disc (IMAPI2's sample, generalised): the
+// engine's append_session (image/append.h) with the recorder's disc as the
+// target. A blank disc gets the defaults of its media; an appendable one has
+// its newest readable session imported; the new session goes to the disc's
+// next writable address, within its free space.
 #pragma once
 
 #include <string>
 #include <vector>
 
 #include "mastering/burn/format_data.h"
-#include "mastering/image/fs_reader.h"
+#include "mastering/image/append.h"
 
 namespace mastering::burn {
 
-struct BurnRequest {
-    std::string from;                    // host directory
-    std::string at = "/";                // where its contents go in the image
-    bool include_base = false;
-    std::vector<std::string> remove;     // image paths removed from the imported tree
-    std::optional<image::FsMask> file_systems;  // default: the medium's defaults
-    std::optional<uint16_t> udf_revision;       // adds UDF with this revision
-    std::string volume_name;
+struct BurnRequest : image::SessionRequest {
     WriteOptions write;
 };
 
 struct BurnReport {
     MediaInfo before;
     WriteResult result;
-    image::FsType imported = image::FsType::none;
+    model::FsType imported = model::FsType::none;
     std::optional<uint32_t> imported_session_start;
 };
 

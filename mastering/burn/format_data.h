@@ -12,6 +12,7 @@
 
 #include "mastering/burn/recorder.h"
 #include "mastering/image/result_stream.h"
+#include "mastering/image/session_head.h"
 #include "mastering/media/sector_source.h"
 #include "mastering/media/toc.h"
 
@@ -75,6 +76,9 @@ public:
     Result<WriteResult> write_image(media::SectorSource& image, const WriteOptions& o);
 
 private:
+    Status overwritable_media(MediaInfo& m, const scsi::DiscInformation& di);
+    static bool is_cd(media::Profile p);
+    static bool dvd_minus(media::Profile p);  // DVD-R, DVD-RW, DVD-R DL: incremental, written like a CD-R
     Status send_cue_sheet(uint32_t start, uint32_t blocks);
     Status prepare_overwritable(const MediaInfo& m);
     Status close_incomplete_session(const MediaInfo& m);
@@ -82,10 +86,21 @@ private:
     // session-at-once, `cd_write_type`) or a DVD-R/RW (incremental, fixed
     // 16-block packets).
     Status select_write_parameters(media::Profile p, uint8_t cd_write_type, uint8_t multisession, bool bufe);
-    Result<WriteResult> write_blocks(const MediaInfo& m, uint32_t start, uint32_t blocks,
-                                     const std::function<Status(uint64_t offset, std::span<std::byte>)>& produce,
-                                     const std::vector<std::byte>* superblock, const WriteOptions& o,
-                                     const std::vector<std::byte>* anchor256 = nullptr);
+    // Overwritable media: blocks 0-31 and 256 after the session (`head`).
+    Status write_head(media::Profile p, const image::SessionHead& head);
+    // The session's bytes at a byte offset into it.
+    using Producer = std::function<Status(uint64_t offset, std::span<std::byte>)>;
+    void set_speed(const MediaInfo& m, uint16_t kbs);
+    // `blocks` of the session, then zeros up to `total`, from `start` on.
+    Status write_data(const MediaInfo& m, uint32_t start, uint32_t blocks, uint32_t total, const Producer& produce,
+                      const WriteOptions& o);
+    std::optional<uint32_t> buffer_fill();  // the drive's buffer, percent full
+    // Sequential media: close the track written at `start` and its session
+    // (and the disc when asked).
+    Status close_written(media::Profile p, uint32_t start, bool sao, bool close_disc);
+    Status verify(uint32_t start, uint32_t blocks, const Producer& produce);
+    Result<WriteResult> write_blocks(const MediaInfo& m, uint32_t start, uint32_t blocks, const Producer& produce,
+                                     const image::SessionHead* head, const WriteOptions& o);
     DiscRecorder& m_rec;
 };
 

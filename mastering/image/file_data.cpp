@@ -15,6 +15,14 @@
 
 namespace mastering::image {
 
+using model::Allocator;
+using model::Content;
+using model::ContentKind;
+using model::Extent;
+using model::Node;
+using model::Tree;
+using model::block_bytes;
+
 namespace {
 
 // XXH3-128 of a prefix or of a whole content: a fast filter. Equal digests
@@ -25,58 +33,54 @@ std::string node_name(const Node* n) { return n ? Tree::path_of(n) : std::string
 
 }  // namespace
 
-FileDataPart::~FileDataPart() {
-    if (m_fd >= 0) ::close(m_fd);
+Result<os::Fd> FileDataPart::open_host_file(const Content& c) {
+    auto fd = os::open_file(c.path, O_RDONLY);
+    if (!fd.ok()) return make_error(fd.error().code, "cannot read " + fd.error().message);
+    return fd;
 }
 
 Result<int> FileDataPart::open_checked(const Content& c, bool check_size) {
-    if (m_open != &c || m_fd < 0) {
-        if (m_fd >= 0) ::close(m_fd);
-        m_fd = -1;
+    if (m_open != &c || !m_fd) {
+        m_fd.reset();
         m_open = nullptr;
-        int fd = ::open(c.path.c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd < 0) return os_error("cannot read " + c.path);
-        m_fd = fd;
+        m_fd = DM_TRY(open_host_file(c));
         m_open = &c;
         m_open_checked = false;
     }
     if (check_size && !m_open_checked) {
         struct stat st {};
-        if (::fstat(m_fd, &st) != 0) return os_error(c.path);
+        if (::fstat(m_fd.get(), &st) != 0) return os_error(c.path);
         if (uint64_t(st.st_size) != c.size)
             return make_error(Errc::changed, c.path + ": the file changed size (" + std::to_string(c.size) + " -> " +
                                                  std::to_string(st.st_size) + " bytes) after it was added");
         m_open_checked = true;
     }
-    return m_fd;
+    return m_fd.get();
 }
 
 Status FileDataPart::read_small_host_file(const Content& c, std::span<std::byte> out) {
-    int fd = ::open(c.path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return os_error("cannot read " + c.path);
+    os::Fd fd = DM_TRY(open_host_file(c));
     // One byte more than the file had when it was added, where there is
     // room: if it comes back the file grew. Without room, fstat says.
     size_t want = size_t(std::min<uint64_t>(c.size + 1, out.size()));
-    size_t got = 0;
-    Status st;
-    while (got < want) {
-        ssize_t n = ::pread(fd, out.data() + got, want - got, off_t(got));
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-            st = os_error("cannot read " + c.path);
-            break;
-        }
-        if (n == 0) break;
-        got += size_t(n);
-    }
-    if (st.ok() && got == c.size && want == c.size) {
+    size_t got = DM_TRY(os::pread_some(fd.get(), out.data(), want, 0, c.path));
+    if (got == c.size && want == c.size) {
         struct stat sb {};
-        if (::fstat(fd, &sb) != 0) st = os_error(c.path);
-        else got = size_t(sb.st_size);
+        if (::fstat(fd.get(), &sb) != 0) return os_error(c.path);
+        got = size_t(sb.st_size);
     }
-    ::close(fd);
-    if (st.ok() && got != c.size) st = size_changed(c);
-    return st;
+    if (got != c.size) return size_changed(c);
+    return {};
+}
+
+Status FileDataPart::read_embedded(const Content& c, std::span<std::byte> out) const {
+    if (c.kind == ContentKind::host_file) return read_small_host_file(c, out);
+    for (size_t done = 0; done < out.size();) {
+        size_t n = DM_TRY(c.source->read_at(done, out.subspan(done)));
+        if (n == 0) return make_error(Errc::changed, c.source->describe() + ": the stream ended early");
+        done += n;
+    }
+    return {};
 }
 
 Error FileDataPart::size_changed(const Content& c) {
@@ -86,24 +90,17 @@ Error FileDataPart::size_changed(const Content& c) {
 
 namespace {
 
-// Reads [off, off + out.size()) of a content; 0 at its end. `fd` is the
-// host file's descriptor (or -1 for other sources).
-Result<size_t> read_content(Content& c, int fd, uint64_t off, std::span<std::byte> out) {
-    if (fd >= 0) {
-        while (true) {
-            ssize_t got = ::pread(fd, out.data(), out.size(), off_t(off));
-            if (got >= 0) return size_t(got);
-            if (errno != EINTR) return os_error("cannot read " + c.path);
-        }
-    }
+// Reads [off, off + out.size()) of a content; short only at its end. `fd` is
+// the host file's descriptor (not valid for other sources).
+Result<size_t> read_content(Content& c, const os::Fd& fd, uint64_t off, std::span<std::byte> out) {
+    if (fd) return os::pread_some(fd.get(), out.data(), out.size(), off, c.path);
     return c.source->read_at(off, out);
 }
 
-Result<int> open_content(const Content& c) {
-    if (c.kind != ContentKind::host_file) return -1;
-    int fd = ::open(c.path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return os_error("cannot read " + c.path);
-    return fd;
+// A host file's descriptor; no descriptor for other sources.
+Result<os::Fd> open_content(const Content& c) {
+    if (c.kind != ContentKind::host_file) return os::Fd();
+    return FileDataPart::open_host_file(c);
 }
 
 // Digest of [0, limit) of a content (limit = 0: all of it). Thread-safe for
@@ -111,7 +108,7 @@ Result<int> open_content(const Content& c) {
 Result<Digest> digest_of(Content& c, uint64_t limit, std::vector<std::byte>& buf) {
     uint64_t total = limit ? std::min(limit, c.size) : c.size;
     if (buf.size() < (1u << 20)) buf.resize(1 << 20);
-    int fd = DM_TRY(open_content(c));
+    os::Fd fd = DM_TRY(open_content(c));
     XXH3_state_t* st = XXH3_createState();
     XXH3_128bits_reset(st);
     Status status;
@@ -119,14 +116,13 @@ Result<Digest> digest_of(Content& c, uint64_t limit, std::vector<std::byte>& buf
         auto got = read_content(c, fd, off, std::span(buf.data(), size_t(std::min<uint64_t>(1 << 20, total - off))));
         if (!got.ok()) { status = got.error(); break; }
         if (*got == 0) {
-            status = make_error(Errc::changed, (fd >= 0 ? c.path : c.source->describe()) +
+            status = make_error(Errc::changed, (fd ? c.path : c.source->describe()) +
                                                    ": the file became shorter while it was read");
             break;
         }
         XXH3_128bits_update(st, buf.data(), *got);
         off += *got;
     }
-    if (fd >= 0) ::close(fd);
     XXH128_hash_t h = XXH3_128bits_digest(st);
     XXH3_freeState(st);
     if (!status.ok()) return status.error();
@@ -135,13 +131,8 @@ Result<Digest> digest_of(Content& c, uint64_t limit, std::vector<std::byte>& buf
 
 // Whether two contents of the same size hold the same bytes.
 Result<bool> same_bytes(Content& a, Content& b) {
-    int fa = DM_TRY(open_content(a));
-    auto fb_r = open_content(b);
-    if (!fb_r.ok()) {
-        if (fa >= 0) ::close(fa);
-        return fb_r.error();
-    }
-    int fb = *fb_r;
+    os::Fd fa = DM_TRY(open_content(a));
+    os::Fd fb = DM_TRY(open_content(b));
     std::vector<std::byte> x(1 << 20), y(1 << 20);
     Result<bool> same = true;
     for (uint64_t off = 0; off < a.size && *same;) {
@@ -159,8 +150,6 @@ Result<bool> same_bytes(Content& a, Content& b) {
         same = std::memcmp(x.data(), y.data(), *ga) == 0;
         off += *ga;
     }
-    if (fa >= 0) ::close(fa);
-    if (fb >= 0) ::close(fb);
     return same;
 }
 
@@ -314,16 +303,9 @@ Status FileDataPart::emit(uint64_t tag, uint32_t first, std::span<std::byte> out
     size_t done = 0;
     if (c.kind == ContentKind::host_file) {
         int fd = DM_TRY(open_checked(c));
-        while (done < want) {
-            ssize_t n = ::pread(fd, out.data() + done, want - done, off_t(off + done));
-            if (n < 0) {
-                if (errno == EINTR) continue;
-                return os_error("cannot read " + c.path);
-            }
-            if (n == 0)
-                return make_error(Errc::changed, c.path + ": the file became shorter while the image was written");
-            done += size_t(n);
-        }
+        done = DM_TRY(os::pread_some(fd, out.data(), want, off, c.path));
+        if (done < want)
+            return make_error(Errc::changed, c.path + ": the file became shorter while the image was written");
         if (off + want == c.size) {
             // The last bytes: the file must still have the size it had when added.
             struct stat st {};

@@ -6,11 +6,25 @@
 #include <cstdlib>
 #include <ctime>
 
+#include "mastering/image/open_file_system.h"
 #include "mastering/image/session_layout.h"
+#include "mastering/udf/descriptors.h"
 #include "mastering/udf/reader.h"
 #include "mastering/udf/writer.h"
 
 namespace mastering::image {
+
+using model::Content;
+using model::ContentKind;
+using model::DataSource;
+using model::FsMask;
+using model::FsType;
+using model::LayoutOptions;
+using model::Node;
+using model::NodeExtra;
+using model::Tree;
+using model::check_name;
+using model::has;
 
 FileSystemImage::FileSystemImage() : m_tree(std::make_shared<Tree>()) {
     Node* r = m_tree->root();
@@ -224,6 +238,12 @@ Result<std::unique_ptr<ImageStream>> FileSystemImage::create_result_image() {
     o.max_blocks = m_free_blocks ? m_options.session_start + m_free_blocks : 0;
     auto layout = DM_TRY(lay_out(m_tree, o));
     return std::make_unique<ImageStream>(std::move(layout));
+}
+
+Result<uint16_t> parse_udf_revision(std::string_view text) { return udf::parse_revision(text); }
+
+Result<uint16_t> parse_udf_partition(std::string_view kind, media::Family family) {
+    return udf::parse_partition(kind, family);
 }
 
 }  // namespace mastering::image

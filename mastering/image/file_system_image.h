@@ -8,12 +8,12 @@
 #include <string>
 #include <string_view>
 
-#include "mastering/image/data_source.h"
-#include "mastering/image/fs_reader.h"
-#include "mastering/image/layout.h"
 #include "mastering/image/result_stream.h"
-#include "mastering/image/tree.h"
 #include "mastering/media/profile.h"
+#include "mastering/model/data_source.h"
+#include "mastering/model/fs_reader.h"
+#include "mastering/model/layout.h"
+#include "mastering/model/tree.h"
 
 namespace mastering::image {
 
@@ -22,8 +22,8 @@ public:
     FileSystemImage();
 
     // ---- What to create
-    FsMask file_systems() const { return m_options.file_systems; }
-    Status set_file_systems(FsMask m);
+    model::FsMask file_systems() const { return m_options.file_systems; }
+    Status set_file_systems(model::FsMask m);
     int iso_level() const { return m_options.iso_level; }
     Status set_iso_level(int level);  // 1, 2, 3, or 4 (ISO 9660:1999)
     // UDF revision as recorded (0x0102, 0x0150, 0x0200, 0x0201, 0x0250).
@@ -53,28 +53,28 @@ public:
 
     // ---- Previous session
     // Which file systems the session at `session_start` holds.
-    static Result<FsMask> identify_file_systems(media::SectorSource& medium, uint64_t session_start);
+    static Result<model::FsMask> identify_file_systems(media::SectorSource& medium, uint64_t session_start);
     // Import the most advanced file system present (UDF > Rock Ridge > Joliet >
     // ISO 9660): its files become references to their extents on `medium`.
     // Items already in the tree win over imported ones of the same name.
-    Result<FsType> import_file_system(std::shared_ptr<media::SectorSource> medium, uint64_t session_start);
-    Result<FsType> import_specific_file_system(std::shared_ptr<media::SectorSource> medium, uint64_t session_start,
-                                               FsType fs);
-    FsType imported_file_system() const { return m_imported; }
+    Result<model::FsType> import_file_system(std::shared_ptr<media::SectorSource> medium, uint64_t session_start);
+    Result<model::FsType> import_specific_file_system(std::shared_ptr<media::SectorSource> medium, uint64_t session_start,
+                                               model::FsType fs);
+    model::FsType imported_file_system() const { return m_imported; }
 
     // ---- The tree (paths inside the image, '/'-separated)
     // The contents of host_dir (or host_dir itself if include_base_dir) under
     // `at`; what comes from the host replaces items of the same name.
     Status add_tree(const std::string& host_dir, bool include_base_dir, std::string_view at = "/");
     Status create_file(std::string_view path, const std::string& host_file);
-    Status create_file(std::string_view path, std::shared_ptr<DataSource> data, uint32_t mode = 0644);
+    Status create_file(std::string_view path, std::shared_ptr<model::DataSource> data, uint32_t mode = 0644);
     Status create_directory(std::string_view path);
     Status create_symlink(std::string_view path, std::string target);
     // A file or an empty directory.
     Status remove(std::string_view path);
     Status remove_tree(std::string_view path);
     bool exists(std::string_view path) const { return m_tree->lookup(path) != nullptr; }
-    Tree& tree() { return *m_tree; }
+    model::Tree& tree() { return *m_tree; }
 
     // ---- Result
     // Lays out the session and returns its stream. The tree must not change
@@ -83,18 +83,25 @@ public:
 
 private:
     int64_t now() const;
-    std::shared_ptr<Tree> m_tree;
-    LayoutOptions m_options;
+    std::shared_ptr<model::Tree> m_tree;
+    model::LayoutOptions m_options;
     uint64_t m_free_blocks = 0;
     media::Profile m_profile = media::Profile::none;  // from choose_defaults_for_media
-    FsType m_imported = FsType::none;
+    model::FsType m_imported = model::FsType::none;
 };
+
+// The tools' UDF flags, read through the image so that front ends need not
+// know the UDF module: "1.02", "1.50", "2.01" or "2.50" -> the revision for
+// set_udf_revision; "physical" or "sparable" -> the packet length for
+// set_udf_sparable_packet on a medium of `family` (0: physical).
+Result<uint16_t> parse_udf_revision(std::string_view text);
+Result<uint16_t> parse_udf_partition(std::string_view kind, media::Family family);
 
 // Build the tree below `at` from a host directory (used by add_tree);
 // `dates_from_mtime`: record every access and change time as the mtime.
-Status add_host_tree(Tree& tree, Node* at, const std::string& host_dir, bool include_base_dir,
+Status add_host_tree(model::Tree& tree, model::Node* at, const std::string& host_dir, bool include_base_dir,
                      bool dates_from_mtime = false);
 // Populate the tree from a reader; existing items win (used by import).
-Status import_tree(Tree& tree, FileSystemReader& reader, std::shared_ptr<media::SectorSource> medium);
+Status import_tree(model::Tree& tree, model::FileSystemReader& reader, std::shared_ptr<media::SectorSource> medium);
 
 }  // namespace mastering::image

@@ -8,13 +8,24 @@
 
 #include <cstring>
 #include <map>
+#include <memory>
 #include <vector>
 
 #include "mastering/image/file_system_image.h"
+#include "mastering/os/file.h"
 
 namespace mastering::image {
 
+using model::Content;
+using model::ContentKind;
+using model::Node;
+using model::NodeExtra;
+using model::Tree;
+
 namespace {
+
+// An open directory stream; closedir() closes its descriptor too.
+using DirStream = std::unique_ptr<DIR, decltype([](DIR* d) { ::closedir(d); })>;
 
 struct Walker {
     Tree& tree;
@@ -67,18 +78,15 @@ struct Walker {
         return {};
     }
 
-    Status walk(int dirfd, Node* dir, const std::string& path) {
-        DIR* d = ::fdopendir(dirfd);
-        if (!d) {
-            auto e = os_error("cannot read the directory " + path);
-            ::close(dirfd);
-            return e;
-        }
+    Status walk(os::Fd fd, Node* dir, const std::string& path) {
+        DirStream d(::fdopendir(fd.get()));
+        if (!d) return os_error("cannot read the directory " + path);
+        int dirfd = fd.release();  // the stream owns it now
         bool bulk = dir->children->empty();
         std::vector<std::pair<Node*, std::string>> subdirs;
         Status st;
         errno = 0;
-        while (dirent* e = ::readdir(d)) {
+        while (dirent* e = ::readdir(d.get())) {
             const char* name = e->d_name;
             if (name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0'))) continue;
             std::string child_path = path + "/" + name;
@@ -102,14 +110,13 @@ struct Walker {
         if (bulk) tree.sort_children(dir);
         for (auto& [n, name] : subdirs) {
             if (!st.ok()) break;
-            int fd = ::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-            if (fd < 0) {
+            os::Fd sub(::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+            if (!sub) {
                 st = os_error("cannot read the directory " + path + "/" + name);
                 break;
             }
-            st = walk(fd, n, path + "/" + name);
+            st = walk(std::move(sub), n, path + "/" + name);
         }
-        ::closedir(d);
         return st;
     }
 };
@@ -122,23 +129,21 @@ Status add_host_tree(Tree& tree, Node* at, const std::string& host_dir, bool inc
     struct stat st {};
     if (::stat(dir.c_str(), &st) != 0) return os_error(dir);
     if (!S_ISDIR(st.st_mode)) return make_error(Errc::invalid_argument, dir + ": not a directory");
-    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return os_error("cannot read the directory " + dir);
+    auto fd = os::open_file(dir, O_RDONLY | O_DIRECTORY);
+    if (!fd.ok()) return make_error(fd.error().code, "cannot read the directory " + fd.error().message);
     Walker w{tree, dates_from_mtime, {}};
     Node* target = at;
     if (include_base_dir) {
         std::string base = dir.substr(dir.rfind('/') + 1);
-        if (base.empty() || base == "." || base == "..") {
-            ::close(fd);
+        if (base.empty() || base == "." || base == "..")
             return make_error(Errc::invalid_argument, dir + ": cannot take the base name of this directory");
-        }
         Node* old = tree.child(at, base);
         target = old && old->is_dir() ? old : tree.add(at, base, st.st_mode);
         w.set_attrs(target, st);
     } else if (!at->parent && at->children->empty()) {
         w.set_attrs(at, st);  // a fresh image's root takes the source's attributes
     }
-    return w.walk(fd, target, dir);
+    return w.walk(std::move(*fd), target, dir);
 }
 
 }  // namespace mastering::image

@@ -38,14 +38,19 @@ struct WriteReport {
 // file appears complete or not at all (written beside it, then renamed); with
 // `sync` it is also on stable storage before it appears (fsync), as an append
 // always is.
-Result<WriteReport> write_new_image(FileSystemImage& img, const std::string& path, const ProgressFn& progress = {},
+Result<WriteReport> write_new_image(FileSystemImage& img, const std::string& path, const model::ProgressFn& progress = {},
                                     bool sync = false);
+// The same for a session already laid out at first_session_lba.
+Result<WriteReport> write_new_image(ImageStream& stream, const std::string& path, bool sync);
 
-// Append the session of `img` (laid out at img.session_start_block(), which
-// must be the image's next writable address) to the image file at `path`.
-// All-or-nothing for readers: the session is written after the old end and
-// synced, then LBA 0–31 are replaced; on any failure the file is restored
-// byte for byte.
-Result<WriteReport> append_session(FileSystemImage& img, const std::string& path, const ProgressFn& progress = {});
+// Append the session of `stream` (laid out at the image's next writable
+// address) to the image file at `path`. All-or-nothing for readers: the
+// session is written after the old end and synced, then the head
+// (session_head.h) is replaced; on any failure the file is restored byte for
+// byte.
+Result<WriteReport> append_to_image_file(ImageStream& stream, const std::string& path);
+// The same for `img`, laid out at img.session_start_block().
+Result<WriteReport> append_to_image_file(FileSystemImage& img, const std::string& path,
+                                         const model::ProgressFn& progress = {});
 
 }  // namespace mastering::image

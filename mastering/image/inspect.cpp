@@ -2,10 +2,17 @@
 
 #include <cstdio>
 
+#include "mastering/image/open_file_system.h"
+#include "mastering/media/toc_json.h"
 #include "mastering/udf/descriptors.h"
 #include "mastering/udf/reader.h"
 
 namespace mastering::image {
+
+using model::FsType;
+using model::fs_mask_names;
+using model::fs_name;
+using model::has;
 
 Result<MediumReport> inspect_medium(media::Medium& medium) {
     MediumReport r;
@@ -39,36 +46,15 @@ Result<MediumReport> inspect_medium(media::Medium& medium) {
     return r;
 }
 
-nlohmann::json to_json(const media::Toc& toc) {
-    using nlohmann::json;
-    json media = {
-        {"profile", toc.profile == media::Profile::none ? "image-file" : std::string(media::profile_name(toc.profile))},
-        {"state", std::string(media::to_string(toc.state))},
-        {"capacity", toc.capacity},
-        {"free_blocks", toc.free_blocks},
-    };
-    if (toc.next_writable) media["next_writable"] = *toc.next_writable;
-    json sessions = json::array();
-    for (const auto& s : toc.sessions) {
-        json tracks = json::array();
-        for (const auto& t : s.tracks)
-            tracks.push_back({{"number", t.number}, {"start", t.start}, {"size", t.size},
-                              {"state", std::string(media::to_string(t.state))}});
-        sessions.push_back({{"number", s.number}, {"start", s.start}, {"size", s.size},
-                            {"state", std::string(media::to_string(s.state))}, {"tracks", tracks}});
-    }
-    return {{"media", media}, {"sessions", sessions}};
-}
-
 nlohmann::json to_json(const MediumReport& r) {
     using nlohmann::json;
-    json out = to_json(r.toc);
+    json out = media::to_json(r.toc);
     json sessions = json::array();
     for (const auto& s : r.sessions) {
         json fs = json::array();
         for (FsType t : {FsType::iso9660, FsType::rockridge, FsType::joliet, FsType::udf})
             if (has(s.file_systems, t)) fs.push_back(std::string(fs_name(t)));
-        json js = to_json(media::Toc{.sessions = {s.session}})["sessions"][0];
+        json js = media::to_json(media::Toc{.sessions = {s.session}})["sessions"][0];
         js["file_systems"] = fs;
         if (!s.volume_id.empty()) js["volume_id"] = s.volume_id;
         if (!s.joliet_volume_id.empty()) js["joliet_volume_id"] = s.joliet_volume_id;

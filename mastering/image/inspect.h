@@ -8,14 +8,14 @@
 
 #include <nlohmann/json.hpp>
 
-#include "mastering/image/fs_reader.h"
 #include "mastering/media/sector_source.h"
+#include "mastering/model/fs_reader.h"
 
 namespace mastering::image {
 
 struct SessionReport {
     media::Session session;
-    FsMask file_systems = 0;
+    model::FsMask file_systems = 0;
     std::string volume_id;          // ISO 9660 PVD
     std::string joliet_volume_id;
     std::string udf_revision;       // "2.01"
@@ -33,8 +33,6 @@ struct MediumReport {
 
 Result<MediumReport> inspect_medium(media::Medium& medium);
 nlohmann::json to_json(const MediumReport& r);
-// The TOC alone: {"media": {...}, "sessions": [...]} (master-drive ctl status).
-nlohmann::json to_json(const media::Toc& toc);
 std::string to_text(const MediumReport& r);
 
 }  // namespace mastering::image

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "mastering/codec/result.h"
-#include "mastering/image/layout.h"
+#include "mastering/model/layout.h"
 
 namespace mastering::image {
 
@@ -25,7 +25,7 @@ public:
     // The session occupies blocks [start_block, start_block + block_count).
     uint32_t start_block() const;
     uint32_t block_count() const;
-    uint64_t size() const { return uint64_t(block_count()) * block_bytes; }
+    uint64_t size() const { return uint64_t(block_count()) * model::block_bytes; }
 
     // Sequential reading from the current position (0 = the session's first byte).
     Result<size_t> read(std::span<std::byte> out);
@@ -35,7 +35,7 @@ public:
     // region (beyond the end of the file): ranges of zeros may stay holes.
     Status write_to(int fd, uint64_t file_offset);
 
-    void set_progress(ProgressFn fn);
+    void set_progress(model::ProgressFn fn);
     void cancel();
 
     // Blocks 0–31 of an image file holding this session as its newest:
@@ -55,7 +55,7 @@ private:
     void account(uint64_t blocks);
 
     std::unique_ptr<SessionLayout> m_layout;
-    std::vector<Piece> m_pieces;
+    std::vector<model::Piece> m_pieces;
     uint64_t m_pos = 0;
     uint64_t m_last_report = 0;
 };

@@ -2,6 +2,12 @@
 
 namespace mastering::image {
 
+using model::Allocator;
+using model::FsType;
+using model::LayoutOptions;
+using model::Tree;
+using model::has;
+
 Result<std::unique_ptr<SessionLayout>> lay_out(std::shared_ptr<Tree> tree, const LayoutOptions& o) {
     bool iso = has(o.file_systems, FsType::iso9660), udf = has(o.file_systems, FsType::udf);
     if (!iso && !udf) return make_error(Errc::invalid_argument, "no file system to write (ISO 9660 or UDF)");
@@ -32,7 +38,6 @@ Result<std::unique_ptr<SessionLayout>> lay_out(std::shared_ptr<Tree> tree, const
         u.partition_start = o.udf_partition_start;
         u.sparable_packet = o.udf_sparable_packet;
         s->udf = std::make_unique<udf::UdfPart>(*tree, *s->data, u);
-        s->udf->set_embedded([d = s->data.get()](const Content& c) { return d->embedded(c); });
     }
     if (iso) {
         iso9660::HierarchyOptions primary{iso9660::HierarchyKind::primary,

@@ -10,7 +10,7 @@ uint32_t DescriptorPart::descriptor_blocks() const {
     return 1 + (m_iso1999 ? 1 : 0) + (m_joliet ? 1 : 0) + 1 + uint32_t(m_after.size());
 }
 
-Status DescriptorPart::layout(image::Allocator& a) {
+Status DescriptorPart::layout(model::Allocator& a) {
     DM_TRY(a.reserve_at(a.start() + 16, descriptor_blocks(), this, 0));
     return {};
 }

@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "mastering/image/layout.h"
 #include "mastering/iso9660/hierarchy.h"
+#include "mastering/model/layout.h"
 
 namespace mastering::iso9660 {
 
@@ -23,7 +23,7 @@ struct VolumeInfo {
     int64_t now = 0;
 };
 
-class DescriptorPart final : public image::Part {
+class DescriptorPart final : public model::Part {
 public:
     DescriptorPart(VolumeInfo info, const HierarchyPart* primary, const HierarchyPart* iso1999,
                    const HierarchyPart* joliet)
@@ -33,7 +33,7 @@ public:
     // Extra 2048-byte descriptor blocks after the terminator (e.g. UDF VRS).
     void append_after_terminator(std::function<void(std::byte*)> block) { m_after.push_back(std::move(block)); }
     // Reserves [start + 16, ...). Call first, before the hierarchies lay out.
-    Status layout(image::Allocator& a);
+    Status layout(model::Allocator& a);
     void set_session_blocks(uint32_t blocks) { m_session_blocks = blocks; }
 
     Status emit(uint64_t tag, uint32_t first, std::span<std::byte> out) override;

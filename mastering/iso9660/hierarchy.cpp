@@ -8,7 +8,7 @@
 
 namespace mastering::iso9660 {
 
-using image::Node;
+using model::Node;
 using rockridge::SuaBuilder;
 
 namespace {
@@ -92,7 +92,7 @@ Status HierarchyPart::build_structure() {
     // Identifiers: each directory names its entries; subdirectories learn theirs.
     for (uint32_t d = 0; d < m_dirs.size(); ++d) {
         auto entries = entries_of(d);
-        std::vector<NameRequest> req;
+        std::vector<model::NameRequest> req;
         req.reserve(entries.size());
         for (const auto& e : entries)
             req.push_back({e.node->name, e.kind == EntryKind::dir || e.kind == EntryKind::relocated_dir});
@@ -203,7 +203,7 @@ Result<HierarchyPart::Built> HierarchyPart::build_directory(uint32_t d, bool siz
         recs.push_back(std::move(dotdot));
     }
     auto entries = entries_of(d);
-    std::vector<NameRequest> req;
+    std::vector<model::NameRequest> req;
     req.reserve(entries.size());
     for (const auto& e : entries)
         req.push_back({e.node->name, e.kind == EntryKind::dir || e.kind == EntryKind::relocated_dir});
@@ -249,7 +249,7 @@ Result<HierarchyPart::Built> HierarchyPart::build_directory(uint32_t d, bool siz
             for (const auto& x : extents) {
                 uint64_t left = x.length, lba = x.lba;
                 while (left > 0) {
-                    uint64_t part = std::min<uint64_t>(left, image::max_iso_section);
+                    uint64_t part = std::min<uint64_t>(left, model::max_iso_section);
                     sections.emplace_back(uint32_t(lba), uint32_t(part));
                     lba += part / block_size;
                     left -= part;
@@ -257,7 +257,7 @@ Result<HierarchyPart::Built> HierarchyPart::build_directory(uint32_t d, bool siz
             }
             if (sections.size() > 1 && !m_opt.multi_extent)
                 return make_error(Errc::unsupported,
-                                  image::Tree::path_of(n) + ": a file over 4 GiB needs ISO 9660 level 3 (multi-extent files)");
+                                  model::Tree::path_of(n) + ": a file over 4 GiB needs ISO 9660 level 3 (multi-extent files)");
             if (sections.empty()) sections.emplace_back(0u, 0u);
             for (size_t s = 0; s < sections.size(); ++s) {
                 Rec r = base;
@@ -332,7 +332,7 @@ std::vector<std::byte> HierarchyPart::build_path_table(bool be) const {
     return out;
 }
 
-Status HierarchyPart::layout(image::Allocator& a) {
+Status HierarchyPart::layout(model::Allocator& a) {
     DM_TRY(build_structure());
     // Sizes first (they do not depend on addresses), then addresses.
     for (uint32_t d = 0; d < m_dirs.size(); ++d) {

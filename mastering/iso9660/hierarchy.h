@@ -3,16 +3,16 @@
 // levels with CL/PL/RE, xorriso-style into the root), the Joliet tree (UCS-2
 // names) or the ISO 9660:1999 tree (relaxed names). Each writes its path
 // tables, its directory extents and its Rock Ridge continuation areas; file
-// records point at the shared file data (image::FileData).
+// records point at the shared file data (model::FileData).
 #pragma once
 
 #include <string>
 #include <unordered_map>
 #include <vector>
 
-#include "mastering/image/layout.h"
 #include "mastering/iso9660/names.h"
 #include "mastering/iso9660/structures.h"
+#include "mastering/model/layout.h"
 
 namespace mastering::iso9660 {
 
@@ -26,13 +26,13 @@ struct HierarchyOptions {
     int64_t now = 0;
 };
 
-class HierarchyPart final : public image::Part {
+class HierarchyPart final : public model::Part {
 public:
-    HierarchyPart(image::Tree& tree, const image::FileData& data, HierarchyOptions o)
+    HierarchyPart(model::Tree& tree, const model::FileData& data, HierarchyOptions o)
         : m_tree(tree), m_data(data), m_opt(o) {}
     std::string_view name() const override;
 
-    Status layout(image::Allocator& a);
+    Status layout(model::Allocator& a);
     Status emit(uint64_t tag, uint32_t first, std::span<std::byte> out) override;
 
     // For the volume descriptor.
@@ -44,7 +44,7 @@ public:
 
 private:
     struct Dir {
-        image::Node* node = nullptr;
+        model::Node* node = nullptr;
         uint32_t parent = 0;          // hierarchy parent (index into m_dirs)
         uint32_t real_parent = 0;     // where the node really lives (differs when relocated)
         uint16_t depth = 1;
@@ -58,7 +58,7 @@ private:
     };
     enum class EntryKind : uint8_t { file, dir, placeholder, relocated_dir, symlink, special };
     struct Entry {
-        image::Node* node;
+        model::Node* node;
         EntryKind kind;
         uint32_t dir;  // dir index for dir/placeholder/relocated_dir
     };
@@ -68,17 +68,17 @@ private:
         uint32_t ce_bytes = 0;
     };
 
-    bool include(const image::Node* n) const;
+    bool include(const model::Node* n) const;
     std::vector<Entry> entries_of(uint32_t d) const;
     Status build_structure();
     Result<Built> build_directory(uint32_t d, bool sizing) const;
     std::vector<std::byte> build_path_table(bool big_endian) const;
 
-    image::Tree& m_tree;
-    const image::FileData& m_data;
+    model::Tree& m_tree;
+    const model::FileData& m_data;
     HierarchyOptions m_opt;
     std::vector<Dir> m_dirs;          // index 0 is the root; numbered order after layout
-    std::unordered_map<const image::Node*, uint32_t> m_dir_of;
+    std::unordered_map<const model::Node*, uint32_t> m_dir_of;
     std::vector<uint32_t> m_relocated;  // dirs moved into the root
     uint32_t m_path_table_size = 0, m_l_table = 0, m_m_table = 0;
     // Emission cache: the last built directory.

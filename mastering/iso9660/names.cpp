@@ -43,7 +43,7 @@ struct Parts {
     std::string base, ext;
 };
 
-Parts split_candidate(const NameRequest& r, NamePolicy p) {
+Parts split_candidate(const model::NameRequest& r, NamePolicy p) {
     Parts parts;
     if (p == NamePolicy::relaxed) {
         parts.base = std::string(cut_utf8(r.name, 207));
@@ -73,7 +73,7 @@ Parts split_candidate(const NameRequest& r, NamePolicy p) {
     return parts;
 }
 
-size_t max_base(const NameRequest& r, NamePolicy p, size_t ext_len) {
+size_t max_base(const model::NameRequest& r, NamePolicy p, size_t ext_len) {
     if (p == NamePolicy::relaxed) return 207;
     if (p == NamePolicy::level1) return 8;
     return r.directory ? 31 : 30 - ext_len;
@@ -86,7 +86,7 @@ std::string assemble(const Parts& parts, bool directory, NamePolicy p) {
 
 }  // namespace
 
-std::vector<std::string> map_identifiers(const std::vector<NameRequest>& entries, NamePolicy policy) {
+std::vector<std::string> map_identifiers(const std::vector<model::NameRequest>& entries, NamePolicy policy) {
     std::vector<std::string> out(entries.size());
     // Deterministic: entries are resolved in the order of their host names.
     std::vector<size_t> order(entries.size());

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "mastering/model/name_request.h"
+
 namespace mastering::iso9660 {
 
 enum class NamePolicy {
@@ -16,16 +18,11 @@ enum class NamePolicy {
     relaxed,  // ISO 9660:1999: the name's own bytes, up to 207, no version
 };
 
-struct NameRequest {
-    std::string_view name;  // UTF-8 host name
-    bool directory = false;
-};
-
 // Identifiers for the entries of one directory, unique within it, in the same
 // order as `entries`. The mapping depends only on the set of names, so it is
 // the same every time the same directory is laid out. Files get ";1" except
 // under the relaxed policy.
-std::vector<std::string> map_identifiers(const std::vector<NameRequest>& entries, NamePolicy policy);
+std::vector<std::string> map_identifiers(const std::vector<model::NameRequest>& entries, NamePolicy policy);
 
 // ECMA-119 9.3 order of identifiers (name, then extension, padded with spaces;
 // then version descending).

@@ -5,16 +5,16 @@
 #include <cstring>
 
 #include "mastering/codec/text.h"
-#include "mastering/image/data_source.h"
+#include "mastering/model/data_source.h"
 #include "mastering/rockridge/susp.h"
 
 namespace mastering::iso9660 {
 
-using image::DirEntry;
-using image::Extent;
-using image::FsType;
-using image::NodeAttr;
-using image::NodeType;
+using model::DirEntry;
+using model::Extent;
+using model::FsType;
+using model::NodeAttr;
+using model::NodeType;
 
 namespace {
 
@@ -47,7 +47,7 @@ std::string joliet_name(const std::string& id) {
     return s;
 }
 
-class IsoReader final : public image::FileSystemReader {
+class IsoReader final : public model::FileSystemReader {
 public:
     IsoReader(media::SectorSource& m, VolumeSet vs, FsType view) : m_medium(m), m_vs(std::move(vs)), m_view(view) {
         m_vd = view == FsType::joliet ? &*m_vs.joliet : &*m_vs.pvd;
@@ -143,7 +143,7 @@ public:
     Result<size_t> read(const NodeAttr& f, uint64_t offset, std::span<std::byte> out) override {
         for (const auto& e : f.extents)
             if (!e.sparse) DM_TRY(check_extent(e.lba, e.length, "file"));
-        return image::read_extents(m_medium, f.extents, f.size, offset, out);
+        return model::read_extents(m_medium, f.extents, f.size, offset, out);
     }
 
 private:
@@ -319,7 +319,7 @@ Result<VolumeSet> read_volume_set(media::SectorSource& m, uint64_t start) {
     return vs;
 }
 
-Result<std::unique_ptr<image::FileSystemReader>> open_reader(media::SectorSource& m, const VolumeSet& vs, FsType view) {
+Result<std::unique_ptr<model::FileSystemReader>> open_reader(media::SectorSource& m, const VolumeSet& vs, FsType view) {
     switch (view) {
     case FsType::iso9660:
         break;
@@ -335,7 +335,7 @@ Result<std::unique_ptr<image::FileSystemReader>> open_reader(media::SectorSource
     default:
         return make_error(Errc::invalid_argument, "not an ISO 9660 view");
     }
-    return std::unique_ptr<image::FileSystemReader>(new IsoReader(m, vs, view));
+    return std::unique_ptr<model::FileSystemReader>(new IsoReader(m, vs, view));
 }
 
 }  // namespace mastering::iso9660

@@ -8,8 +8,9 @@
 #include <memory>
 #include <optional>
 
-#include "mastering/image/fs_reader.h"
 #include "mastering/iso9660/structures.h"
+#include "mastering/media/sector_source.h"
+#include "mastering/model/fs_reader.h"
 
 namespace mastering::iso9660 {
 
@@ -31,7 +32,7 @@ struct VolumeSet {
 Result<VolumeSet> read_volume_set(media::SectorSource& medium, uint64_t session_start);
 
 // A reader for one view; `view` is iso9660, rockridge or joliet.
-Result<std::unique_ptr<image::FileSystemReader>> open_reader(media::SectorSource& medium, const VolumeSet& vs,
-                                                              image::FsType view);
+Result<std::unique_ptr<model::FileSystemReader>> open_reader(media::SectorSource& medium, const VolumeSet& vs,
+                                                              model::FsType view);
 
 }  // namespace mastering::iso9660

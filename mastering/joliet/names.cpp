@@ -35,7 +35,7 @@ std::u32string shorten(std::u32string s, bool directory, size_t max) {
 
 }  // namespace
 
-std::vector<std::string> map_identifiers(const std::vector<iso9660::NameRequest>& entries) {
+std::vector<std::string> map_identifiers(const std::vector<model::NameRequest>& entries) {
     std::vector<std::string> out(entries.size());
     std::vector<size_t> order(entries.size());
     std::iota(order.begin(), order.end(), size_t(0));

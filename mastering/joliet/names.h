@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "mastering/iso9660/names.h"
+#include "mastering/model/name_request.h"
 
 namespace mastering::joliet {
 
@@ -17,7 +17,7 @@ constexpr size_t max_name_chars = 64;
 constexpr std::string_view escape_level3 = "%/E";
 
 // Identifiers (UCS-2 BE bytes) for one directory's entries, in input order.
-std::vector<std::string> map_identifiers(const std::vector<iso9660::NameRequest>& entries);
+std::vector<std::string> map_identifiers(const std::vector<model::NameRequest>& entries);
 // Order of Joliet identifiers: by UCS-2 code units of the name, ";1" aside.
 bool identifier_less(std::string_view a, std::string_view b);
 // A text as UCS-2 BE padded to `width` bytes with UCS-2 spaces (volume ids).

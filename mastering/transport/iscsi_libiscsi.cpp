@@ -18,16 +18,6 @@ namespace {
 
 constexpr const char* k_initiator_name = "iqn.2026-11.org.discmaster:initiator";
 
-// The URL without the secret, for messages and traces.
-std::string redact(const std::string& url) {
-    auto at = url.find('@');
-    auto scheme = url.find("://");
-    if (at == std::string::npos || scheme == std::string::npos || at < scheme) return url;
-    auto pct = url.find('%', scheme + 3);
-    if (pct == std::string::npos || pct > at) return url;
-    return url.substr(0, pct) + "%***" + url.substr(at);
-}
-
 struct Pending {
     bool done = false;
     int status = 0;
@@ -127,7 +117,7 @@ private:
 Result<std::unique_ptr<Transport>> open_iscsi(const std::string& url, const OpenOptions&) {
     iscsi_context* ctx = iscsi_create_context(k_initiator_name);
     if (!ctx) return make_error(Errc::internal, "cannot create an iSCSI context");
-    std::string shown = redact(url);
+    std::string shown = redact_address(url);
     auto fail = [&](Errc code, const std::string& what) -> Error {
         std::string msg = shown + ": " + what + ": " + iscsi_get_error(ctx);
         iscsi_destroy_context(ctx);

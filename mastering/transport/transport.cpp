@@ -1,5 +1,6 @@
 #include "mastering/transport/transport.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <mutex>
@@ -38,6 +39,30 @@ Status Transport::execute(Command& cmd) {
     Status r = do_execute(cmd);
     if (m_trace) m_trace(cmd, std::chrono::steady_clock::now() - t0);
     return r;
+}
+
+std::string redact_address(const std::string& address) {
+    size_t host = address.rfind("iscsi://", 0) == 0 ? 8 : address.rfind("iser://", 0) == 0 ? 7 : 0;
+    if (!host) return address;
+    size_t query = std::min(address.find('?', host), address.size());
+    std::string out = address.substr(0, query);
+    // "user%secret@host" (libiscsi takes the first '@', then the first '%',
+    // or the first ':' where there is no '%').
+    auto at = out.find('@', host);
+    if (at != std::string::npos) {
+        auto sep = out.find('%', host);
+        if (sep == std::string::npos || sep > at) sep = out.find(':', host);
+        if (sep != std::string::npos && sep < at) out = out.substr(0, sep + 1) + "***" + out.substr(at);
+    }
+    // "?target_user=NAME&target_password=SECRET"
+    for (size_t pos = query; pos < address.size();) {
+        size_t end = std::min(address.find('&', pos + 1), address.size());
+        std::string arg = address.substr(pos, end - pos);  // with its leading '?' or '&'
+        if (arg.compare(1, 16, "target_password=") == 0) arg = arg.substr(0, 17) + "***";
+        out += arg;
+        pos = end;
+    }
+    return out;
 }
 
 namespace {

@@ -82,6 +82,12 @@ struct OpenOptions {
 // (libiscsi), emu:PATH (the in-process emulator, once registered).
 Result<std::unique_ptr<Transport>> open_transport(const std::string& address, const OpenOptions& options = {});
 
+// The address as it may be shown: messages, traces, /proc/mounts. The CHAP
+// secrets of an iscsi:// URL are masked as libiscsi splits them: the part of
+// "user%secret@" (or "user:secret@") after the user name, and the value of a
+// "target_password=" argument. Any other address is returned as it is.
+std::string redact_address(const std::string& address);
+
 // Backends that live outside mastering/ register themselves by address prefix.
 using BackendFactory = std::function<Result<std::unique_ptr<Transport>>(const std::string& address, const OpenOptions&)>;
 void register_backend(const std::string& prefix, BackendFactory factory);

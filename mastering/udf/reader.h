@@ -13,7 +13,8 @@
 #include <optional>
 #include <string>
 
-#include "mastering/image/fs_reader.h"
+#include "mastering/media/sector_source.h"
+#include "mastering/model/fs_reader.h"
 
 namespace mastering::udf {
 
@@ -40,6 +41,6 @@ Result<VolumeSummary> read_summary(media::SectorSource& m, uint64_t session_star
 // up to the medium's end.
 std::optional<uint32_t> session_blocks(media::SectorSource& m, uint64_t session_start);
 
-Result<std::unique_ptr<image::FileSystemReader>> open_reader(media::SectorSource& m, uint64_t session_start);
+Result<std::unique_ptr<model::FileSystemReader>> open_reader(media::SectorSource& m, uint64_t session_start);
 
 }  // namespace mastering::udf

@@ -27,12 +27,13 @@ uint32_t crc32c_bitwise(const uint8_t* p, size_t n) {
 std::vector<uint8_t> bytes(const std::string& s) { return {s.begin(), s.end()}; }
 
 Pdu login_request(const std::string& text) {
-    Pdu p;
-    p.set_opcode(opcode::login_request, true);
-    p.bhs[1] = 0x87;  // T, CSG=0 NSG=3
-    p.set32(16, 0x1234);
-    p.data = bytes(text);
-    return p;
+    LoginRequest l;
+    l.transit = true;  // T, CSG=0 NSG=3
+    l.csg = 0;
+    l.nsg = 3;
+    l.itt = 0x1234;
+    l.data = bytes(text);
+    return l.encode();
 }
 
 Result<Pdu> decode(const std::vector<uint8_t>& wire, bool hd, bool dd) {

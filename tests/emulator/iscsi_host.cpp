@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 
 #include "emulator/iscsi/crc32c.h"
@@ -94,6 +95,9 @@ std::vector<uint8_t> chap_response(uint8_t id, const std::string& secret, const 
 }
 
 IscsiHost::IscsiHost(int port) {
+    static std::atomic<uint16_t> sessions{1};
+    uint16_t n = sessions++;
+    m_isid = {0x80, 0x12, 0x34, 0x56, uint8_t(n >> 8), uint8_t(n)};
     m_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in a{};
     a.sin_family = AF_INET;
@@ -211,8 +215,7 @@ std::optional<RawPdu> IscsiHost::login_step(uint8_t csg, uint8_t nsg, bool trans
     RawPdu p;
     p.bhs[0] = 0x40 | 0x03;
     p.bhs[1] = uint8_t((transit ? 0x80 : 0) | (csg << 2) | (transit ? nsg : 0));
-    const uint8_t isid[6] = {0x80, 0x12, 0x34, 0x56, 0x00, 0x01};
-    std::memcpy(&p.bhs[8], isid, 6);
+    std::memcpy(&p.bhs[8], m_isid.data(), 6);
     p.set32(16, m_itt);
     p.set32(24, m_cmd_sn);
     p.set32(28, m_exp_stat_sn);
@@ -245,6 +248,7 @@ std::optional<RawPdu> IscsiHost::login_step(uint8_t csg, uint8_t nsg, bool trans
 
 std::string IscsiHost::login(const LoginOptions& o) {
     if (m_fd < 0) return "not connected";
+    if (o.isid) m_isid = *o.isid;
     std::string error;
     std::vector<std::pair<std::string, std::string>> sec = {{"InitiatorName", o.initiator}};
     if (o.target.empty()) sec.emplace_back("SessionType", "Discovery");
@@ -396,6 +400,12 @@ ScsiResult IscsiHost::command(const std::vector<uint8_t>& cdb, uint32_t expected
 
 std::vector<std::string> IscsiHost::send_targets(const std::string& what) {
     std::vector<std::string> names;
+    for (const auto& [k, v] : send_targets_keys(what))
+        if (k == "TargetName") names.push_back(v);
+    return names;
+}
+
+std::vector<std::pair<std::string, std::string>> IscsiHost::send_targets_keys(const std::string& what) {
     std::vector<uint8_t> text;
     uint32_t itt = next_itt(), ttt = 0xFFFFFFFF;
     std::vector<uint8_t> keys = key_text({{"SendTargets", what}});
@@ -415,9 +425,7 @@ std::vector<std::string> IscsiHost::send_targets(const std::string& what) {
         if (!(r->flags() & 0x40)) break;  // not continued
         ttt = r->u32(20);
     }
-    for (const auto& [k, v] : parse_text_list(text))
-        if (k == "TargetName") names.push_back(v);
-    return names;
+    return parse_text_list(text);
 }
 
 bool IscsiHost::nop_ping(const std::vector<uint8_t>& payload) {

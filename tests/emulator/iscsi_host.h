@@ -4,6 +4,7 @@
 // from RFC 7143's layouts; only the CRC32C function is shared with the target.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -32,6 +33,9 @@ struct LoginOptions {
     std::map<std::string, std::string> keys;  // operational keys to offer (stage 1)
     std::optional<std::pair<std::string, std::string>> chap;         // user, secret
     std::optional<std::pair<std::string, std::string>> mutual_chap;  // expected target user, secret
+    // The ISID (with InitiatorName: the initiator port). Unset: the host's
+    // own, different for every IscsiHost, as an initiator gives each session.
+    std::optional<std::array<uint8_t, 6>> isid;
 };
 
 struct ScsiResult {
@@ -73,6 +77,8 @@ public:
     ScsiResult command(const std::vector<uint8_t>& cdb, uint32_t expected, bool read,
                        const std::vector<uint8_t>& out = {});
     std::vector<std::string> send_targets(const std::string& what = "All");
+    // The whole answer: TargetName and TargetAddress keys in order.
+    std::vector<std::pair<std::string, std::string>> send_targets_keys(const std::string& what = "All");
     bool nop_ping(const std::vector<uint8_t>& payload);
     uint8_t task_management(uint8_t function, uint32_t ref_itt = 0xFFFFFFFF);
     bool logout();
@@ -93,6 +99,7 @@ private:
     std::optional<RawPdu> login_step(uint8_t csg, uint8_t nsg, bool transit,
                                      const std::vector<std::pair<std::string, std::string>>& keys, std::string& error);
     int m_fd = -1;
+    std::array<uint8_t, 6> m_isid;
     uint32_t m_itt = 0x100;
     uint32_t m_cmd_sn = 1;
     uint32_t m_exp_stat_sn = 0;

@@ -15,56 +15,15 @@
 #include <set>
 #include <thread>
 
+#include "mastering/os/file.h"
+#include "tests/fuse/mount_support.h"
 #include "tests/support/master_drive.h"
-#include "tests/support/support.h"
 #include "tests/support/trees.h"
 
 using namespace dmtest;
+using fusetest::Mount;
 
 namespace {
-
-bool fuse_available() { return ::access("/dev/fuse", R_OK | W_OK) == 0 && find_program("fusermount3"); }
-
-#define REQUIRE_FUSE()                                                                          \
-    do {                                                                                        \
-        if (!fuse_available()) GTEST_SKIP() << "/dev/fuse or fusermount3 missing: FUSE tests skipped"; \
-    } while (0)
-
-// master-mount in the foreground; unmounted with fusermount3 -u on destruction.
-class Mount {
-public:
-    Mount(const std::string& source, const fs::path& dir, std::vector<std::string> extra = {}) : m_dir(dir) {
-        fs::create_directories(dir);
-        struct stat before {};
-        ::stat(dir.c_str(), &before);
-        std::vector<std::string> argv = {tool("master-mount"), source, dir.string(), "-f"};
-        argv.insert(argv.end(), extra.begin(), extra.end());
-        m_process = std::make_unique<Process>(argv, dir.parent_path() / (dir.filename().string() + ".log"));
-        for (int i = 0; i < 200; ++i) {
-            struct stat now {};
-            if (::stat(dir.c_str(), &now) == 0 && now.st_dev != before.st_dev) {
-                m_mounted = true;
-                break;
-            }
-            if (!m_process->running()) break;
-            std::this_thread::sleep_for(std::chrono::milliseconds(25));
-        }
-    }
-    ~Mount() { unmount(); }
-    int unmount() {
-        if (m_mounted) run({"fusermount3", "-u", m_dir.string()});
-        m_mounted = false;
-        auto st = m_process->wait(std::chrono::seconds(10));
-        return st ? *st : m_process->stop(9);
-    }
-    bool mounted() const { return m_mounted; }
-    std::string log() const { return m_process->log(); }
-
-private:
-    fs::path m_dir;
-    std::unique_ptr<Process> m_process;
-    bool m_mounted = false;
-};
 
 TreeOptions exact() {
     TreeOptions o;
@@ -229,12 +188,11 @@ namespace {
 // Bytes [off, off + n) of a file, through pread (what a program reading at any offset gets).
 std::string pread_at(const fs::path& p, uint64_t off, size_t n) {
     std::string out(n, '\0');
-    int fd = ::open(p.c_str(), O_RDONLY);
-    if (fd < 0) return "open failed: " + std::string(std::strerror(errno));
-    ssize_t got = ::pread(fd, out.data(), n, off_t(off));
-    int err = errno;
-    ::close(fd);
-    if (got < 0) return "read failed: " + std::string(std::strerror(err));
+    mastering::os::Fd fd(::open(p.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) return "open failed: " + std::string(std::strerror(errno));
+    // One pread, as a program makes it: its errno is what the test looks at.
+    ssize_t got = ::pread(fd.get(), out.data(), n, off_t(off));
+    if (got < 0) return "read failed: " + std::string(std::strerror(errno));
     out.resize(size_t(got));
     return out;
 }
@@ -258,20 +216,17 @@ TEST(ThirdPartyMasterMount, large_files_xattrs_and_a_100000_entry_directory) {
     fs::path src = dir / "src";
     write_file(src / "small.txt", "small\n");
     {
-        int fd = ::open((src / "huge.bin").c_str(), O_CREAT | O_WRONLY, 0644);
-        ASSERT_GE(fd, 0);
-        ASSERT_EQ(::ftruncate(fd, off_t(4608ull << 20)), 0);  // 4.5 GiB, holes but for the markers
+        auto fd = mastering::os::open_file((src / "huge.bin").string(), O_CREAT | O_WRONLY);
+        ASSERT_TRUE(fd.ok()) << fd.error().message;
+        ASSERT_EQ(::ftruncate(fd->get(), off_t(4608ull << 20)), 0);  // 4.5 GiB, holes but for the markers
         for (uint64_t at : {0ull, (1ull << 30) - 7, (4ull << 30) - 5, (4608ull << 20) - 9})
-            ASSERT_EQ(::pwrite(fd, "MARKER!!!", 9, off_t(at)), 9);
-        ::close(fd);
+            ASSERT_TRUE(mastering::os::pwrite_all(fd->get(), "MARKER!!!", 9, at, "huge.bin").ok());
     }
     fs::create_directories(src / "many");
     for (int i = 0; i < 100000; ++i) {
         char name[32];
         std::snprintf(name, sizeof name, "f%06d", i);
-        int fd = ::open((src / "many" / name).c_str(), O_CREAT | O_WRONLY, 0644);
-        ASSERT_GE(fd, 0);
-        ::close(fd);
+        ASSERT_TRUE(mastering::os::open_file((src / "many" / name).string(), O_CREAT | O_WRONLY).ok());
     }
     std::string iso = (dir / "big.iso").string();
     auto r = run({tool("master-image"), "create", iso, "--from", src.string(), "--fs", "iso9660,rockridge,joliet,udf"});

@@ -3,6 +3,7 @@
 // first bytes of every file are read; nothing may crash, hang or read out of
 // bounds. Seeds: scripts/fuzz-seeds.sh iso9660_reader.
 #include "mastering/image/image_file.h"
+#include "mastering/image/open_file_system.h"
 #include "tests/fuzz/reader_support.h"
 
 using namespace mastering;
@@ -18,8 +19,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (uint64_t start : starts) {
         auto fs = image::identify_file_systems(m, start);
         if (!fs.ok()) continue;
-        for (auto t : {image::FsType::iso9660, image::FsType::rockridge, image::FsType::joliet}) {
-            if (!image::has(*fs, t)) continue;
+        for (auto t : {model::FsType::iso9660, model::FsType::rockridge, model::FsType::joliet}) {
+            if (!model::has(*fs, t)) continue;
             auto r = image::open_file_system(m, start, t);
             if (r.ok()) walk(**r);
         }

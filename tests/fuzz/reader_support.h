@@ -9,7 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "mastering/image/fs_reader.h"
+#include "mastering/media/sector_source.h"
+#include "mastering/model/fs_reader.h"
 
 namespace fuzzing {
 
@@ -66,10 +67,10 @@ private:
     std::map<uint64_t, std::pair<const uint8_t*, size_t>> m_records;
 };
 
-void walk(image::FileSystemReader& r) {
+void walk(model::FileSystemReader& r) {
     auto root = r.root();
     if (!root.ok()) return;
-    std::vector<image::NodeAttr> queue{*root};
+    std::vector<model::NodeAttr> queue{*root};
     size_t visited = 0;
     std::vector<std::byte> buf(4096);
     for (size_t i = 0; i < queue.size() && visited < 2000; ++i) {
@@ -77,9 +78,9 @@ void walk(image::FileSystemReader& r) {
         if (!l.ok()) continue;
         for (auto& e : *l) {
             ++visited;
-            if (e.attr.type == image::NodeType::directory) {
+            if (e.attr.type == model::NodeType::directory) {
                 if (queue.size() < 500) queue.push_back(e.attr);
-            } else if (e.attr.type == image::NodeType::file) {
+            } else if (e.attr.type == model::NodeType::file) {
                 (void)r.read(e.attr, 0, buf);
                 if (e.attr.size > 4096) (void)r.read(e.attr, e.attr.size - 100, buf);
             }

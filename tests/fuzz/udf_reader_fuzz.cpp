@@ -5,6 +5,7 @@
 // Seeds: scripts/fuzz-seeds.sh udf_reader (mkudffs volumes of every media
 // type, master-image UDF 1.02-2.50 and bridge images, an appended session).
 #include "mastering/image/image_file.h"
+#include "mastering/image/open_file_system.h"
 #include "mastering/udf/reader.h"
 #include "tests/fuzz/reader_support.h"
 
@@ -19,7 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (uint64_t start : starts) {
         (void)udf::read_summary(m, start);
         (void)udf::session_blocks(m, start);
-        auto r = image::open_file_system(m, start, image::FsType::udf);
+        auto r = image::open_file_system(m, start, model::FsType::udf);
         if (r.ok()) fuzzing::walk(**r);
     }
     return 0;

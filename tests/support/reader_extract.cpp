@@ -9,12 +9,13 @@
 #include <vector>
 
 #include "mastering/image/image_file.h"
+#include "mastering/image/open_file_system.h"
 
 namespace dmtest {
 
 using namespace mastering;
 
-std::string extract_with_reader(media::SectorSource& medium, uint64_t start, image::FsType type, const fs::path& out) {
+std::string extract_with_reader(media::SectorSource& medium, uint64_t start, model::FsType type, const fs::path& out) {
     auto reader = image::open_file_system(medium, start, type);
     if (!reader.ok()) return reader.error().message;
     auto& r = **reader;
@@ -22,8 +23,8 @@ std::string extract_with_reader(media::SectorSource& medium, uint64_t start, ima
     if (!root.ok()) return root.error().message;
     fs::create_directories(out);
     std::map<uint64_t, fs::path> linked;  // file id -> first extracted name
-    std::vector<std::pair<image::NodeAttr, fs::path>> queue{{*root, out}};
-    std::vector<std::pair<fs::path, image::NodeAttr>> dirs;
+    std::vector<std::pair<model::NodeAttr, fs::path>> queue{{*root, out}};
+    std::vector<std::pair<fs::path, model::NodeAttr>> dirs;
     std::vector<std::byte> buf(1 << 20);
     for (size_t i = 0; i < queue.size(); ++i) {
         auto [dir, path] = queue[i];
@@ -34,14 +35,14 @@ std::string extract_with_reader(media::SectorSource& medium, uint64_t start, ima
             fs::path p = path / e.name;
             const auto& a = e.attr;
             switch (a.type) {
-            case image::NodeType::directory:
+            case model::NodeType::directory:
                 fs::create_directory(p);
                 queue.push_back({a, p});
                 break;
-            case image::NodeType::symlink:
+            case model::NodeType::symlink:
                 if (::symlink(a.symlink.c_str(), p.c_str()) != 0) return p.string() + ": symlink failed";
                 break;
-            case image::NodeType::file: {
+            case model::NodeType::file: {
                 if (a.file_id && a.nlink > 1) {
                     auto [it, fresh] = linked.emplace(*a.file_id, p);
                     if (!fresh) {
@@ -86,7 +87,7 @@ std::string extract_with_reader(media::SectorSource& medium, uint64_t start, ima
     return {};
 }
 
-std::string extract_image(const std::string& image, uint64_t start, image::FsType fs, const fs::path& out) {
+std::string extract_image(const std::string& image, uint64_t start, model::FsType fs, const fs::path& out) {
     auto m = image::open_image_medium(image);
     if (!m.ok()) return m.error().message;
     return extract_with_reader(**m, start, fs, out);

@@ -5,16 +5,17 @@
 
 #include <string>
 
-#include "mastering/image/fs_reader.h"
+#include "mastering/media/sector_source.h"
+#include "mastering/model/fs_reader.h"
 #include "tests/support/support.h"
 
 namespace dmtest {
 
 // Empty on success, else what failed.
 std::string extract_with_reader(mastering::media::SectorSource& medium, uint64_t session_start,
-                                mastering::image::FsType fs, const fs::path& out);
+                                mastering::model::FsType fs, const fs::path& out);
 // The same for an image file.
-std::string extract_image(const std::string& image, uint64_t session_start, mastering::image::FsType fs,
+std::string extract_image(const std::string& image, uint64_t session_start, mastering::model::FsType fs,
                           const fs::path& out);
 
 }  // namespace dmtest

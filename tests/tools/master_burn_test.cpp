@@ -367,3 +367,57 @@ TEST(MasterBurn, write_speed_reaches_the_drive) {
     EXPECT_EQ(bad.exit_code, 1);
     EXPECT_NE(bad.err.find("--speed"), std::string::npos) << bad.err;
 }
+
+// An image whose session starts at block 0 (genisoimage's own layout: with
+// Joliet, its file's data at block 31) burned onto overwritable media, then a session
+// appended: blocks 0-31 get the new session's descriptors only, and the
+// first session's data inside them stay (the new session refers to them).
+TEST(ThirdPartyMasterBurn, a_session_at_block_0_keeps_its_data_when_one_is_appended) {
+    DM_REQUIRE_PROGRAM("genisoimage");
+    DM_REQUIRE_PROGRAM("osirrox");
+    TempDir dir{"burn-at-0"};
+    write_file(dir / "one/a.txt", "first session, stored below block 32\n");
+    write_file(dir / "two/b.txt", "second\n");
+    ASSERT_EQ(run({"genisoimage", "-quiet", "-R", "-J", "-o", (dir / "one.iso").string(), (dir / "one").string()}).exit_code,
+              0);
+    // (One overwritable profile: the session chain of a disc whose first
+    // session is at block 0 is found by scanning the whole medium, a minute
+    // on a BD-RE.)
+    for (const char* profile : {"dvd+rw"}) {
+        fs::path disc = dir / (std::string(profile) + ".vdisc");
+        ASSERT_EQ(run({tool("master-image"), "create", disc.string(), "--media", profile}).exit_code, 0);
+        auto r = burn("emu:" + disc.string(), {"--image", (dir / "one.iso").string()});
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        r = burn("emu:" + disc.string(), {"--from", (dir / "two").string()});
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        fs::path out = dir / (std::string(profile) + "-x");
+        ASSERT_EQ(osirrox_extract((disc / "data.img").string(), out).exit_code, 0);
+        EXPECT_EQ(read_file(out / "a.txt"), "first session, stored below block 32\n") << profile;
+        EXPECT_EQ(read_file(out / "b.txt"), "second\n") << profile;
+    }
+}
+
+// One workflow for images and discs (image/append.h): an appended session
+// carries the file systems of the one it continues unless told otherwise (a
+// UDF-only disc stays UDF-only, as master-image append keeps an image's),
+// and an explicit volume name wins over the imported one. udfinfo reads
+// the newest session from the disc's data.
+TEST(ThirdPartyMasterBurn, an_appended_session_keeps_the_file_systems_and_takes_the_volume_name) {
+    DM_REQUIRE_PROGRAM("udfinfo");
+    TempDir dir{"burn-continue"};
+    write_file(dir / "one/a.txt", "a\n");
+    write_file(dir / "two/b.txt", "b\n");
+    fs::path disc = dir / "d.vdisc";
+    ASSERT_EQ(run({tool("master-image"), "create", disc.string(), "--media", "dvd+r"}).exit_code, 0);
+    auto r = burn("emu:" + disc.string(), {"--from", (dir / "one").string(), "--fs", "udf", "--volume-name", "FIRST"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    r = burn("emu:" + disc.string(), {"--from", (dir / "two").string(), "--volume-name", "SECOND"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    json doc = info(disc.string());
+    ASSERT_EQ(doc["sessions"].size(), 2u) << doc.dump(1);
+    EXPECT_EQ(doc["sessions"][1]["file_systems"], json({"udf"})) << doc.dump(1);
+    auto u = run({"udfinfo", (disc / "data.img").string()});
+    ASSERT_EQ(u.exit_code, 0) << u.err;
+    EXPECT_NE(u.out.find("\nlabel=SECOND\n"), std::string::npos) << u.out;
+    EXPECT_NE(u.out.find("\nnumfiles=2\n"), std::string::npos) << u.out;
+}

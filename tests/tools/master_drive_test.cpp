@@ -72,7 +72,10 @@ LibiscsiSession::Options as(const std::string& initiator) {
 
 TEST(ThirdPartyMasterDrive, libiscsi_tools_discover_inquire_and_read_capacity) {
     REQUIRE_LIBISCSI_TOOLS();
-    Farm f;
+    // iscsi-ls lists only the targets SendTargets gives an address with
+    // (libiscsi does not fall back to the discovery address as RFC 7143 has
+    // it): announce the listening address.
+    Farm f({"--announce", "127.0.0.1"});
     ASSERT_TRUE(f.drive->running()) << f.drive->error();
     // Discovery (SendTargets) lists one target per drive, each with a CD/DVD LUN 0.
     auto ls = run({"iscsi-ls", "-s", "iscsi://" + f.drive->portal()});
@@ -274,6 +277,7 @@ TEST(ThirdPartyMasterDrive, drives_and_secrets_from_a_config_file) {
                                     "drive = [\"cd=cd-r:" + (dir / "cd.vdisc").string() + "\", \"iso=" +
                                         (dir / "disc.iso").string() + "\"]\n"
                                     "chap = [\"iso=carol:carol-secret-99\"]\n"
+                                    "announce = [\"127.0.0.1\"]\n"
                                     "nop-interval = 5\n");
     MasterDrive d({}, {"--config", (dir / "drives.toml").string()});
     ASSERT_TRUE(d.running()) << d.error();
@@ -295,6 +299,9 @@ TEST(ThirdPartyMasterDrive, bad_arguments_get_a_clear_error) {
     r = run({tool("master-drive"), "serve", "--listen", "nowhere:99999", "--drive", "x="});
     EXPECT_NE(r.exit_code, 0);
     EXPECT_NE(r.err.find("--listen"), std::string::npos) << r.err;
+    r = run({tool("master-drive"), "serve", "--listen", "127.0.0.1:0", "--drive", "x=", "--announce", "host:99999"});
+    EXPECT_NE(r.exit_code, 0);
+    EXPECT_NE(r.err.find("host:99999"), std::string::npos) << r.err;
     r = run({tool("master-drive"), "serve", "--drive", "x=", "--chap", "nosecret"});
     EXPECT_NE(r.exit_code, 0);
     EXPECT_NE(r.err.find("USER:SECRET"), std::string::npos) << r.err;

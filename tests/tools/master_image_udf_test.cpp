@@ -12,15 +12,15 @@
 #include "emulator/mmc/drive.h"
 #include "mastering/burn/format_data.h"
 #include "mastering/image/file_system_image.h"
-#include "mastering/image/fs_reader.h"
 #include "mastering/image/image_file.h"
+#include "mastering/image/open_file_system.h"
 #include "mastering/udf/reader.h"
 #include "tests/support/reader_extract.h"
 #include "tests/support/support.h"
 #include "tests/support/trees.h"
 
 using namespace dmtest;
-using mastering::image::FsType;
+using mastering::model::FsType;
 
 namespace {
 
@@ -615,7 +615,7 @@ TEST_F(ThirdPartyMasterImageUdf, a_fragmented_file_continues_in_allocation_exten
     auto toc = (*medium)->toc();
     ASSERT_TRUE(toc.ok());
     image::FileSystemImage fsi;
-    ASSERT_TRUE(fsi.set_file_systems(image::mask(FsType::udf)).ok());
+    ASSERT_TRUE(fsi.set_file_systems(model::mask(FsType::udf)).ok());
     ASSERT_EQ(*fsi.import_file_system(*medium, 32), FsType::udf);
     auto reader = image::open_file_system(**medium, 32, FsType::udf);
     ASSERT_TRUE(reader.ok());
@@ -626,9 +626,9 @@ TEST_F(ThirdPartyMasterImageUdf, a_fragmented_file_continues_in_allocation_exten
     const auto& src = (*entries)[0].attr;
     ASSERT_EQ(src.extents.size(), 1u);
     auto& tree = fsi.tree();
-    image::Node* n = tree.add(tree.root(), "reversed.bin", S_IFREG | 0644);
-    image::Content* c = tree.new_content();
-    c->kind = image::ContentKind::medium;
+    model::Node* n = tree.add(tree.root(), "reversed.bin", S_IFREG | 0644);
+    model::Content* c = tree.new_content();
+    c->kind = model::ContentKind::medium;
     c->size = blocks * 2048ull;
     for (uint32_t k = blocks; k-- > 0;) c->extents.push_back({src.extents[0].lba + k, 2048, false});
     c->links = 1;
@@ -636,8 +636,8 @@ TEST_F(ThirdPartyMasterImageUdf, a_fragmented_file_continues_in_allocation_exten
     n->mtime = n->atime = n->ctime = 1700000000;
     fsi.set_session_start_block(*toc->next_writable);
     medium->reset();
-    reader = Result<std::unique_ptr<image::FileSystemReader>>(make_error(Errc::internal, "closed"));
-    auto w = image::append_session(fsi, img);
+    reader = Result<std::unique_ptr<model::FileSystemReader>>(make_error(Errc::internal, "closed"));
+    auto w = image::append_to_image_file(fsi, img);
     ASSERT_TRUE(w.ok()) << w.error().message;
     // The expected bytes.
     std::string orig = read_file(dir / "s1" / "src.bin"), reversed;

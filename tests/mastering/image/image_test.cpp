@@ -7,10 +7,12 @@
 #include "mastering/image/file_system_image.h"
 #include "mastering/image/image_file.h"
 #include "mastering/image/inspect.h"
+#include "mastering/image/open_file_system.h"
 #include "tests/support/support.h"
 
 using namespace mastering;
 using namespace mastering::image;
+using namespace mastering::model;
 using dmtest::TempDir;
 
 namespace {
@@ -326,7 +328,7 @@ TEST(Inspect, reports_sessions_and_file_systems) {
     ASSERT_TRUE(next.import_file_system(m, 32).ok());
     next.set_session_start_block(*m->toc()->next_writable);
     ASSERT_TRUE(next.add_tree((dir / "s2").string(), false).ok());
-    ASSERT_TRUE(append_session(next, path).ok());
+    ASSERT_TRUE(append_to_image_file(next, path).ok());
     auto rep = inspect_medium(*medium_of(path));
     ASSERT_TRUE(rep.ok());
     ASSERT_EQ(rep->sessions.size(), 2u);

@@ -117,7 +117,7 @@ TEST(PathTable, both_endians) {
 }
 
 TEST(Names, levels_map_to_d_characters) {
-    std::vector<NameRequest> req = {{"readme.md", false}, {"Long file name.text", false}, {"my dir", true},
+    std::vector<model::NameRequest> req = {{"readme.md", false}, {"Long file name.text", false}, {"my dir", true},
                                     {"ünïcode.txt", false}, {"noext", false}};
     auto l1 = map_identifiers(req, NamePolicy::level1);
     EXPECT_EQ(l1[0], "README.MD;1");
@@ -132,17 +132,17 @@ TEST(Names, levels_map_to_d_characters) {
 }
 
 TEST(Names, collisions_are_resolved_deterministically) {
-    std::vector<NameRequest> req = {{"a b.txt", false}, {"a_b.txt", false}, {"A B.TXT", false}, {"a?b.txt", false}};
+    std::vector<model::NameRequest> req = {{"a b.txt", false}, {"a_b.txt", false}, {"A B.TXT", false}, {"a?b.txt", false}};
     auto ids = map_identifiers(req, NamePolicy::level2);
     std::set<std::string> unique(ids.begin(), ids.end());
     EXPECT_EQ(unique.size(), ids.size());
     // The same set in another order maps each name to the same identifier.
-    std::vector<NameRequest> rev(req.rbegin(), req.rend());
+    std::vector<model::NameRequest> rev(req.rbegin(), req.rend());
     auto ids2 = map_identifiers(rev, NamePolicy::level2);
     for (size_t i = 0; i < req.size(); ++i) EXPECT_EQ(ids[i], ids2[req.size() - 1 - i]);
     // 1,000 names that all map to the same 8.3 name.
     std::vector<std::string> names;
-    std::vector<NameRequest> many;
+    std::vector<model::NameRequest> many;
     for (int i = 0; i < 1000; ++i) names.push_back("samestem_" + std::to_string(i) + ".dat");
     for (auto& n : names) many.push_back({n, false});
     auto l1 = map_identifiers(many, NamePolicy::level1);
@@ -162,7 +162,7 @@ TEST(Names, ecma119_order) {
 TEST(JolietNames, ucs2_limits_and_collisions) {
     std::string long_name(100, 'x');
     std::string n1 = long_name + ".txt", n2 = long_name + ".txt2";  // NameRequest views these
-    std::vector<NameRequest> req = {{n1, false}, {n2, false}, {"a:b*c.txt", false}, {"emoji_😀.txt", false}, {"dir", true}};
+    std::vector<model::NameRequest> req = {{n1, false}, {n2, false}, {"a:b*c.txt", false}, {"emoji_😀.txt", false}, {"dir", true}};
     auto ids = joliet::map_identifiers(req);
     for (size_t i = 0; i < req.size(); ++i) {
         std::string id = ids[i];

@@ -7,8 +7,8 @@
 #include <fstream>
 
 #include "mastering/image/file_system_image.h"
-#include "mastering/image/fs_reader.h"
 #include "mastering/image/image_file.h"
+#include "mastering/image/open_file_system.h"
 #include "mastering/udf/descriptors.h"
 #include "mastering/udf/reader.h"
 #include "mastering/udf/writer.h"
@@ -57,7 +57,7 @@ std::string make_image(const dmtest::TempDir& dir, uint16_t rev, uint16_t packet
     dmtest::write_file(dir / "src" / "a" / "f.txt", "hello\n");
     dmtest::write_file(dir / "src" / "big.bin", std::string(200 * 1024, 'b') + "end");
     image::FileSystemImage img;
-    EXPECT_TRUE(img.set_file_systems(image::mask(image::FsType::udf)).ok());
+    EXPECT_TRUE(img.set_file_systems(model::mask(model::FsType::udf)).ok());
     EXPECT_TRUE(img.set_udf_revision(rev).ok());
     EXPECT_TRUE(img.set_udf_sparable_packet(packet).ok());
     EXPECT_TRUE(img.add_tree((dir / "src").string(), false).ok());
@@ -70,7 +70,7 @@ std::string make_image(const dmtest::TempDir& dir, uint16_t rev, uint16_t packet
 std::string read_file_via_reader(const std::string& image, const std::string& name) {
     auto m = image::open_image_medium(image);
     if (!m.ok()) return "open: " + m.error().message;
-    auto r = image::open_file_system(**m, 32, image::FsType::udf);
+    auto r = image::open_file_system(**m, 32, model::FsType::udf);
     if (!r.ok()) return "udf: " + r.error().message;
     auto root = (*r)->root();
     auto l = (*r)->list(*root);
@@ -109,7 +109,7 @@ TEST(UdfSparable, the_map_the_sparing_tables_and_the_packets) {
         EXPECT_EQ(load_le32(d.lvd.data() + 268), rev == rev250 ? 2u : 1u);
         ASSERT_EQ(codec::u8(map[0]), 2);
         ASSERT_EQ(codec::u8(map[1]), 64);
-        EXPECT_EQ(load_regid(map + 4), "*UDF Sparable Partition");
+        EXPECT_EQ(decode_regid(map + 4).identifier, "*UDF Sparable Partition");
         EXPECT_EQ(load_le16(map + 4 + 24), rev) << "the UDF revision in the identifier suffix";
         EXPECT_EQ(load_le16(map + 38), 0);
         EXPECT_EQ(load_le16(map + 40), packet);
@@ -125,7 +125,7 @@ TEST(UdfSparable, the_map_the_sparing_tables_and_the_packets) {
             ASSERT_TRUE(tag.ok()) << tag.error().message;
             EXPECT_EQ(tag->id, 0) << "a sparing table's tag identifier";
             EXPECT_EQ(tag->crc_length, 56 + 8 * entries - 16);
-            EXPECT_EQ(load_regid(t->data() + 16), "*UDF Sparing Table");
+            EXPECT_EQ(decode_regid(t->data() + 16).identifier, "*UDF Sparing Table");
             EXPECT_EQ(load_le16(t->data() + 48), entries);
         }
         EXPECT_TRUE(std::equal(a.begin() + 16, a.end(), b.begin() + 16)) << "the copies agree";
@@ -169,7 +169,7 @@ TEST(UdfSparable, a_relocated_packet_is_read_from_the_spare_area) {
     // The last packet of big.bin's data: find the block holding "end".
     auto m = image::open_image_medium(path);
     ASSERT_TRUE(m.ok());
-    auto r = image::open_file_system(**m, 32, image::FsType::udf);
+    auto r = image::open_file_system(**m, 32, model::FsType::udf);
     ASSERT_TRUE(r.ok());
     auto l = (*r)->list(*(*r)->root());
     ASSERT_TRUE(l.ok());
@@ -177,7 +177,7 @@ TEST(UdfSparable, a_relocated_packet_is_read_from_the_spare_area) {
     for (const auto& e : *l)
         if (e.name == "big.bin") last = e.attr.extents.back().lba + (e.attr.extents.back().length - 1) / block_size;
     ASSERT_GT(last, pstart);
-    r = Result<std::unique_ptr<image::FileSystemReader>>(make_error(Errc::internal, "closed"));
+    r = Result<std::unique_ptr<model::FileSystemReader>>(make_error(Errc::internal, "closed"));
     m->reset();
     uint32_t packet_lbn = uint32_t(last - pstart) / 32 * 32;
     // Move the packet: its blocks to the first spare packet, zeros in place.
@@ -188,7 +188,7 @@ TEST(UdfSparable, a_relocated_packet_is_read_from_the_spare_area) {
         auto b = read_blocks(path, t);
         codec::store_le32(b.data() + 56, packet_lbn);
         codec::store_le32(b.data() + 52, 1);  // sequence number
-        finish_tag(b.data(), TagId(0), 3, t, load_le16(b.data() + 10));
+        finish_tag(b.data(), TagId(0), DescriptorTag{3, 1, t}, load_le16(b.data() + 10) + tag_bytes);
         write_blocks(path, t, b);
     }
     EXPECT_EQ(read_file_via_reader(path, "big.bin"), std::string(200 * 1024, 'b') + "end");
@@ -213,7 +213,7 @@ TEST(UdfSparable, chosen_for_the_media_that_need_it_and_refused_elsewhere) {
     dmtest::TempDir dir;
     dmtest::write_file(dir / "src" / "x", "x");
     image::FileSystemImage old;
-    ASSERT_TRUE(old.set_file_systems(image::mask(image::FsType::udf)).ok());
+    ASSERT_TRUE(old.set_file_systems(model::mask(model::FsType::udf)).ok());
     ASSERT_TRUE(old.set_udf_revision(rev102).ok());
     ASSERT_TRUE(old.set_udf_sparable_packet(32).ok());
     ASSERT_TRUE(old.add_tree((dir / "src").string(), false).ok());
@@ -236,7 +236,7 @@ TEST(UdfMetadataPartition, a_read_only_partition_records_no_bitmap) {
         ASSERT_FALSE(d.lvd.empty());
         EXPECT_EQ(load_le32(d.pd.data() + 184), 1u) << "read-only";
         const std::byte* map = d.lvd.data() + 440 + (packet ? 64 : 6);
-        ASSERT_EQ(load_regid(map + 4), "*UDF Metadata Partition");
+        ASSERT_EQ(decode_regid(map + 4).identifier, "*UDF Metadata Partition");
         EXPECT_EQ(load_le32(map + 48), 0xFFFFFFFFu) << "no metadata bitmap file";
         EXPECT_EQ(load_le16(map + 56), packet ? packet : 1) << "alignment unit: the packet";
         // Duplicate Metadata Flag set: the mirror file then holds the same

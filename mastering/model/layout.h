@@ -18,10 +18,10 @@
 #include <vector>
 
 #include "mastering/codec/result.h"
-#include "mastering/image/fs_reader.h"
-#include "mastering/image/tree.h"
+#include "mastering/model/fs_reader.h"
+#include "mastering/model/tree.h"
 
-namespace mastering::image {
+namespace mastering::model {
 
 constexpr uint32_t block_bytes = 2048;
 // ISO 9660 sections are at most 4 GiB - 2 KiB; UDF extents at most 1 GiB - 2 KiB.
@@ -86,6 +86,11 @@ public:
     virtual ~FileData() = default;
     // The extents of a node's data in file order (empty for empty files).
     virtual std::vector<Extent> placement(const Node& n) const = 0;
+    // Whether a content lives in its file entry rather than in data blocks
+    // (the small files of a UDF-only session), and its bytes, read whole into
+    // `out` (its size): an error if it no longer has the size it was added with.
+    virtual bool embedded(const Content&) const { return false; }
+    virtual Status read_embedded(const Content& c, std::span<std::byte> out) const = 0;
 };
 
 class Part {
@@ -113,4 +118,4 @@ struct EmitContext {
     uint64_t sectors_done = 0;
 };
 
-}  // namespace mastering::image
+}  // namespace mastering::model

@@ -10,10 +10,10 @@
 #include <string>
 
 #include "mastering/codec/result.h"
-#include "mastering/image/fs_reader.h"
 #include "mastering/media/sector_source.h"
+#include "mastering/model/fs_reader.h"
 
-namespace mastering::image {
+namespace mastering::model {
 
 class DataSource {
 public:
@@ -35,4 +35,4 @@ std::shared_ptr<DataSource> memory_source(std::string bytes, std::string name = 
 std::shared_ptr<DataSource> extent_source(std::shared_ptr<media::SectorSource> medium, std::vector<Extent> extents,
                                           uint64_t size, std::string name);
 
-}  // namespace mastering::image
+}  // namespace mastering::model

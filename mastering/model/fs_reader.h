@@ -13,9 +13,8 @@
 #include <vector>
 
 #include "mastering/codec/result.h"
-#include "mastering/media/sector_source.h"
 
-namespace mastering::image {
+namespace mastering::model {
 
 // File systems as a bit set. ISO 9660, Joliet and UDF carry IMAPI2's
 // FsiFileSystems values; Rock Ridge is our own bit (a view over ISO 9660).
@@ -87,12 +86,4 @@ public:
     virtual Result<size_t> read(const NodeAttr& file, uint64_t offset, std::span<std::byte> out) = 0;
 };
 
-// Which file systems the session starting at `session_start` holds.
-Result<FsMask> identify_file_systems(media::SectorSource& medium, uint64_t session_start);
-// A reader for one file system of that session. `fs` = none: the most
-// advanced present, as IMAPI2 orders them: UDF, then Rock Ridge (over plain
-// ISO 9660 and Joliet), then Joliet, then ISO 9660.
-Result<std::unique_ptr<FileSystemReader>> open_file_system(media::SectorSource& medium, uint64_t session_start,
-                                                            FsType fs = FsType::none);
-
-}  // namespace mastering::image
+}  // namespace mastering::model

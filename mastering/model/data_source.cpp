@@ -1,9 +1,9 @@
-#include "mastering/image/data_source.h"
+#include "mastering/model/data_source.h"
 
 #include <cstring>
 #include <vector>
 
-namespace mastering::image {
+namespace mastering::model {
 
 namespace {
 
@@ -84,4 +84,4 @@ std::shared_ptr<DataSource> extent_source(std::shared_ptr<media::SectorSource> m
     return std::make_shared<ExtentSource>(std::move(medium), std::move(extents), size, std::move(name));
 }
 
-}  // namespace mastering::image
+}  // namespace mastering::model

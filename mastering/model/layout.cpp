@@ -1,8 +1,8 @@
-#include "mastering/image/layout.h"
+#include "mastering/model/layout.h"
 
 #include <algorithm>
 
-namespace mastering::image {
+namespace mastering::model {
 
 uint32_t Allocator::reserve(uint32_t blocks, Part* part, uint64_t tag) {
     // Skip over fixed reservations that overlap [m_next, m_next + blocks).
@@ -43,4 +43,4 @@ uint32_t Allocator::end() const {
     return e;
 }
 
-}  // namespace mastering::image
+}  // namespace mastering::model

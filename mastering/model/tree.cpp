@@ -1,8 +1,8 @@
-#include "mastering/image/tree.h"
+#include "mastering/model/tree.h"
 
 #include <algorithm>
 
-namespace mastering::image {
+namespace mastering::model {
 
 namespace {
 bool less_name(const Node* a, const Node* b) { return a->name < b->name; }
@@ -127,4 +127,4 @@ void Tree::remove(Node* n) {
 
 Content* Tree::new_content() { return &m_contents.emplace_back(); }
 
-}  // namespace mastering::image
+}  // namespace mastering::model

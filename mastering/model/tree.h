@@ -17,10 +17,10 @@
 #include <vector>
 
 #include "mastering/codec/result.h"
-#include "mastering/image/data_source.h"
-#include "mastering/image/fs_reader.h"
+#include "mastering/model/data_source.h"
+#include "mastering/model/fs_reader.h"
 
-namespace mastering::image {
+namespace mastering::model {
 
 enum class ContentKind : uint8_t {
     host_file,  // a file on the host, read when the stream is produced
@@ -116,4 +116,4 @@ private:
 // Validate one name component for the tree (no '/', not empty, not "." or "..").
 Status check_name(std::string_view name);
 
-}  // namespace mastering::image
+}  // namespace mastering::model
