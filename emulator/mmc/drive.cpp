@@ -125,9 +125,26 @@ std::optional<CommandReply> Drive::record(int64_t lba, uint32_t blocks, uint64_t
         if (track && f->sense.key == sc::SenseKey::medium_error) track->damaged = true;
         return f;
     }
-    if (!data.empty() && !m_disc->write(data_lba, data).ok()) return check_at(sense::write_error, lba);
+    if (!data.empty())
+        if (auto st = m_disc->write(data_lba, data); !st.ok()) return medium_failed(st.error(), sense::write_error, lba);
     emulate_speed(blocks);
     return std::nullopt;
+}
+
+CommandReply Drive::medium_failed(const mastering::Error& e, const sc::Sense& otherwise, std::optional<int64_t> lba) {
+    bool full = e.code == mastering::Errc::no_space;
+    if (m_options.log)
+        m_options.log(std::string(full ? "the host is out of space for the medium: " : "cannot store the medium: ") +
+                      e.message);
+    sc::Sense s = full ? sense::space_allocation_failed : otherwise;
+    return lba ? check_at(s, *lba) : check(s);
+}
+
+Status Drive::sync_for_removal() {
+    if (!m_disc) return {};
+    auto st = m_disc->sync();
+    if (!st.ok() && m_options.log) m_options.log("cannot synchronize the medium: " + st.error().message);
+    return st;
 }
 
 void Drive::emulate_speed(uint32_t blocks) {
@@ -229,8 +246,18 @@ Result<std::unique_ptr<media::VirtualDisc>> Drive::eject(bool force) {
     m_tray_open = true;
     m_recording.reset();
     media_event(3);
-    if (m_disc) (void)m_disc->sync();
+    (void)sync_for_removal();  // logged; the medium leaves the drive as it is
     return std::move(m_disc);
+}
+
+Status Drive::release() {
+    std::lock_guard lock(m_mutex);
+    clear_prevention();
+    m_tray_open = true;
+    m_recording.reset();
+    Status st = sync_for_removal();
+    m_disc.reset();
+    return st;
 }
 
 Status Drive::set_fault_plan(const std::string& spec) {

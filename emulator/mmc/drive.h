@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -41,6 +42,9 @@ struct DriveOptions {
     DriveIdentity identity;      // serial number and NAA (DriveIdentity::derive)
     unsigned speed = 0;          // emulated write speed as a multiple of 1x (0: unlimited)
     bool trace = true;
+    // Where the drive reports what it cannot tell an initiator fully (the
+    // host failed to store the medium); none: not reported beyond the sense.
+    std::function<void(const std::string&)> log;
     size_t trace_limit = 200000; // lines kept in memory
 };
 
@@ -71,6 +75,9 @@ public:
     void reset(NexusId origin) override;
 
     // ---- Control (master-drive ctl, tests)
+    // Stop: the medium synchronized (data, then model) and taken out of the
+    // drive, even if synchronizing failed; the failure, if any.
+    Status release();
     // Put a medium in the tray and close it (every nexus sees 6/28/00).
     Status insert(std::unique_ptr<media::VirtualDisc> disc);
     // Open the tray and take the medium out (refused while prevented unless forced).
@@ -127,6 +134,10 @@ private:
 
     // RecordingContext: the one recording step of every write mode.
     mastering::Status save_model() override { return m_disc->save_model(); }
+    CommandReply medium_failed(const mastering::Error& e, const sc::Sense& otherwise,
+                               std::optional<int64_t> lba = {}) override;
+    // Synchronize before the medium leaves the drive; a failure is logged.
+    Status sync_for_removal();
     std::optional<CommandReply> record(int64_t lba, uint32_t blocks, uint64_t data_lba, std::span<const std::byte> data,
                                        TrackRecord* track) override;
     // A fault of the plan triggered by writing `blocks` more sectors.
