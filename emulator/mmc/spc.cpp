@@ -1,6 +1,6 @@
 // SPC and device-level commands: TEST UNIT READY, REQUEST SENSE, INQUIRY,
 // MODE SENSE/SELECT (pages 01, 05, 1A, 2A), START STOP UNIT, PREVENT ALLOW,
-// MECHANISM STATUS, GET EVENT STATUS NOTIFICATION, REPORT LUNS, REPORT
+// MECHANISM STATUS, GET EVENT STATUS NOTIFICATION, REPORT
 // SUPPORTED OPERATION CODES.
 #include <algorithm>
 #include <cstring>
@@ -224,7 +224,7 @@ CommandReply Handlers::start_stop_unit(Drive& d, Ctx& c) {
         if (d.prevented()) return Drive::check(sense::removal_prevented);
         if (!d.m_tray_open) {
             d.m_tray_open = true;
-            if (d.m_disc) (void)d.m_disc->sync();
+            (void)d.sync_for_removal();  // logged; the tray opens all the same
             d.media_event(3);
         }
         return Drive::good();
@@ -292,12 +292,6 @@ CommandReply Handlers::event_status(Drive& d, Ctx& c) {
     }
     store_be16(&b[0], uint16_t(b.size() - 2));
     return Drive::reply(c, b, load_be16(&c.cdb[7]));
-}
-
-CommandReply Handlers::report_luns(Drive&, Ctx& c) {
-    Bytes b(16, 0);
-    store_be32(&b[0], 8);  // one LUN: 0
-    return Drive::reply(c, b, load_be32(&c.cdb[6]));
 }
 
 namespace {
