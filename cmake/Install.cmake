@@ -25,7 +25,7 @@ set(DM_PUBLIC_HEADERS
   mastering/scsi/commands.h mastering/scsi/mmc.h mastering/scsi/opcodes.h mastering/scsi/sense.h
   emulator/logical_unit.h
   emulator/media/disc_model.h emulator/media/fault_plan.h emulator/media/vdisc.h
-  emulator/mmc/drive.h emulator/mmc/recording.h emulator/mmc/trace.h)
+  emulator/mmc/drive.h emulator/mmc/identity.h emulator/mmc/recording.h emulator/mmc/trace.h)
 
 set(DM_PACKAGE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/discmaster)
 set(DM_HEADER_DIR ${CMAKE_INSTALL_INCLUDEDIR}/discmaster)

@@ -204,6 +204,9 @@ int serve(ServeFlags a) {
     sigaddset(&sigs, SIGINT);
     sigaddset(&sigs, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+    // A file size limit (ulimit -f) makes a write fail with EFBIG, reported
+    // as out of space like a full disk, instead of ending the server.
+    std::signal(SIGXFSZ, SIG_IGN);
 
     DriveFarm farm(o);
     std::vector<DriveSpec> specs;
@@ -225,7 +228,7 @@ int serve(ServeFlags a) {
     sigwait(&sigs, &sig);
     sd_notify(0, "STOPPING=1\nSTATUS=synchronizing the media");
     std::fprintf(stderr, "master-drive: %s: stopping\n", sig == SIGINT ? "interrupted" : "terminated");
-    farm.stop();
+    if (auto st = farm.stop(); !st.ok()) return tools::report("master-drive", st.error());
     std::fprintf(stderr, "master-drive: every medium synchronized\n");
     return tools::exit_ok;
 }

@@ -5,7 +5,7 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include "mastering/scsi/opcodes.h"
+#include "mastering/scsi/commands.h"
 
 namespace emulator::iscsi {
 
@@ -88,9 +88,10 @@ awaitable<void> Dispatcher::run_tasks(std::shared_ptr<void> keep) {
 Dispatcher::Job Dispatcher::prepare(Task t) {
     Job j;
     j.unit = m_front->route(t.lun, cdb_span(t.cdb));
-    // READ fills all it reports and nothing more is sent: no zero fill for
-    // its (large) buffer; every other command gets zeros.
-    bool fills_all = t.cdb[0] == sc::op::read10 || t.cdb[0] == sc::op::read12;
+    // A command that fills all the Data-In it reports (READ, by the command
+    // vocabulary) needs no zero fill of its (large) buffer; every other
+    // command gets zeros.
+    bool fills_all = sc::fills_data_in(cdb_span(t.cdb));
     j.data_in = m_buffers.get(t.read ? t.edtl : 0, !fills_all);
     j.task = std::move(t);
     return j;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <set>
@@ -133,7 +134,7 @@ Result<std::unique_ptr<media::VirtualDisc>> load_disc(const DriveSpec& spec) {
 
 DriveFarm::DriveFarm(FarmOptions options) : m_options(std::move(options)), m_server(m_options.server) {}
 
-DriveFarm::~DriveFarm() { stop(); }
+DriveFarm::~DriveFarm() { (void)stop(); }
 
 Status DriveFarm::add_drive(const DriveSpec& spec) {
     for (const auto& e : m_drives) {
@@ -147,7 +148,13 @@ Status DriveFarm::add_drive(const DriveSpec& spec) {
             return make_error(Errc::not_found, "the trace directory " + m_options.trace_dir +
                                                    " is not a directory this program may write to");
     }
-    Entry entry{spec.name, std::make_shared<mmc::Drive>(m_options.drive), {}};
+    auto options = m_options.drive;
+    options.identity = mmc::DriveIdentity::derive(spec.name, spec.path);
+    options.log = [log = m_options.server.log, name = spec.name](const std::string& s) {
+        if (log) log(name + ": " + s);
+        else std::fprintf(stderr, "master-drive: %s: %s\n", name.c_str(), s.c_str());
+    };
+    Entry entry{spec.name, std::make_shared<mmc::Drive>(options), {}};
     if (!spec.path.empty()) {
         auto disc = DM_TRY(open_existing_disc(spec));
         if (disc) DM_TRY(entry.drive->insert(std::move(disc)));
@@ -375,8 +382,8 @@ void DriveFarm::control_loop() {
     }
 }
 
-void DriveFarm::stop() {
-    if (m_stopped) return;
+Status DriveFarm::stop() {
+    if (m_stopped) return {};
     m_stopped = true;
     if (m_control_thread.joinable()) {
         (void)!::write(m_wake_write.get(), "x", 1);
@@ -390,7 +397,11 @@ void DriveFarm::stop() {
     m_wake_write.reset();
     m_server.stop();
     // Every acknowledged write on stable storage before the discs are released.
-    for (auto& e : m_drives) (void)e.drive->eject(true);
+    std::string failed;
+    for (auto& e : m_drives)
+        if (auto st = e.drive->release(); !st.ok()) failed += (failed.empty() ? "" : "; ") + e.name + ": " + st.error().message;
+    if (!failed.empty()) return make_error(Errc::io, "not every medium synchronized: " + failed);
+    return {};
 }
 
 Result<json> control_request(const std::string& path, const json& request) {

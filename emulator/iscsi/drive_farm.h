@@ -61,8 +61,9 @@ public:
     uint16_t port() const { return m_server.port(); }
     // Listen for `master-drive ctl` on a Unix socket (replaced if stale).
     Status serve_control(const std::string& socket_path);
-    // Stop serving; every medium is synchronized and released.
-    void stop();
+    // Stop serving; every medium is synchronized and released. The drives
+    // whose medium could not be synchronized, if any.
+    Status stop();
 
     // One control request (also what the socket calls).
     nlohmann::json handle(const nlohmann::json& request);

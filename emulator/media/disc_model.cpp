@@ -139,6 +139,16 @@ mm::Toc DiscModel::toc() const {
     return t;
 }
 
+uint64_t data_end(const DiscModel& m) {
+    if (m.rom) return m.rom_blocks;
+    uint64_t end = 0;
+    if (!m.overwritable())
+        for (const auto& s : m.sessions)
+            for (const auto& t : s.tracks)
+                if (t.recorded) end = std::max<uint64_t>(end, uint64_t(t.start) + t.recorded);
+    return end;
+}
+
 std::string check_invariants(const DiscModel& m) {
     if (m.rom) return m.sessions.empty() ? "" : "a ROM disc has no recorded sessions";
     if (m.overwritable()) {
@@ -154,6 +164,17 @@ std::string check_invariants(const DiscModel& m) {
         if (s.number != i + 1) return "sessions out of order";
         if (!s.closed && i + 1 != m.sessions.size()) return "an open session that is not the last";
         if (s.closed && s.tracks.empty()) return "a closed session without tracks";
+        if (i > 0) {  // after the session before and its gap (lead-out, lead-in, border), where the drive puts it
+            uint32_t a = m.alignment();
+            uint64_t earliest = uint64_t(m.sessions[i - 1].tracks.back().end()) + m.gap_after_session(i - 1);
+            earliest = (earliest + a - 1) / a * a;
+            if (s.start < earliest)
+                return "session " + std::to_string(s.number) + " starts at block " + std::to_string(s.start) +
+                       ", inside the recorded data or the gap before it (at block " + std::to_string(earliest) +
+                       " at the earliest)";
+        }
+        if (!s.tracks.empty() && s.tracks.front().start < s.start)
+            return "track " + std::to_string(s.tracks.front().number) + " starts before its session";
         for (const auto& t : s.tracks) {
             if (t.number != ++number) return "tracks out of order";
             if (t.start < prev_end) return "track " + std::to_string(t.number) + " overlaps the one before";
@@ -167,96 +188,6 @@ std::string check_invariants(const DiscModel& m) {
     if (auto nwa = m.next_writable(); nwa && *nwa > m.capacity) return "next writable address beyond the capacity";
     if (m.is_cd() && m.track_count() > 99) return "more than 99 tracks on a CD";
     return "";
-}
-
-json to_json(const DiscModel& m) {
-    json sessions = json::array();
-    for (const auto& s : m.sessions) {
-        json tracks = json::array();
-        for (const auto& t : s.tracks)
-            tracks.push_back({{"number", t.number}, {"start", t.start}, {"recorded", t.recorded},
-                              {"reserved", t.reserved}, {"closed", t.closed}, {"damaged", t.damaged},
-                              {"data_mode", t.data_mode}, {"tao", t.tao}});
-        sessions.push_back({{"number", s.number}, {"closed", s.closed}, {"start", s.start}, {"tracks", tracks}});
-    }
-    auto toc = m.toc();
-    return {
-        {"format", "discmaster-vdisc"},
-        {"version", 1},
-        {"profile", std::string(mm::profile_name(m.profile))},
-        {"profile_code", uint16_t(m.profile)},
-        {"medium", std::string(mm::profile_name(m.medium))},
-        {"capacity", m.capacity},
-        {"state", std::string(mm::to_string(toc.state))},
-        {"finalized", m.finalized},
-        {"formatted", m.formatted},
-        {"formatted_blocks", m.formatted_blocks},
-        {"rom", m.rom},
-        {"rom_blocks", m.rom_blocks},
-        {"pow", m.pow},
-        {"pow_spare", m.pow_spare},
-        {"pow_replaced", m.pow_replaced},
-        {"session_gap", m.session_gap},
-        {"generation", m.generation},
-        {"sessions", sessions},
-    };
-}
-
-Result<DiscModel> disc_model_from_json(const json& j) {
-    try {
-        if (j.value("format", "") != "discmaster-vdisc")
-            return mastering::make_error(mastering::Errc::corrupt, "toc.json: not a discmaster virtual disc");
-        if (j.value("version", 0) != 1)
-            return mastering::make_error(mastering::Errc::unsupported, "toc.json: unknown version");
-        DiscModel m;
-        m.profile = Profile(j.at("profile_code").get<uint16_t>());
-        auto medium = mm::profile_from_name(j.at("medium").get<std::string>());
-        if (!medium || mm::profile_info(m.profile).profile != m.profile)
-            return mastering::make_error(mastering::Errc::corrupt, "toc.json: unknown profile");
-        m.medium = *medium;
-        m.capacity = j.at("capacity").get<uint32_t>();
-        m.finalized = j.at("finalized").get<bool>();
-        m.formatted = j.at("formatted").get<bool>();
-        m.formatted_blocks = j.at("formatted_blocks").get<uint32_t>();
-        m.rom = j.at("rom").get<bool>();
-        m.rom_blocks = j.at("rom_blocks").get<uint32_t>();
-        m.pow = j.value("pow", false);
-        m.pow_spare = j.value("pow_spare", 0u);
-        m.pow_replaced = j.value("pow_replaced", 0u);
-        m.session_gap = j.value("session_gap", 0u);
-        m.generation = j.value("generation", uint64_t(0));
-        uint32_t prev_end = 0;
-        for (const auto& js : j.at("sessions")) {
-            SessionRecord s;
-            s.number = js.at("number").get<uint32_t>();
-            s.closed = js.at("closed").get<bool>();
-            s.start = js.at("start").get<uint32_t>();
-            for (const auto& jt : js.at("tracks")) {
-                TrackRecord t;
-                t.number = jt.at("number").get<uint32_t>();
-                t.start = jt.at("start").get<uint32_t>();
-                t.recorded = jt.at("recorded").get<uint32_t>();
-                t.reserved = jt.at("reserved").get<uint32_t>();
-                t.closed = jt.at("closed").get<bool>();
-                t.damaged = jt.value("damaged", false);
-                t.data_mode = jt.value("data_mode", uint8_t(1));
-                t.tao = jt.value("tao", false);
-                if (t.start < prev_end || uint64_t(t.start) + std::max(t.recorded, t.reserved) > m.capacity)
-                    return mastering::make_error(mastering::Errc::corrupt, "toc.json: track " + std::to_string(t.number) +
-                                                                               " overlaps another or lies beyond the capacity");
-                prev_end = t.end();
-                s.tracks.push_back(t);
-            }
-            m.sessions.push_back(std::move(s));
-        }
-        // A state no medium can be in (an edited or damaged file) is refused
-        // here, not left for the drive's commands to trip over.
-        if (auto broken = check_invariants(m); !broken.empty())
-            return mastering::make_error(mastering::Errc::corrupt, "toc.json: " + broken);
-        return m;
-    } catch (const json::exception& e) {
-        return mastering::make_error(mastering::Errc::corrupt, std::string("toc.json: ") + e.what());
-    }
 }
 
 DiscModel blank_disc(Profile profile, std::optional<uint32_t> capacity) {

@@ -86,6 +86,12 @@ struct DiscModel {
     mastering::media::Toc toc() const;
 };
 
+// The first block after every block the medium holds as recorded, which the
+// data file must therefore have: a ROM disc's size, the end of the last
+// recorded block of a sequential medium, 0 for overwritable media (their
+// unwritten blocks read as zeros).
+uint64_t data_end(const DiscModel& m);
+
 // Empty if the model obeys its profile's rules (tracks in order, inside the
 // capacity, at most one open session, ...); otherwise what is wrong.
 std::string check_invariants(const DiscModel& m);

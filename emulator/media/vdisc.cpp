@@ -9,8 +9,6 @@
 
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "mastering/image/image_file.h"
 #include "mastering/os/file.h"
@@ -26,17 +24,23 @@ namespace os = mastering::os;
 namespace {
 
 constexpr uint64_t k_block = 2048;
+constexpr off_t k_max_toc_bytes = 64 << 20;
 
 // toc.json replaced atomically: temp file, fsync, rename, fsync the directory.
 Status save_json(const std::string& dir, const DiscModel& m, bool durable = true) {
     std::string tmp = dir + "/toc.json.tmp", final_path = dir + "/toc.json";
     std::string text = to_json(m).dump(2) + "\n";
-    {
+    auto written = [&]() -> Status {
         auto fd = DM_TRY(os::open_file(tmp, O_WRONLY | O_CREAT | O_TRUNC));
-        DM_TRY(os::pwrite_all(fd.get(), text.data(), text.size(), 0, "the virtual disc"));
+        DM_TRY(os::pwrite_all(fd.get(), text.data(), text.size(), 0, tmp));
         if (durable && ::fsync(fd.get()) != 0) return os_error("cannot sync " + tmp);
+        return fd.close(tmp);
+    }();
+    if (!written.ok() || ::rename(tmp.c_str(), final_path.c_str()) != 0) {
+        Status failed = written.ok() ? Status(os_error("cannot replace " + final_path)) : written;
+        ::unlink(tmp.c_str());  // no half-written temp file beside the last good toc.json
+        return failed;
     }
-    if (::rename(tmp.c_str(), final_path.c_str()) != 0) return os_error("cannot replace " + final_path);
     if (durable)
         if (auto dfd = os::open_file(dir, O_RDONLY | O_DIRECTORY); dfd.ok()) ::fsync(dfd->get());
     return {};
@@ -58,15 +62,29 @@ Status copy_file(const std::string& from, const std::string& to, uint64_t bytes)
 }
 
 Result<DiscModel> load_json(const std::string& dir) {
-    std::ifstream f(dir + "/toc.json");
-    if (!f) return os_error(dir + "/toc.json");
-    std::stringstream ss;
-    ss << f.rdbuf();
-    auto j = nlohmann::json::parse(ss.str(), nullptr, false);
-    if (j.is_discarded()) return make_error(Errc::corrupt, dir + "/toc.json: not valid JSON");
+    std::string path = dir + "/toc.json";
+    // O_NONBLOCK: a FIFO in its place must not hang the open.
+    auto fd = DM_TRY(os::open_file(path, O_RDONLY | O_NONBLOCK));
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) return os_error(path);
+    if (!S_ISREG(st.st_mode)) return make_error(Errc::corrupt, path + ": not a regular file");
+    if (st.st_size > k_max_toc_bytes) return make_error(Errc::corrupt, path + ": too large for a table of contents");
+    std::string text(size_t(st.st_size), '\0');
+    DM_TRY(os::pread_all(fd.get(), text.data(), text.size(), 0, path));
+    auto j = nlohmann::json::parse(text, nullptr, false);
+    if (j.is_discarded()) return make_error(Errc::corrupt, path + ": not valid JSON");
     auto m = disc_model_from_json(j);
     if (!m.ok()) return m.error().with_context(dir);
     return m;
+}
+
+// data.img must hold every block toc.json says is recorded (a shorter one was
+// truncated or replaced): `bytes` is its size.
+Status check_data_size(const std::string& dir, const DiscModel& m, uint64_t bytes) {
+    uint64_t need = data_end(m), have = (bytes + k_block - 1) / k_block;
+    if (have >= need) return {};
+    return make_error(Errc::corrupt, dir + "/data.img: " + std::to_string(have) + " blocks, but toc.json records data up to block " +
+                                         std::to_string(need) + " (the data file was truncated or replaced)");
 }
 
 }  // namespace
@@ -142,7 +160,11 @@ Result<std::unique_ptr<VirtualDisc>> VirtualDisc::open(const std::string& dir, b
         lock = DM_TRY(os::open_file(dir + "/lock", O_RDWR | O_CREAT));
         if (::flock(lock.get(), LOCK_EX | LOCK_NB) != 0) return make_error(Errc::io, dir + ": the disc is in another drive");
     }
-    auto fd = DM_TRY(os::open_file(dir + "/data.img", exclusive ? O_RDWR : O_RDONLY));
+    auto fd = DM_TRY(os::open_file(dir + "/data.img", (exclusive ? O_RDWR : O_RDONLY) | O_NONBLOCK));
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) return os_error(dir + "/data.img");
+    if (!S_ISREG(st.st_mode)) return make_error(Errc::corrupt, dir + "/data.img: not a regular file");
+    DM_TRY(check_data_size(dir, model, uint64_t(st.st_size)));
     return std::unique_ptr<VirtualDisc>(new VirtualDisc(dir, std::move(fd), std::move(lock), std::move(model)));
 }
 
@@ -161,7 +183,7 @@ std::optional<FileRange> VirtualDisc::file_range(uint64_t lba, size_t bytes) con
 
 Status VirtualDisc::write(uint64_t lba, std::span<const std::byte> data) {
     if (m_image_only) return make_error(Errc::invalid_argument, m_dir + ": a plain image is served read-only");
-    DM_TRY(mastering::os::pwrite_all(m_data_fd, data.data(), data.size(), lba * k_block, "the virtual disc"));
+    DM_TRY(mastering::os::pwrite_all(m_data_fd, data.data(), data.size(), lba * k_block, m_dir + "/data.img"));
     m_data_size = std::max<uint64_t>(m_data_size, lba * k_block + data.size());
     // Start the write-back of what a burn wrote (every 8 MiB, without
     // waiting for it): SYNCHRONIZE CACHE then finds most of it on disk and
@@ -182,6 +204,13 @@ Status VirtualDisc::sync() {
 
 Status VirtualDisc::save_model() {
     if (m_image_only) return {};  // a ROM disc: its model never changes on disk
+    // The blocks a closed track was padded with were never written: the data
+    // file grows over them (sparse) so that it covers every recorded block.
+    if (uint64_t end = data_end(m_model) * k_block; !m_model.rom && end > m_data_size) {
+        if (::ftruncate(m_data_fd, off_t(end)) != 0) return os_error("cannot extend " + m_dir + "/data.img");
+        if (m_durable && ::fdatasync(m_data_fd) != 0) return os_error("cannot sync " + m_dir + "/data.img");
+        m_data_size = end;
+    }
     ++m_model.generation;
     return save_json(m_dir, m_model, m_durable);
 }

@@ -51,7 +51,6 @@ const Row k_rows[] = {
     {op::close_track_session, no_sa, H::close_track_session, k_needs_medium | k_writes},
     {op::read_buffer_capacity, no_sa, H::read_buffer_capacity, k_while_busy},
     {op::send_cue_sheet, no_sa, H::send_cue_sheet, k_needs_medium | k_writes},
-    {op::report_luns, no_sa, H::report_luns, k_skips_ua | k_while_busy},
     {op::blank, no_sa, H::blank, k_needs_medium | k_writes},
     {op::maintenance_in, 0x0C, H::report_supported_opcodes, k_while_busy | k_other_service_action_unknown},
     {op::report_key, no_sa, H::report_key, k_needs_medium},

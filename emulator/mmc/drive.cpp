@@ -57,11 +57,12 @@ void Drive::nexus_closed(NexusId nexus) {
     m_ua.erase(nexus);
     m_deferred.erase(nexus);
     m_preventers.erase(nexus);
+    if (m_writer == nexus) m_writer.reset();
 }
 
 void Drive::reset(NexusId) {
     std::lock_guard lock(m_mutex);
-    m_preventers.clear();
+    clear_prevention();
     m_busy_until = {};
     m_recording.reset();
     for (NexusId n : m_nexuses) m_ua[n] = {sense::power_on_reset};
@@ -81,7 +82,7 @@ void Drive::lose_power() {
     if (m_disc) (void)m_disc->reload_model();
     m_busy_until = {};
     m_recording.reset();
-    m_preventers.clear();
+    clear_prevention();
     for (NexusId n : m_nexuses) m_ua[n] = {sense::power_on_reset};
 }
 
@@ -105,7 +106,7 @@ std::optional<CommandReply> Drive::write_faults(uint64_t lba, uint32_t blocks) {
             if (m_disc) (void)m_disc->reload_model();
             m_disc.reset();
             m_tray_open = true;
-            m_preventers.clear();
+            clear_prevention();
             media_event(3);
             return check(sense::medium_not_present_tray_open);
         case FaultKind::power_loss:
@@ -124,9 +125,26 @@ std::optional<CommandReply> Drive::record(int64_t lba, uint32_t blocks, uint64_t
         if (track && f->sense.key == sc::SenseKey::medium_error) track->damaged = true;
         return f;
     }
-    if (!data.empty() && !m_disc->write(data_lba, data).ok()) return check_at(sense::write_error, lba);
+    if (!data.empty())
+        if (auto st = m_disc->write(data_lba, data); !st.ok()) return medium_failed(st.error(), sense::write_error, lba);
     emulate_speed(blocks);
     return std::nullopt;
+}
+
+CommandReply Drive::medium_failed(const mastering::Error& e, const sc::Sense& otherwise, std::optional<int64_t> lba) {
+    bool full = e.code == mastering::Errc::no_space;
+    if (m_options.log)
+        m_options.log(std::string(full ? "the host is out of space for the medium: " : "cannot store the medium: ") +
+                      e.message);
+    sc::Sense s = full ? sense::space_allocation_failed : otherwise;
+    return lba ? check_at(s, *lba) : check(s);
+}
+
+Status Drive::sync_for_removal() {
+    if (!m_disc) return {};
+    auto st = m_disc->sync();
+    if (!st.ok() && m_options.log) m_options.log("cannot synchronize the medium: " + st.error().message);
+    return st;
 }
 
 void Drive::emulate_speed(uint32_t blocks) {
@@ -204,6 +222,8 @@ CommandReply Drive::dispatch(Ctx& c) {
     }
     if (b->command->service_action && sc::service_action_field(c.cdb) != *b->command->service_action)
         return check(b->has(k_other_service_action_unknown) ? sense::invalid_opcode : sense::invalid_field_in_cdb);
+    if (b->has(k_writes) && m_writer && *m_writer != c.nexus)  // one writer at a time
+        return {sc::Status::reservation_conflict, {}, 0};
     return b->handler(*this, c);
 }
 
@@ -222,12 +242,22 @@ Result<std::unique_ptr<media::VirtualDisc>> Drive::eject(bool force) {
     std::lock_guard lock(m_mutex);
     if (prevented() && !force)
         return mastering::make_error(mastering::Errc::invalid_argument, "medium removal is prevented by an initiator");
-    m_preventers.clear();
+    clear_prevention();
     m_tray_open = true;
     m_recording.reset();
     media_event(3);
-    if (m_disc) (void)m_disc->sync();
+    (void)sync_for_removal();  // logged; the medium leaves the drive as it is
     return std::move(m_disc);
+}
+
+Status Drive::release() {
+    std::lock_guard lock(m_mutex);
+    clear_prevention();
+    m_tray_open = true;
+    m_recording.reset();
+    Status st = sync_for_removal();
+    m_disc.reset();
+    return st;
 }
 
 Status Drive::set_fault_plan(const std::string& spec) {

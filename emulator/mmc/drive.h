@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -22,6 +23,7 @@
 #include "emulator/logical_unit.h"
 #include "emulator/media/fault_plan.h"
 #include "emulator/media/vdisc.h"
+#include "emulator/mmc/identity.h"
 #include "emulator/mmc/recording.h"
 #include "emulator/mmc/trace.h"
 #include "mastering/scsi/mmc.h"
@@ -37,9 +39,12 @@ struct DriveOptions {
     std::string vendor = "DISCMSTR";
     std::string product = "VIRTUAL RECORDER";
     std::string revision = "0.1";
-    std::string serial = "DM0000000001";
+    DriveIdentity identity;      // serial number and NAA (DriveIdentity::derive)
     unsigned speed = 0;          // emulated write speed as a multiple of 1x (0: unlimited)
     bool trace = true;
+    // Where the drive reports what it cannot tell an initiator fully (the
+    // host failed to store the medium); none: not reported beyond the sense.
+    std::function<void(const std::string&)> log;
     size_t trace_limit = 200000; // lines kept in memory
 };
 
@@ -70,6 +75,9 @@ public:
     void reset(NexusId origin) override;
 
     // ---- Control (master-drive ctl, tests)
+    // Stop: the medium synchronized (data, then model) and taken out of the
+    // drive, even if synchronizing failed; the failure, if any.
+    Status release();
     // Put a medium in the tray and close it (every nexus sees 6/28/00).
     Status insert(std::unique_ptr<media::VirtualDisc> disc);
     // Open the tray and take the medium out (refused while prevented unless forced).
@@ -112,6 +120,12 @@ private:
     void queue_ua_all(const sc::Sense& s);
     void media_event(uint8_t code);
     bool prevented() const { return !m_preventers.empty(); }
+    // Medium removal allowed again and the write claim gone (reset, power
+    // loss, eject, medium removed).
+    void clear_prevention() {
+        m_preventers.clear();
+        m_writer.reset();
+    }
     // The write mode in force: the medium's with the write parameters page,
     // or the one that holds a session being written (a cue sheet sent).
     RecordingStrategy& recording();
@@ -120,6 +134,10 @@ private:
 
     // RecordingContext: the one recording step of every write mode.
     mastering::Status save_model() override { return m_disc->save_model(); }
+    CommandReply medium_failed(const mastering::Error& e, const sc::Sense& otherwise,
+                               std::optional<int64_t> lba = {}) override;
+    // Synchronize before the medium leaves the drive; a failure is logged.
+    Status sync_for_removal();
     std::optional<CommandReply> record(int64_t lba, uint32_t blocks, uint64_t data_lba, std::span<const std::byte> data,
                                        TrackRecord* track) override;
     // A fault of the plan triggered by writing `blocks` more sectors.
@@ -134,6 +152,12 @@ private:
     std::map<NexusId, std::deque<sc::Sense>> m_ua;
     std::map<NexusId, sc::Sense> m_deferred;
     std::set<NexusId> m_preventers;
+    // The one initiator whose writes the drive accepts while it is set: the
+    // first to prevent medium removal (as burners do while they write), until
+    // it allows removal again, its nexus ends or the drive is reset. Writes
+    // of the others end in RESERVATION CONFLICT, as under a Write Exclusive
+    // reservation (docs/master-drive.md "One writer at a time").
+    std::optional<NexusId> m_writer;
     std::set<NexusId> m_nexuses;
     sc::WriteParameters m_page05;
     std::unique_ptr<RecordingStrategy> m_recording;

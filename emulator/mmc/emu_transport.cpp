@@ -1,7 +1,9 @@
 // The in-process transport "emu:PATH": a Drive over the virtual disc at PATH,
-// reached through mastering::transport like any other recorder.
+// reached through mastering::transport like any other recorder, as LUN 0
+// behind the same target-level front as the iSCSI target (lun_front.h).
 #include <cstring>
 
+#include "emulator/lun_front.h"
 #include "emulator/mmc/drive.h"
 #include "mastering/transport/transport.h"
 
@@ -13,7 +15,8 @@ namespace tr = mastering::transport;
 
 class EmuTransport final : public tr::Transport {
 public:
-    EmuTransport(std::string address, std::unique_ptr<Drive> drive) : m_address(std::move(address)), m_drive(std::move(drive)) {
+    EmuTransport(std::string address, std::shared_ptr<Drive> drive) : m_address(std::move(address)), m_drive(std::move(drive)) {
+        m_front.attach(0, m_drive);
         m_drive->nexus_opened(k_nexus);
     }
     ~EmuTransport() override { m_drive->nexus_closed(k_nexus); }
@@ -25,7 +28,9 @@ protected:
         std::span<std::byte> in;
         if (cmd.direction == tr::Direction::out) out = cmd.data;
         if (cmd.direction == tr::Direction::in) in = cmd.data;
-        auto r = m_drive->execute(k_nexus, std::span<const uint8_t>(cmd.cdb.data(), cmd.cdb_length), out, in);
+        std::span<const uint8_t> cdb(cmd.cdb.data(), cmd.cdb_length);
+        LogicalUnit* unit = m_front.route(0, cdb);
+        auto r = unit ? unit->execute(k_nexus, cdb, out, in) : m_front.answer(0, cdb, in);
         cmd.status = r.status;
         if (r.status == sc::Status::check_condition) {
             auto s = sc::encode_fixed_sense(r.sense);
@@ -39,7 +44,8 @@ protected:
 private:
     static constexpr NexusId k_nexus = 1;
     std::string m_address;
-    std::unique_ptr<Drive> m_drive;
+    std::shared_ptr<Drive> m_drive;
+    LunFront m_front;
 };
 
 }  // namespace
@@ -49,7 +55,9 @@ void register_emu_transport() {
         std::string path = address.substr(4);
         auto disc = media::VirtualDisc::open(path);
         if (!disc.ok()) return disc.error();
-        auto drive = std::make_unique<Drive>();
+        DriveOptions options;
+        options.identity = DriveIdentity::derive("emu", path);
+        auto drive = std::make_shared<Drive>(options);
         DM_TRY(drive->insert(std::move(*disc)));
         return std::unique_ptr<tr::Transport>(new EmuTransport(address, std::move(drive)));
     });

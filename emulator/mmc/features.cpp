@@ -97,7 +97,7 @@ CommandReply Handlers::get_configuration(Drive& d, Ctx& c) {
     Profile p = (d.m_tray_open || !d.m_disc) ? Profile::none : d.profile();
     sc::Configuration cfg;
     cfg.current_profile = uint16_t(p);
-    for (auto& f : features(p, p != Profile::none && d.model().pow, d.m_options.serial)) {
+    for (auto& f : features(p, p != Profile::none && d.model().pow, d.m_options.identity.serial)) {
         if (rt == 2 ? f.code != start : f.code < start) continue;
         if (rt == 1 && !f.current) continue;
         cfg.features.push_back(std::move(f));

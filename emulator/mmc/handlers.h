@@ -30,7 +30,6 @@ struct Handlers {
     static CommandReply prevent_allow(Drive&, Ctx&);
     static CommandReply mechanism_status(Drive&, Ctx&);
     static CommandReply event_status(Drive&, Ctx&);
-    static CommandReply report_luns(Drive&, Ctx&);
     static CommandReply report_supported_opcodes(Drive&, Ctx&);
     // features.cpp
     static CommandReply get_configuration(Drive&, Ctx&);

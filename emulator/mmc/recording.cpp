@@ -161,7 +161,7 @@ protected:
         if (uint64_t(m.pow_replaced) + k > m.pow_spare) return check_at(sense::no_defect_spare_location, lba);
         if (auto failed = ctx.record(lba, k, uint64_t(lba), data.first(size_t(k) * 2048), nullptr)) return *failed;
         m.pow_replaced += k;
-        if (!ctx.save_model().ok()) return check_at(sense::write_error, lba);
+        if (auto st = ctx.save_model(); !st.ok()) return ctx.medium_failed(st.error(), sense::write_error, lba);
         if (k == n) return {};
         return Sequential::append(ctx, lba + k, n - k, data.subspan(size_t(k) * 2048));
     }

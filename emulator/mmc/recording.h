@@ -55,6 +55,11 @@ public:
     virtual DiscModel& model() = 0;
     // Only the model, after a change that wrote no data.
     virtual mastering::Status save_model() = 0;
+    // The host failed to store the medium (`e`): logged, and answered with
+    // SPACE ALLOCATION FAILED when the host is out of space, else `otherwise`
+    // (at `lba`, if given, in the information field).
+    virtual CommandReply medium_failed(const mastering::Error& e, const sc::Sense& otherwise,
+                                       std::optional<int64_t> lba = {}) = 0;
     // The one recording step of every write mode, for a WRITE of `blocks`
     // blocks from `lba` (negative: a CD pre-gap): the fault plan first (a
     // fault ends the write; a medium error marks `track` damaged), then

@@ -1,6 +1,6 @@
 // SPC and device-level commands: TEST UNIT READY, REQUEST SENSE, INQUIRY,
 // MODE SENSE/SELECT (pages 01, 05, 1A, 2A), START STOP UNIT, PREVENT ALLOW,
-// MECHANISM STATUS, GET EVENT STATUS NOTIFICATION, REPORT LUNS, REPORT
+// MECHANISM STATUS, GET EVENT STATUS NOTIFICATION, REPORT
 // SUPPORTED OPERATION CODES.
 #include <algorithm>
 #include <cstring>
@@ -64,28 +64,12 @@ CommandReply Handlers::inquiry(Drive& d, Ctx& c) {
     case 0x00:  // supported pages
         b = {0x05, 0x00, 0x00, 3, 0x00, 0x80, 0x83};
         break;
-    case 0x80: {  // unit serial number
-        b = {0x05, 0x80, 0x00, uint8_t(d.m_options.serial.size())};
-        b.insert(b.end(), d.m_options.serial.begin(), d.m_options.serial.end());
+    case 0x80:  // unit serial number
+        b = unit_serial_number_page(d.m_options.identity);
         break;
-    }
-    case 0x83: {  // device identification: T10 vendor ID and an NAA name
-        b = {0x05, 0x83, 0x00, 0x00};
-        std::string t10 = d.m_options.vendor;
-        t10.resize(8, ' ');
-        t10 += d.m_options.product + " " + d.m_options.serial;
-        b.insert(b.end(), {0x02, 0x01, 0x00, uint8_t(t10.size())});  // ASCII, T10 vendor ID, LU
-        b.insert(b.end(), t10.begin(), t10.end());
-        uint64_t h = 1469598103934665603ull;
-        for (char ch : d.m_options.serial + d.m_options.product) h = (h ^ uint8_t(ch)) * 1099511628211ull;
-        b.insert(b.end(), {0x01, 0x03, 0x00, 0x08});  // binary, NAA, LU
-        uint8_t naa[8];
-        naa[0] = 0x60 | uint8_t(h >> 60 & 0x0F);  // NAA 6 (registered extended), locally made up
-        for (int i = 1; i < 8; ++i) naa[i] = uint8_t(h >> (8 * (7 - i)));
-        b.insert(b.end(), naa, naa + 8);
-        store_be16(&b[2], uint16_t(b.size() - 4));
+    case 0x83:  // device identification: T10 vendor ID and an NAA name
+        b = device_identification_page(d.m_options.identity, d.m_options.vendor, d.m_options.product);
         break;
-    }
     default:
         return Drive::check(sense::invalid_field_in_cdb);
     }
@@ -240,7 +224,7 @@ CommandReply Handlers::start_stop_unit(Drive& d, Ctx& c) {
         if (d.prevented()) return Drive::check(sense::removal_prevented);
         if (!d.m_tray_open) {
             d.m_tray_open = true;
-            if (d.m_disc) (void)d.m_disc->sync();
+            (void)d.sync_for_removal();  // logged; the tray opens all the same
             d.media_event(3);
         }
         return Drive::good();
@@ -258,8 +242,16 @@ CommandReply Handlers::start_stop_unit(Drive& d, Ctx& c) {
 }
 
 CommandReply Handlers::prevent_allow(Drive& d, Ctx& c) {
-    if (c.cdb[4] & 1) d.m_preventers.insert(c.nexus);
-    else d.m_preventers.erase(c.nexus);
+    // Preventing removal claims the drive for writing unless another
+    // initiator holds it (that one keeps it: a second PREVENT is no
+    // reservation conflict, SPC lets several initiators prevent removal).
+    if (c.cdb[4] & 1) {
+        d.m_preventers.insert(c.nexus);
+        if (!d.m_writer) d.m_writer = c.nexus;
+    } else {
+        d.m_preventers.erase(c.nexus);
+        if (d.m_writer == c.nexus) d.m_writer.reset();
+    }
     return Drive::good();
 }
 
@@ -300,12 +292,6 @@ CommandReply Handlers::event_status(Drive& d, Ctx& c) {
     }
     store_be16(&b[0], uint16_t(b.size() - 2));
     return Drive::reply(c, b, load_be16(&c.cdb[7]));
-}
-
-CommandReply Handlers::report_luns(Drive&, Ctx& c) {
-    Bytes b(16, 0);
-    store_be32(&b[0], 8);  // one LUN: 0
-    return Drive::reply(c, b, load_be32(&c.cdb[6]));
 }
 
 namespace {

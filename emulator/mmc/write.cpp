@@ -42,9 +42,10 @@ CommandReply Handlers::write(Drive& d, Ctx& c) {
 
 CommandReply Handlers::synchronize_cache(Drive& d, Ctx& c) {
     auto& m = d.model();
-    if (!d.m_disc->sync().ok()) return Drive::check(sense::write_error);
+    if (auto st = d.m_disc->sync(); !st.ok()) return d.medium_failed(st.error(), sense::write_error);
     bool changed = !m.overwritable() && !m.rom && !m.finalized && d.recording().synchronize(m, d.m_page05);
-    if (changed && !d.m_disc->save_model().ok()) return Drive::check(sense::write_error);
+    if (changed)
+        if (auto st = d.m_disc->save_model(); !st.ok()) return d.medium_failed(st.error(), sense::write_error);
     if (c.cdb[1] & 2) d.set_busy(sense::long_write_in_progress, std::chrono::milliseconds(50));
     return Drive::good();
 }
@@ -68,7 +69,7 @@ CommandReply Handlers::reserve_track(Drive& d, Ctx& c) {
     t.reserved = size;
     t.tao = m.is_cd();
     s->tracks.push_back(t);
-    if (!d.m_disc->save_model().ok()) return Drive::check(sense::write_error);
+    if (auto st = d.m_disc->save_model(); !st.ok()) return d.medium_failed(st.error(), sense::write_error);
     return Drive::good();
 }
 
@@ -114,7 +115,7 @@ CommandReply Handlers::close_track_session(Drive& d, Ctx& c) {
         close_session(m, true);
     }
     d.m_recording.reset();
-    if (!d.m_disc->sync().ok()) return Drive::check(sense::session_fixation_error);
+    if (auto st = d.m_disc->sync(); !st.ok()) return d.medium_failed(st.error(), sense::session_fixation_error);
     if (immed) d.set_busy(sense::operation_in_progress, std::chrono::milliseconds(100));
     return Drive::good();
 }
@@ -135,7 +136,7 @@ CommandReply Handlers::blank(Drive& d, Ctx& c) {
     case 1: {
         uint32_t capacity = m.capacity;
         m = media::blank_disc(m.medium, capacity);
-        if (!d.m_disc->discard_data().ok()) return Drive::check(sense::write_error);
+        if (auto st = d.m_disc->discard_data(); !st.ok()) return d.medium_failed(st.error(), sense::write_error);
         break;
     }
     case 5:    // unclose the last session
@@ -160,7 +161,7 @@ CommandReply Handlers::blank(Drive& d, Ctx& c) {
         return Drive::check(sense::invalid_field_in_cdb);
     }
     d.m_recording.reset();
-    if (!d.m_disc->sync().ok()) return Drive::check(sense::write_error);
+    if (auto st = d.m_disc->sync(); !st.ok()) return d.medium_failed(st.error(), sense::write_error);
     if (immed) d.set_busy(sense::operation_in_progress, std::chrono::milliseconds(200));
     return Drive::good();
 }
@@ -215,7 +216,7 @@ CommandReply Handlers::format_unit(Drive& d, Ctx& c) {
     default:
         return Drive::check(sense::cannot_format_medium);
     }
-    if (!d.m_disc->sync().ok()) return Drive::check(sense::write_error);
+    if (auto st = d.m_disc->sync(); !st.ok()) return d.medium_failed(st.error(), sense::write_error);
     if (immed) d.set_busy(sense::format_in_progress, std::chrono::milliseconds(300));
     return Drive::good();
 }

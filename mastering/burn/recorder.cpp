@@ -31,6 +31,8 @@ std::string explain(uint8_t opcode, const scsi::Sense& s) {
     else if (s.key == K::illegal_request && s.asc == 0x30) what = "the medium does not support this operation";
     else if (s.key == K::illegal_request && s.asc == 0x20) what = "the drive does not support this command";
     else if (s.key == K::illegal_request && s.asc == 0x53) what = "medium removal is prevented";
+    else if (s.key == K::data_protect && s.asc == 0x27 && s.ascq == 0x07)
+        what = std::string("the drive's storage is full") + lba + " (space allocation failed)";
     else if (s.key == K::data_protect) what = "the disc is write protected";
     else what = scsi::describe(s);
     return std::string(scsi::op_name(opcode)) + ": " + what;

@@ -86,6 +86,9 @@ constexpr Sense incomplete_track_in_session{SenseKey::illegal_request, 0x72, 0x0
 constexpr Sense empty_reserved_track{SenseKey::illegal_request, 0x72, 0x04};
 constexpr Sense no_more_reservations{SenseKey::illegal_request, 0x72, 0x05};
 constexpr Sense write_protected{SenseKey::data_protect, 0x27, 0x00};
+// The storage behind the unit ran out of space (SBC-3 4.7.3.6, a thin
+// provisioned unit's answer): here, the host file system of a virtual disc.
+constexpr Sense space_allocation_failed{SenseKey::data_protect, 0x27, 0x07};
 constexpr Sense write_error{SenseKey::medium_error, 0x0C, 0x00};
 constexpr Sense no_defect_spare_location{SenseKey::medium_error, 0x32, 0x00};
 constexpr Sense loss_of_streaming{SenseKey::medium_error, 0x0C, 0x09};
