@@ -6,6 +6,7 @@
 
 #include "mastering/burn/burn_tree.h"
 #include "mastering/image/file_system_image.h"
+#include "tools/common/boot_options.h"
 #include "tools/common/cli.h"
 
 using namespace mastering;
@@ -42,6 +43,7 @@ struct Flags {
     std::string drive, from, at = "/", image_file, speed, fs, volume, write_mode = "tao", udf_revision;
     std::vector<std::string> removes;
     bool close = false, verify = false, json = false, include_base = false;
+    tools::BootArgs boot;
 };
 
 void add_flags(CLI::App& app, Flags& f) {
@@ -61,6 +63,7 @@ void add_flags(CLI::App& app, Flags& f) {
     app.add_option("--udf-revision", f.udf_revision, "UDF revision 1.02, 1.50, 2.01 or 2.50 (adds udf to --fs)");
     app.add_option("--volume-name", f.volume, "volume name (default: the imported one, or DISCMASTER)");
     app.add_flag("--json", f.json, "progress and result as JSON lines");
+    tools::add_boot_options(&app, f.boot);
 }
 
 // The session --from and its options ask for.
@@ -74,6 +77,7 @@ Result<burn::BurnRequest> burn_request(const Flags& f, const burn::WriteOptions&
     req.write = o;
     if (!f.fs.empty()) req.file_systems = DM_TRY(model::fs_mask_from_names(f.fs));
     if (!f.udf_revision.empty()) req.udf_revision = DM_TRY(image::parse_udf_revision(f.udf_revision));
+    req.boot = DM_TRY(tools::boot_spec(f.boot));
     return req;
 }
 
@@ -137,6 +141,9 @@ int main(int argc, char** argv) {
         };
         Result<burn::BurnReport> r = make_error(Errc::internal, "nothing done");
         if (!f.image_file.empty()) {
+            if (!f.boot.spec.empty())
+                return fail(make_error(Errc::invalid_argument, "boot options make a bootable session from --from DIR; "
+                                                               "an --image is written as it is"));
             r = burn::burn_image(**rec, f.image_file, o);
         } else {
             auto req = burn_request(f, o);

@@ -5,6 +5,7 @@
 #include "mastering/burn/burn_tree.h"
 #include "mastering/image/file_system_image.h"
 #include "mastering/image/image_target.h"
+#include "tools/common/boot_options.h"
 #include "tools/common/cli.h"
 #include "tools/common/source.h"
 
@@ -57,6 +58,7 @@ struct Flags {
     std::vector<std::string> removes;
     int level = 3;
     bool include_base = false, sync = false, no_dedup = false;
+    tools::BootArgs boot;
 };
 
 CLI::App* add_create(CLI::App& app, Flags& f) {
@@ -76,6 +78,7 @@ CLI::App* add_create(CLI::App& app, Flags& f) {
     create->add_option("--media", f.media_name, "size the image for this medium (cd-r, dvd+r, bd-r, ...)");
     create->add_flag("--no-dedup", f.no_dedup, "do not look for identical files (faster; each copy is stored)");
     create->add_flag("--sync", f.sync, "make the image durable (fsync) before it appears; appends always are");
+    tools::add_boot_options(create, f.boot);
     return create;
 }
 
@@ -87,6 +90,7 @@ CLI::App* add_append(CLI::App& app, Flags& f) {
     append->add_flag("--include-base", f.include_base, "put the --from directory itself into the image");
     append->add_flag("--no-dedup", f.no_dedup, "do not look for identical files");
     append->add_option("--remove", f.removes, "remove this path (file or directory tree) from the image; repeatable");
+    tools::add_boot_options(append, f.boot);
     return append;
 }
 
@@ -98,6 +102,7 @@ Result<image::SessionRequest> session_request(const Flags& f, bool create) {
     req.include_base = f.include_base;
     req.remove = f.removes;
     req.dedup = !f.no_dedup;
+    req.boot = DM_TRY(tools::boot_spec(f.boot));
     if (create) {
         req.file_systems = DM_TRY(model::fs_mask_from_names(f.fs));
         if (!f.udf_revision.empty()) req.udf_revision = DM_TRY(image::parse_udf_revision(f.udf_revision));

@@ -86,6 +86,7 @@ Result<AppendReport> append_session(SessionTarget& target, const SessionRequest&
     }
     for (const auto& path : r.remove) DM_TRY(img->remove_tree(path));
     if (!r.from.empty()) DM_TRY(img->add_tree(r.from, r.include_base, r.at));
+    img->set_boot(r.boot);
     auto stream = img->create_result_image();
     if (!stream.ok()) {
         if (stream.error().code == Errc::no_space)

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "mastering/boot/boot_spec.h"
 #include "mastering/codec/result.h"
 #include "mastering/image/result_stream.h"
 #include "mastering/media/profile.h"
@@ -35,6 +36,8 @@ struct SessionRequest {
     std::optional<int> iso_level;          // 1-4
     std::string volume_name;               // default: the imported one, or DISCMASTER
     bool dedup = true;
+    // Bootable (docs/boot.md); an imported bootable session stays so.
+    boot::BootSpec boot;
 };
 
 // Where and how large the next session may be.
