@@ -266,9 +266,10 @@ Status BootPart::prepare_hybrid() {
     m_hybrid = true;
     if (!spec.isohybrid_mbr.empty()) {
         const std::string what = "--isohybrid-mbr " + spec.isohybrid_mbr;
-        auto fd = DM_TRY(os::open_file(spec.isohybrid_mbr, O_RDONLY));
+        auto fd = os::open_file(spec.isohybrid_mbr, O_RDONLY);
+        if (!fd.ok()) return fd.error().with_context(what);
         std::vector<std::byte> t(k_max_template + 1);
-        size_t n = DM_TRY(os::pread_some(fd.get(), t.data(), t.size(), 0, spec.isohybrid_mbr));
+        size_t n = DM_TRY(os::pread_some(fd->get(), t.data(), t.size(), 0, spec.isohybrid_mbr));
         t.resize(n);
         if (auto st = check_mbr_template(t); !st.ok()) return st.error().with_context(what + " is not an MBR template");
         m_plan.mbr_template = std::move(t);
