@@ -63,11 +63,12 @@ mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
 echo "DISCMASTER-BOOT-MARKER: kernel $(uname -r) is up"
 for m in $(cat /lib/modules/order); do insmod /lib/modules/$m 2>/dev/null; done
 # The medium it booted from: a CD (sr) or the image as a disk (sd).
-for i in $(seq 1 100); do ls /dev/sr0 /dev/sda >/dev/null 2>&1 && break; sleep 0.1; done
+for i in $(seq 1 150); do [ -b /dev/sr0 ] || [ -b /dev/sda ] && break; sleep 0.1; done
 sleep 1
-for d in /dev/sr0 /dev/sda; do
+echo "DISCMASTER-DEVICES: $(ls /dev/sr* /dev/sd* 2>/dev/null | tr '\n' ' ')"
+for d in /dev/sr* /dev/sda; do
   [ -b $d ] || continue
-  if mount -t iso9660 -o ro $d /mnt 2>/dev/null; then
+  if mount -t iso9660 -o ro $d /mnt; then
     echo "DISCMASTER-FILES $d: $(cd /mnt && find . -type f | sort | tr '\n' ' ')"
     umount /mnt
   fi

@@ -10,7 +10,7 @@
 #            boots, each listing the appended file;
 #   dvd-r, cd-r   master-burn writes the tree onto a blank virtual disc served
 #            by master-drive, QEMU boots from it over iSCSI (its own initiator,
-#            the disc a SCSI CD-ROM); master-burn appends a second session and
+#            the disc a SCSI CD-ROM passed through); master-burn appends a second session and
 #            the disc boots again with the new file visible.
 #   tests/boot/run-boots.sh BUILD_DIR [OUT_DIR] [SCENARIO_REGEX]
 # Exit 1 if a boot failed, 77 (skipped) when QEMU, OVMF or the kernel is missing.
@@ -48,8 +48,11 @@ boot() {
   case $as in
     cd) a+=(-drive "if=none,id=m,file=$src,format=raw,readonly=on" -device ide-cd,drive=m,bootindex=0);;
     disk) a+=(-drive "if=none,id=m,file=$src,format=raw,snapshot=on" -device ide-hd,drive=m,bootindex=0);;
-    iscsi) a+=(-device virtio-scsi-pci,id=scsi0 -drive "if=none,id=m,file=$src,format=raw,readonly=on"
-               -device scsi-cd,drive=m,bus=scsi0.0,bootindex=0);;
+    # The disc passed through (scsi-generic): the guest's sr driver reads the
+    # drive's own TOC, so Linux mounts the newest session (QEMU's emulated
+    # scsi-cd would report one session); SeaBIOS and OVMF boot from it as a CD.
+    iscsi) a+=(-device virtio-scsi-pci,id=scsi0 -drive "if=none,id=m,file=$src,format=raw"
+               -device scsi-generic,drive=m,bus=scsi0.0,bootindex=0);;
   esac
   local start=$SECONDS verdict=pass
   timeout -k 5 "$limit" qemu-system-x86_64 -machine pc -accel tcg -m 512 -display none -monitor none -parallel none \
