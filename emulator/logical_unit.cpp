@@ -1,7 +1,6 @@
 #include "emulator/logical_unit.h"
 
 #include <sys/mman.h>
-#include <unistd.h>
 
 namespace emulator {
 
@@ -15,7 +14,6 @@ SharedFile::SharedFile(int fd, uint64_t map_bytes) : m_fd(fd) {
 
 SharedFile::~SharedFile() {
     if (m_map) ::munmap(const_cast<std::byte*>(m_map), m_map_bytes);
-    if (m_fd >= 0) ::close(m_fd);
 }
 
 }  // namespace emulator

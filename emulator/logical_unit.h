@@ -11,6 +11,7 @@
 #include <optional>
 #include <span>
 
+#include "mastering/os/file.h"
 #include "mastering/scsi/sense.h"
 
 namespace emulator {
@@ -27,13 +28,14 @@ using NexusId = uint64_t;
 // ejected meanwhile.
 class SharedFile {
 public:
-    // `map_bytes`: how much of the file to map read-only (it may grow to
-    // that size; 0: no mapping).
+    // Takes `fd` over (it is closed with the last reference). `map_bytes`:
+    // how much of the file to map read-only (it may grow to that size; 0: no
+    // mapping).
     explicit SharedFile(int fd, uint64_t map_bytes = 0);
     ~SharedFile();
     SharedFile(const SharedFile&) = delete;
     SharedFile& operator=(const SharedFile&) = delete;
-    int fd() const { return m_fd; }
+    int fd() const { return m_fd.get(); }
     // The file's bytes from `offset` in memory, if mapped that far (touching
     // bytes beyond the file's end raises SIGBUS: only for ranges the file had).
     const std::byte* mapped(uint64_t offset, size_t length) const {
@@ -41,7 +43,7 @@ public:
     }
 
 private:
-    int m_fd;
+    mastering::os::Fd m_fd;
     const std::byte* m_map = nullptr;
     uint64_t m_map_bytes = 0;
 };

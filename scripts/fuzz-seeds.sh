@@ -55,6 +55,27 @@ if [ -x "$build/tools/master-image" ]; then
   "$build/tools/master-image" append "$tmp/b.iso" --from "$tmp/t2" >/dev/null
   cp "$tmp/b.iso" "$d/master-image-bridge-2-sessions.iso"
 fi
+# udf_descriptors: every block of those volumes that starts with a sound
+# descriptor tag (ECMA-167 3/7.2: the checksum over bytes 0-3 and 5-15), one
+# file each, and a VAT's block (which has none).
+e=$out/udf_descriptors; rm -rf "$e"; mkdir -p "$e"
+python3 - "$d" "$e" <<'PY' || true
+import os, sys
+src, dst = sys.argv[1], sys.argv[2]
+for name in sorted(os.listdir(src)):
+    data = open(os.path.join(src, name), "rb").read()
+    seen = set()
+    for lba in range(len(data) // 2048):
+        b = data[lba * 2048:(lba + 1) * 2048]
+        if b[:2] == b"\0\0" and b[1:6] not in (b"BEA01", b"NSR02", b"NSR03", b"TEA01") and b"*UDF Sparing" not in b[:64]:
+            continue
+        if b[:2] != b"\0\0" and (sum(b[:4]) + sum(b[5:16])) % 256 != b[4]:
+            continue
+        if b in seen:
+            continue
+        seen.add(b)
+        open(os.path.join(dst, "%s-%d" % (name, lba)), "wb").write(b)
+PY
 # As sparse inputs: the UDF structures lie beyond the fuzzer's input size limit.
 if [ -x "$build/tests/dm-sparse-seed" ]; then
   for f in "$d"/*; do "$build/tests/dm-sparse-seed" "$f" "$f.dmsp" && rm -f "$f"; done

@@ -16,6 +16,12 @@ bool DiscModel::overwritable() const {
 
 bool DiscModel::is_cd() const { return mm::profile_info(medium).family == mm::Family::cd; }
 
+bool DiscModel::is_dvd_minus() const {
+    return medium == Profile::dvd_r || medium == Profile::dvd_rw || medium == Profile::dvd_r_dl;
+}
+
+bool DiscModel::one_track_per_session() const { return medium == Profile::dvd_plus_r || medium == Profile::dvd_plus_r_dl; }
+
 uint32_t DiscModel::alignment() const {
     switch (mm::profile_info(medium).family) {
     case mm::Family::cd: return 1;

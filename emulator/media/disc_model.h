@@ -61,6 +61,8 @@ struct DiscModel {
 
     // Addressing rules of the medium's family.
     bool is_cd() const;
+    bool is_dvd_minus() const;         // DVD-R, DVD-RW, DVD-R DL
+    bool one_track_per_session() const;  // DVD+R (DL): a session holds one track
     uint32_t alignment() const;        // write unit the drive pads tracks to: CD 1, DVD 16, BD 32
     // Blocks between a closed session's end and the next session's first
     // track: CD 11,400 after the first session and 6,900 after later ones

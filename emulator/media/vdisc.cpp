@@ -21,6 +21,7 @@ using mastering::Errc;
 using mastering::make_error;
 using mastering::os_error;
 namespace fs = std::filesystem;
+namespace os = mastering::os;
 
 namespace {
 
@@ -30,17 +31,28 @@ constexpr uint64_t k_block = 2048;
 Status save_json(const std::string& dir, const DiscModel& m, bool durable = true) {
     std::string tmp = dir + "/toc.json.tmp", final_path = dir + "/toc.json";
     std::string text = to_json(m).dump(2) + "\n";
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) return os_error("cannot write " + tmp);
-    Status st = mastering::os::pwrite_all(fd, text.data(), text.size(), 0, "the virtual disc");
-    if (st.ok() && durable && ::fsync(fd) != 0) st = os_error("cannot sync " + tmp);
-    ::close(fd);
-    if (!st.ok()) return st;
+    {
+        auto fd = DM_TRY(os::open_file(tmp, O_WRONLY | O_CREAT | O_TRUNC));
+        DM_TRY(os::pwrite_all(fd.get(), text.data(), text.size(), 0, "the virtual disc"));
+        if (durable && ::fsync(fd.get()) != 0) return os_error("cannot sync " + tmp);
+    }
     if (::rename(tmp.c_str(), final_path.c_str()) != 0) return os_error("cannot replace " + final_path);
-    int dfd = durable ? ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
-    if (dfd >= 0) {
-        ::fsync(dfd);
-        ::close(dfd);
+    if (durable)
+        if (auto dfd = os::open_file(dir, O_RDONLY | O_DIRECTORY); dfd.ok()) ::fsync(dfd->get());
+    return {};
+}
+
+// `bytes` of `from` into the new file `to`: a reflink where the file system
+// can, else a copy.
+Status copy_file(const std::string& from, const std::string& to, uint64_t bytes) {
+    auto src = DM_TRY(os::open_file(from, O_RDONLY));
+    auto dst = DM_TRY(os::open_file(to, O_RDWR | O_CREAT | O_EXCL));
+    if (::ioctl(dst.get(), FICLONE, src.get()) == 0) return {};
+    loff_t in = 0, out = 0;
+    for (uint64_t left = bytes; left > 0;) {
+        ssize_t n = ::copy_file_range(src.get(), &in, dst.get(), &out, size_t(std::min<uint64_t>(left, 1ull << 30)), 0);
+        if (n <= 0) return os_error("cannot copy " + from);
+        left -= uint64_t(n);
     }
     return {};
 }
@@ -59,18 +71,16 @@ Result<DiscModel> load_json(const std::string& dir) {
 
 }  // namespace
 
-VirtualDisc::VirtualDisc(std::string dir, int data_fd, int lock_fd, DiscModel m)
-    : m_dir(std::move(dir)), m_data_fd(data_fd), m_lock_fd(lock_fd), m_model(std::move(m)) {
+VirtualDisc::VirtualDisc(std::string dir, os::Fd data, os::Fd lock, DiscModel m)
+    : m_dir(std::move(dir)), m_data_fd(data.get()), m_lock(std::move(lock)), m_model(std::move(m)) {
     struct stat st {};
     if (::fstat(m_data_fd, &st) == 0) m_data_size = uint64_t(st.st_size);
     // Mapped as far as the disc can hold (the file grows as it is written).
     m_data_file = std::make_shared<SharedFile>(
-        data_fd, std::max<uint64_t>(m_data_size, uint64_t(m_model.capacity) * k_block));
+        data.release(), std::max<uint64_t>(m_data_size, uint64_t(m_model.capacity) * k_block));
 }
 
-VirtualDisc::~VirtualDisc() {
-    if (m_lock_fd >= 0) ::close(m_lock_fd);
-}
+VirtualDisc::~VirtualDisc() = default;
 
 bool VirtualDisc::is_vdisc(const std::string& dir) {
     struct stat st {};
@@ -85,9 +95,7 @@ Result<std::unique_ptr<VirtualDisc>> VirtualDisc::create_blank(const std::string
     std::error_code ec;
     if (fs::exists(dir, ec)) return make_error(Errc::exists, dir + ": already exists");
     if (::mkdir(dir.c_str(), 0755) != 0) return os_error("cannot create " + dir);
-    int fd = ::open((dir + "/data.img").c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0) return os_error(dir + "/data.img");
-    ::close(fd);
+    DM_TRY(os::open_file(dir + "/data.img", O_RDWR | O_CREAT | O_EXCL));
     DM_TRY(save_json(dir, blank_disc(profile, capacity)));
     return open(dir);
 }
@@ -100,29 +108,7 @@ Result<std::unique_ptr<VirtualDisc>> VirtualDisc::create_from_image(const std::s
     std::error_code ec;
     if (fs::exists(dir, ec)) return make_error(Errc::exists, dir + ": already exists");
     if (::mkdir(dir.c_str(), 0755) != 0) return os_error("cannot create " + dir);
-    int src = ::open(image.c_str(), O_RDONLY | O_CLOEXEC);
-    int dst = ::open((dir + "/data.img").c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (src < 0 || dst < 0) {
-        if (src >= 0) ::close(src);
-        if (dst >= 0) ::close(dst);
-        return os_error("cannot copy " + image);
-    }
-    Status copied;
-    if (::ioctl(dst, FICLONE, src) != 0) {  // a reflink where possible, else a copy
-        loff_t in = 0, out = 0;
-        uint64_t left = uint64_t(st.st_size);
-        while (left > 0) {
-            ssize_t n = ::copy_file_range(src, &in, dst, &out, size_t(std::min<uint64_t>(left, 1ull << 30)), 0);
-            if (n <= 0) {
-                copied = os_error("cannot copy " + image);
-                break;
-            }
-            left -= uint64_t(n);
-        }
-    }
-    ::close(src);
-    ::close(dst);
-    DM_TRY(copied);
+    DM_TRY(copy_file(image, dir + "/data.img", uint64_t(st.st_size)));
     uint32_t blocks = uint32_t((uint64_t(st.st_size) + k_block - 1) / k_block);
     DM_TRY(save_json(dir, rom_disc(family_of, blocks)));
     return open(dir);
@@ -137,55 +123,33 @@ Profile VirtualDisc::family_for_image(uint64_t bytes) {
 }
 
 Result<std::unique_ptr<VirtualDisc>> VirtualDisc::open_image(const std::string& image, Profile family_of) {
-    int fd = ::open(image.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return os_error(image);
+    auto fd = DM_TRY(os::open_file(image, O_RDONLY));
     struct stat st {};
-    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
-        ::close(fd);
+    if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0)
         return make_error(Errc::invalid_argument, image + ": not an image file");
-    }
     uint64_t blocks = (uint64_t(st.st_size) + k_block - 1) / k_block;
-    if (blocks > 0xFFFFFFFFu) {
-        ::close(fd);
-        return make_error(Errc::invalid_argument, image + ": too large for a disc");
-    }
-    auto disc = std::unique_ptr<VirtualDisc>(new VirtualDisc(image, fd, -1, rom_disc(family_of, uint32_t(blocks))));
+    if (blocks > 0xFFFFFFFFu) return make_error(Errc::invalid_argument, image + ": too large for a disc");
+    auto disc = std::unique_ptr<VirtualDisc>(
+        new VirtualDisc(image, std::move(fd), os::Fd(), rom_disc(family_of, uint32_t(blocks))));
     disc->m_image_only = true;
     return disc;
 }
 
 Result<std::unique_ptr<VirtualDisc>> VirtualDisc::open(const std::string& dir, bool exclusive) {
     auto model = DM_TRY(load_json(dir));
-    int lock = -1;
+    os::Fd lock;
     if (exclusive) {
-        lock = ::open((dir + "/lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-        if (lock < 0) return os_error(dir + "/lock");
-        if (::flock(lock, LOCK_EX | LOCK_NB) != 0) {
-            ::close(lock);
-            return make_error(Errc::io, dir + ": the disc is in another drive");
-        }
+        lock = DM_TRY(os::open_file(dir + "/lock", O_RDWR | O_CREAT));
+        if (::flock(lock.get(), LOCK_EX | LOCK_NB) != 0) return make_error(Errc::io, dir + ": the disc is in another drive");
     }
-    int fd = ::open((dir + "/data.img").c_str(), (exclusive ? O_RDWR : O_RDONLY) | O_CLOEXEC);
-    if (fd < 0) {
-        auto e = os_error(dir + "/data.img");
-        if (lock >= 0) ::close(lock);
-        return e;
-    }
-    return std::unique_ptr<VirtualDisc>(new VirtualDisc(dir, fd, lock, std::move(model)));
+    auto fd = DM_TRY(os::open_file(dir + "/data.img", exclusive ? O_RDWR : O_RDONLY));
+    return std::unique_ptr<VirtualDisc>(new VirtualDisc(dir, std::move(fd), std::move(lock), std::move(model)));
 }
 
 Status VirtualDisc::read(uint64_t lba, std::span<std::byte> out) const {
-    size_t done = 0;
-    while (done < out.size()) {
-        ssize_t n = ::pread(m_data_fd, out.data() + done, out.size() - done, off_t(lba * k_block + done));
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return os_error(m_image_only ? m_dir : m_dir + "/data.img");
-        }
-        if (n == 0) break;  // never written: zeros
-        done += size_t(n);
-    }
-    if (done < out.size()) std::memset(out.data() + done, 0, out.size() - done);
+    size_t done = DM_TRY(os::pread_some(m_data_fd, out.data(), out.size(), lba * k_block,
+                                        m_image_only ? m_dir : m_dir + "/data.img"));
+    if (done < out.size()) std::memset(out.data() + done, 0, out.size() - done);  // never written: zeros
     return {};
 }
 

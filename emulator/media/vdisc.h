@@ -12,6 +12,7 @@
 #include "emulator/logical_unit.h"
 #include "emulator/media/disc_model.h"
 #include "mastering/media/sector_source.h"
+#include "mastering/os/file.h"
 
 namespace emulator::media {
 
@@ -61,13 +62,13 @@ public:
     void set_durable(bool on) { m_durable = on; }
 
 private:
-    VirtualDisc(std::string dir, int data_fd, int lock_fd, DiscModel m);
+    VirtualDisc(std::string dir, mastering::os::Fd data, mastering::os::Fd lock, DiscModel m);
     std::string m_dir;
     int m_data_fd;
     std::shared_ptr<const SharedFile> m_data_file;  // owns m_data_fd
     uint64_t m_data_size = 0;                       // bytes in the data file
     uint64_t m_unkicked = 0;                        // bytes written since write-back was last started
-    int m_lock_fd;
+    mastering::os::Fd m_lock;
     DiscModel m_model;
     bool m_durable = true;
     bool m_image_only = false;  // open_image(): read-only, no toc.json

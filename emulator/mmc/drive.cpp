@@ -1,10 +1,6 @@
 #include "emulator/mmc/drive.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cstdio>
 #include <cstring>
 #include <thread>
 
@@ -15,62 +11,15 @@ namespace emulator::mmc {
 namespace op = sc::op;
 namespace sense = sc::sense;
 
-const std::vector<Drive::Entry>& Drive::table() {
-    using H = Handlers;
-    static const std::vector<Entry> t = {
-        {op::test_unit_ready, 6, H::test_unit_ready, k_while_busy},
-        {op::request_sense, 6, H::request_sense, k_skips_ua | k_while_busy},
-        {op::format_unit, 6, H::format_unit, k_needs_medium | k_writes},
-        {op::inquiry, 6, H::inquiry, k_skips_ua | k_while_busy},
-        {op::mode_select6, 6, H::mode_select, 0},
-        {op::mode_sense6, 6, H::mode_sense, k_while_busy},
-        {op::start_stop_unit, 6, H::start_stop_unit, 0},
-        {op::prevent_allow, 6, H::prevent_allow, k_while_busy},
-        {op::read_format_capacities, 10, H::read_format_capacities, k_while_busy},
-        {op::read_capacity, 10, H::read_capacity, k_needs_medium},
-        {op::service_action_in16, 16, H::read_capacity16, k_needs_medium},
-        {op::read10, 10, H::read, k_needs_medium},
-        {op::write10, 10, H::write, k_needs_medium | k_writes},
-        {op::verify10, 10, H::verify, k_needs_medium},
-        {op::synchronize_cache, 10, H::synchronize_cache, k_needs_medium},
-        {op::read_toc, 10, H::read_toc, k_needs_medium},
-        {op::get_configuration, 10, H::get_configuration, k_skips_ua | k_while_busy},
-        {op::get_event_status, 10, H::event_status, k_skips_ua | k_while_busy},
-        {op::read_disc_information, 10, H::read_disc_information, k_needs_medium},
-        {op::read_track_information, 10, H::read_track_information, k_needs_medium},
-        {op::reserve_track, 10, H::reserve_track, k_needs_medium | k_writes},
-        {op::send_opc, 10, H::send_opc, k_needs_medium},
-        {op::mode_select10, 10, H::mode_select, 0},
-        {op::mode_sense10, 10, H::mode_sense, k_while_busy},
-        {op::close_track_session, 10, H::close_track_session, k_needs_medium | k_writes},
-        {op::read_buffer_capacity, 10, H::read_buffer_capacity, k_while_busy},
-        {op::send_cue_sheet, 10, H::send_cue_sheet, k_needs_medium | k_writes},
-        {op::report_luns, 12, H::report_luns, k_skips_ua | k_while_busy},
-        {op::blank, 12, H::blank, k_needs_medium | k_writes},
-        {op::report_supported_opcodes, 12, H::report_supported_opcodes, k_while_busy},
-        {op::report_key, 12, H::report_key, k_needs_medium},
-        {op::read12, 12, H::read, k_needs_medium},
-        {op::write12, 12, H::write, k_needs_medium | k_writes},
-        {op::get_performance, 12, H::get_performance, k_while_busy},
-        {op::read_disc_structure, 12, H::read_disc_structure, k_needs_medium},
-        {op::set_streaming, 12, H::set_speed, k_while_busy},
-        {op::read_cd, 12, H::read_cd, k_needs_medium},
-        {op::set_cd_speed, 12, H::set_speed, k_while_busy},
-        {op::mechanism_status, 12, H::mechanism_status, k_skips_ua | k_while_busy},
-    };
-    return t;
-}
-
-Drive::Drive(DriveOptions options) : m_options(std::move(options)), m_tracing(m_options.trace) {
+Drive::Drive(DriveOptions options)
+    : m_options(std::move(options)), m_trace(m_options.trace, m_options.trace_limit) {
     m_page05.write_type = 1;  // TAO: a valid default (Brasero never sets page 05 when one is shown)
     m_page05.multisession = 0;
     m_page05.data_block_type = 8;
     m_page05.track_mode = 4;
 }
 
-Drive::~Drive() {
-    if (m_trace_fd >= 0) ::close(m_trace_fd);
-}
+Drive::~Drive() = default;
 
 Profile Drive::profile() const { return m_disc ? m_disc->model().profile : Profile::none; }
 
@@ -114,29 +63,16 @@ void Drive::reset(NexusId) {
     std::lock_guard lock(m_mutex);
     m_preventers.clear();
     m_busy_until = {};
-    m_sao_leadout.reset();
+    m_recording.reset();
     for (NexusId n : m_nexuses) m_ua[n] = {sense::power_on_reset};
 }
 
-std::optional<size_t> Drive::data_out_length(std::span<const uint8_t> cdb) const {
-    if (cdb.empty()) return std::nullopt;
-    size_t block = m_sao_leadout ? m_sao_block : 2048;
-    // A CDB shorter than its command is refused by execute(); it transfers nothing.
-    auto has = [&](size_t n) { return cdb.size() >= n; };
-    switch (cdb[0]) {
-    case op::write10: return has(10) ? size_t(sc::be16(&cdb[7])) * block : 0;
-    case op::write12: return has(12) ? size_t(sc::be32(&cdb[6])) * block : 0;
-    case op::verify10: return (has(10) && (cdb[1] & 0x02)) ? size_t(sc::be16(&cdb[7])) * 2048 : 0;  // BYTCHK
-    case op::mode_select10:
-    case op::send_opc:
-        return has(10) ? sc::be16(&cdb[7]) : 0;
-    case op::mode_select6: return cdb.size() > 4 ? cdb[4] : 0;
-    case op::send_cue_sheet: return has(10) ? sc::be24(&cdb[6]) : 0;
-    case op::format_unit: return (cdb.size() > 1 && (cdb[1] & 0x10)) ? 12 : 0;
-    case op::set_streaming: return cdb.size() > 10 ? sc::be16(&cdb[9]) : 0;
-    case op::send_disc_structure: return cdb.size() > 9 ? sc::be16(&cdb[8]) : 0;
-    default: return 0;
-    }
+uint32_t Drive::transfer_block() const { return m_recording ? m_recording->sector_format().block : 2048; }
+
+RecordingStrategy& Drive::recording() {
+    WriteMode mode = write_mode(model(), m_page05);
+    if (!m_recording || (m_recording->mode() != mode && !m_recording->holds_session())) m_recording = make_recording(mode);
+    return *m_recording;
 }
 
 void Drive::lose_power() {
@@ -144,7 +80,7 @@ void Drive::lose_power() {
     // its last synchronized state.
     if (m_disc) (void)m_disc->reload_model();
     m_busy_until = {};
-    m_sao_leadout.reset();
+    m_recording.reset();
     m_preventers.clear();
     for (NexusId n : m_nexuses) m_ua[n] = {sense::power_on_reset};
 }
@@ -181,6 +117,18 @@ std::optional<CommandReply> Drive::write_faults(uint64_t lba, uint32_t blocks) {
     return std::nullopt;
 }
 
+std::optional<CommandReply> Drive::record(int64_t lba, uint32_t blocks, uint64_t data_lba,
+                                          std::span<const std::byte> data, TrackRecord* track) {
+    if (auto f = write_faults(uint64_t(std::max<int64_t>(lba, 0)), blocks)) {
+        // A medium error leaves the medium in place: the track it hit is damaged.
+        if (track && f->sense.key == sc::SenseKey::medium_error) track->damaged = true;
+        return f;
+    }
+    if (!data.empty() && !m_disc->write(data_lba, data).ok()) return check_at(sense::write_error, lba);
+    emulate_speed(blocks);
+    return std::nullopt;
+}
+
 void Drive::emulate_speed(uint32_t blocks) {
     if (!m_options.speed || !m_disc) return;
     // 1x: 150 sectors/s for CD, 1385 kB/s for DVD, 4495.5 kB/s for BD.
@@ -203,22 +151,13 @@ CommandReply Drive::execute(NexusId nexus, std::span<const uint8_t> cdb, std::sp
 std::optional<CommandReply> Drive::try_execute_now(NexusId nexus, std::span<const uint8_t> cdb,
                                                    std::span<const std::byte> data_out, std::span<std::byte> data_in,
                                                    bool by_reference) {
-    if (cdb.empty()) return std::nullopt;
-    switch (cdb[0]) {  // reads, writes and queries: no mechanics, no fsync, no emulated speed
-    case op::read10: case op::read12: case op::read_cd: case op::test_unit_ready: case op::inquiry:
-    case op::read_capacity: case op::service_action_in16: case op::mode_sense6: case op::mode_sense10:
-    case op::get_configuration: case op::get_event_status: case op::read_toc: case op::read_disc_information:
-    case op::read_track_information: case op::request_sense: case op::read_disc_structure:
-    case op::read_buffer_capacity: case op::mechanism_status: case op::read_format_capacities:
-        break;
-    case op::write10: case op::write12:  // into the page cache, like a read from it
-        break;
-    default: return std::nullopt;
-    }
+    // Reads, writes into the page cache and queries: no mechanics, no fsync.
+    const sc::Command* command = sc::find_command(cdb);
+    const Binding* binding = cdb.empty() ? nullptr : binding_for(cdb[0]);
+    if (!command || !binding || !command->has(sc::command_flag::quick)) return std::nullopt;
     std::unique_lock lock(m_mutex, std::try_to_lock);
     if (!lock.owns_lock()) return std::nullopt;  // another command runs: queue behind it
-    bool writes = cdb[0] == op::write10 || cdb[0] == op::write12;
-    if (writes && m_options.speed) return std::nullopt;  // an emulated speed sleeps: on a worker
+    if (binding->has(k_writes) && m_options.speed) return std::nullopt;  // an emulated speed sleeps: on a worker
     for (const auto& f : m_faults.faults)
         if (f.kind == media::FaultKind::slow) return std::nullopt;  // a slow drive is slow on a worker
     return execute_locked(nexus, cdb, data_out, data_in, by_reference);
@@ -228,102 +167,44 @@ CommandReply Drive::execute_locked(NexusId nexus, std::span<const uint8_t> cdb, 
                                    std::span<std::byte> data_in, bool by_reference) {
     auto t0 = std::chrono::steady_clock::now();
     Ctx c{nexus, cdb, data_out, data_in, by_reference};
-    auto run = [&]() -> CommandReply {
-        if (cdb.empty()) return check(sense::invalid_opcode);
-        const auto& t = table();
-        auto it = std::find_if(t.begin(), t.end(), [&](const Entry& e) { return e.opcode == cdb[0]; });
-        if (it == t.end()) return check(sense::invalid_opcode);
-        if (cdb.size() < it->cdb_length) return check(sense::invalid_field_in_cdb);
-        if (!(it->flags & k_skips_ua)) {
-            auto q = m_ua.find(nexus);
-            if (q != m_ua.end() && !q->second.empty()) {
-                sc::Sense s = q->second.front();
-                q->second.pop_front();
-                return check(s);
-            }
-        }
-        for (const auto& f : m_faults.faults)
-            if (f.kind == media::FaultKind::slow && (!f.opcode || *f.opcode == cdb[0]))
-                std::this_thread::sleep_for(std::chrono::milliseconds(f.milliseconds));
-        if (m_not_ready_left > 0 && !(it->flags & k_skips_ua)) {
-            --m_not_ready_left;
-            return check(sense::becoming_ready);
-        }
-        auto now = std::chrono::steady_clock::now();
-        if (now < m_busy_until && !(it->flags & k_while_busy)) {
-            sc::Sense s = m_busy_sense;
-            return check(s);
-        }
-        if (it->flags & k_needs_medium) {
-            if (m_tray_open) return check(sense::medium_not_present_tray_open);
-            if (!m_disc) return check(sense::medium_not_present_tray_closed);
-        }
-        return it->handler(*this, c);
-    };
-    CommandReply r = run();
-    if (auto need = data_out_length(cdb)) {
+    CommandReply r = dispatch(c);
+    if (auto need = sc::data_out_length(cdb, transfer_block())) {
         r.data_out_used = std::min(*need, data_out.size());
         r.data_out_overflow = *need > data_out.size() ? *need - data_out.size() : 0;
     }
     if (r.status == sc::Status::check_condition) m_deferred[nexus] = r.sense;
-    record(c, r, std::chrono::steady_clock::now() - t0);
+    ++m_seq;
+    m_trace.add(m_seq, nexus, cdb, data_out, r, std::chrono::steady_clock::now() - t0);
     return r;
 }
 
-void Drive::record(Ctx& c, const CommandReply& r, std::chrono::nanoseconds took) {
-    ++m_seq;
-    if (!m_tracing && m_trace_fd < 0) return;
-    // Kept as a compact record and written out as JSON only when asked for
-    // (or when a trace file takes every line): the hot path of a read stays cheap.
-    TraceRecord t;
-    t.seq = m_seq;
-    t.nexus = c.nexus;
-    t.cdb_length = uint8_t(std::min(c.cdb.size(), t.cdb.size()));
-    std::copy_n(c.cdb.begin(), t.cdb_length, t.cdb.begin());
-    t.out = c.out.size();
-    // Parameter lists (cue sheets, mode pages, ...) are worth seeing; written blocks are not.
-    if (!c.out.empty() && c.out.size() <= 256) {
-        const auto* p = reinterpret_cast<const uint8_t*>(c.out.data());
-        t.data.assign(p, p + c.out.size());
+CommandReply Drive::dispatch(Ctx& c) {
+    const Binding* b = c.cdb.empty() ? nullptr : binding_for(c.cdb[0]);
+    if (!b) return check(sense::invalid_opcode);
+    if (c.cdb.size() < b->command->cdb_length) return check(sense::invalid_field_in_cdb);
+    if (!b->has(k_skips_ua)) {
+        auto q = m_ua.find(c.nexus);
+        if (q != m_ua.end() && !q->second.empty()) {
+            sc::Sense s = q->second.front();
+            q->second.pop_front();
+            return check(s);
+        }
     }
-    t.in = r.data_in_length;
-    t.status = r.status;
-    t.sense = r.sense;
-    t.us = std::chrono::duration_cast<std::chrono::microseconds>(took).count();
-    if (m_trace_fd >= 0) {
-        std::string l = trace_line(t) + "\n";
-        (void)!::write(m_trace_fd, l.data(), l.size());
+    for (const auto& f : m_faults.faults)
+        if (f.kind == media::FaultKind::slow && (!f.opcode || *f.opcode == c.cdb[0]))
+            std::this_thread::sleep_for(std::chrono::milliseconds(f.milliseconds));
+    if (m_not_ready_left > 0 && !b->has(k_skips_ua)) {
+        --m_not_ready_left;
+        return check(sense::becoming_ready);
     }
-    if (m_tracing) {
-        m_trace.push_back(std::move(t));
-        while (m_trace.size() > m_options.trace_limit) m_trace.pop_front();
+    if (std::chrono::steady_clock::now() < m_busy_until && !b->has(k_while_busy)) return check(m_busy_sense);
+    if (b->has(k_needs_medium)) {
+        if (m_tray_open) return check(sense::medium_not_present_tray_open);
+        if (!m_disc) return check(sense::medium_not_present_tray_closed);
     }
-}
-
-std::string Drive::trace_line(const TraceRecord& t) {
-    auto hex = [](const uint8_t* p, size_t n) {
-        static constexpr char digits[] = "0123456789abcdef";
-        std::string h;
-        h.reserve(2 * n);
-        for (size_t i = 0; i < n; ++i) h += {digits[p[i] >> 4], digits[p[i] & 15]};
-        return h;
-    };
-    std::span<const uint8_t> cdb(t.cdb.data(), t.cdb_length);
-    std::string data_text;
-    if (!t.data.empty()) data_text = ",\"data\":\"" + hex(t.data.data(), t.data.size()) + "\"";
-    std::string sense_text;
-    if (t.status == sc::Status::check_condition) {
-        char s[32];
-        std::snprintf(s, sizeof s, ",\"sense\":\"%X/%02X/%02X\"", unsigned(t.sense.key), t.sense.asc, t.sense.ascq);
-        sense_text = s;
-    }
-    char line[1200];
-    std::snprintf(line, sizeof line,
-                  "{\"seq\":%llu,\"nexus\":%llu,\"op\":\"%s\",\"cdb\":\"%s\",\"out\":%zu%s,\"in\":%zu,\"status\":%u%s,\"us\":%lld}",
-                  (unsigned long long)t.seq, (unsigned long long)t.nexus, std::string(sc::command_name(cdb)).c_str(),
-                  hex(cdb.data(), cdb.size()).c_str(), t.out, data_text.c_str(), t.in, unsigned(t.status),
-                  sense_text.c_str(), (long long)t.us);
-    return line;
+    if (b->command->service_action && sc::service_action_field(c.cdb) != *b->command->service_action)
+        return check(b->has(k_other_service_action_unknown) ? sense::invalid_opcode : sense::invalid_field_in_cdb);
+    return b->handler(*this, c);
 }
 
 Status Drive::insert(std::unique_ptr<media::VirtualDisc> disc) {
@@ -331,7 +212,7 @@ Status Drive::insert(std::unique_ptr<media::VirtualDisc> disc) {
     if (m_disc) return mastering::make_error(mastering::Errc::exists, "the drive already holds a medium");
     m_disc = std::move(disc);
     m_tray_open = false;
-    m_sao_leadout.reset();
+    m_recording.reset();
     queue_ua_all(sense::medium_changed);
     media_event(2);
     return {};
@@ -343,7 +224,7 @@ Result<std::unique_ptr<media::VirtualDisc>> Drive::eject(bool force) {
         return mastering::make_error(mastering::Errc::invalid_argument, "medium removal is prevented by an initiator");
     m_preventers.clear();
     m_tray_open = true;
-    m_sao_leadout.reset();
+    m_recording.reset();
     media_event(3);
     if (m_disc) (void)m_disc->sync();
     return std::move(m_disc);
@@ -367,26 +248,17 @@ void Drive::set_speed(unsigned multiple) {
 
 void Drive::set_tracing(bool on) {
     std::lock_guard lock(m_mutex);
-    m_tracing = on;
+    m_trace.set_enabled(on);
 }
 
 std::vector<std::string> Drive::trace(bool clear) {
     std::lock_guard lock(m_mutex);
-    std::vector<std::string> out;
-    out.reserve(m_trace.size());
-    for (const auto& t : m_trace) out.push_back(trace_line(t));
-    if (clear) m_trace.clear();
-    return out;
+    return m_trace.lines(clear);
 }
 
 Status Drive::set_trace_file(const std::string& path) {
     std::lock_guard lock(m_mutex);
-    if (m_trace_fd >= 0) ::close(m_trace_fd);
-    m_trace_fd = -1;
-    if (path.empty()) return {};
-    m_trace_fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (m_trace_fd < 0) return mastering::os_error(path);
-    return {};
+    return m_trace.set_file(path);
 }
 
 std::string Drive::check_medium_invariants() {

@@ -2,15 +2,15 @@
 // bytes and returns status, sense and data-in bytes (emulator::LogicalUnit).
 // It knows nothing of iSCSI. The medium is a VirtualDisc; its state machine
 // (sessions, tracks, next writable address, closing rules per profile) is in
-// recorder.cpp; commands are split by family (spc.cpp, features.cpp, read.cpp,
-// write.cpp), dispatched from one opcode-keyed table (drive.cpp).
+// recorder.cpp, its write modes in recording.h; commands are split by family
+// (spc.cpp, features.cpp, read.cpp, write.cpp), dispatched through the
+// drive's bindings (bindings.cpp) of the command vocabulary of
+// mastering/scsi/commands.h.
 #pragma once
 
-#include <array>
 #include <chrono>
 #include <cstdint>
 #include <deque>
-#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -22,6 +22,8 @@
 #include "emulator/logical_unit.h"
 #include "emulator/media/fault_plan.h"
 #include "emulator/media/vdisc.h"
+#include "emulator/mmc/recording.h"
+#include "emulator/mmc/trace.h"
 #include "mastering/scsi/mmc.h"
 
 namespace emulator::mmc {
@@ -52,7 +54,7 @@ struct DriveStatus {
     uint64_t commands = 0;
 };
 
-class Drive final : public LogicalUnit {
+class Drive final : public LogicalUnit, private RecordingContext {
 public:
     explicit Drive(DriveOptions options = {});
     ~Drive() override;
@@ -84,12 +86,7 @@ public:
     // Empty if the medium's state obeys its profile's rules (fuzzing, tests).
     std::string check_medium_invariants();
 
-    // How many data-out bytes a CDB carries (for transports that need to know).
-    std::optional<size_t> data_out_length(std::span<const uint8_t> cdb) const;
-
 private:
-    CommandReply execute_locked(NexusId nexus, std::span<const uint8_t> cdb, std::span<const std::byte> data_out,
-                                std::span<std::byte> data_in, bool by_reference = false);
     friend struct Handlers;
     struct Ctx {
         NexusId nexus;
@@ -99,28 +96,36 @@ private:
         bool by_reference = false;  // a READ may answer with a FileRange
     };
     using Handler = CommandReply (*)(Drive&, Ctx&);
-    struct Entry {
-        uint8_t opcode;
-        uint8_t cdb_length;
-        Handler handler;
-        unsigned flags;
-    };
-    static const std::vector<Entry>& table();
+
+    CommandReply execute_locked(NexusId nexus, std::span<const uint8_t> cdb, std::span<const std::byte> data_out,
+                                std::span<std::byte> data_in, bool by_reference = false);
+    // What runs the command, once the drive's gates (unit attentions, NOT
+    // READY, a running Immed operation, ...) let it through.
+    CommandReply dispatch(Ctx& c);
 
     // Helpers used by the handlers.
     static CommandReply good() { return {}; }
     static CommandReply check(const sc::Sense& s) { return {sc::Status::check_condition, s, 0}; }
     static CommandReply reply(Ctx& c, const sc::Bytes& data, size_t alloc);
-    media::DiscModel& model() { return m_disc->model(); }
+    DiscModel& model() override { return m_disc->model(); }
     Profile profile() const;
     void queue_ua_all(const sc::Sense& s);
     void media_event(uint8_t code);
     bool prevented() const { return !m_preventers.empty(); }
+    // The write mode in force: the medium's with the write parameters page,
+    // or the one that holds a session being written (a cue sheet sent).
+    RecordingStrategy& recording();
+    // Bytes per block a WRITE carries now.
+    uint32_t transfer_block() const;
+
+    // RecordingContext: the one recording step of every write mode.
+    mastering::Status save_model() override { return m_disc->save_model(); }
+    std::optional<CommandReply> record(int64_t lba, uint32_t blocks, uint64_t data_lba, std::span<const std::byte> data,
+                                       TrackRecord* track) override;
     // A fault of the plan triggered by writing `blocks` more sectors.
     std::optional<CommandReply> write_faults(uint64_t lba, uint32_t blocks);
     void lose_power();
     void emulate_speed(uint32_t blocks);
-    void record(Ctx& c, const CommandReply& r, std::chrono::nanoseconds took);
 
     DriveOptions m_options;
     std::mutex m_mutex;
@@ -131,38 +136,17 @@ private:
     std::set<NexusId> m_preventers;
     std::set<NexusId> m_nexuses;
     sc::WriteParameters m_page05;
+    std::unique_ptr<RecordingStrategy> m_recording;
     std::deque<uint8_t> m_media_events;
     // An Immed operation still "running": TEST UNIT READY answers NOT READY with progress.
     std::chrono::steady_clock::time_point m_busy_until{}, m_busy_since{};
     sc::Sense m_busy_sense;
-    // The cue sheet of a CD SAO write: where its data end.
-    std::optional<int32_t> m_sao_leadout;
-    int64_t m_sao_next = 0;  // the next block the SAO write must send (from the pre-gap on)
-    uint32_t m_sao_first_track = 0;  // the first track of the cue sheet being written
-    // The sector format the cue sheet announced: bytes per block sent, and
-    // where the 2048 user-data bytes sit in it (2048/0 for mode 1 data,
-    // 2336/8 for XA mode 2 form 1, 2352/16 or 2352/24 for raw sectors).
-    uint32_t m_sao_block = 2048, m_sao_user_offset = 0;
     void set_busy(const sc::Sense& s, std::chrono::milliseconds how_long);
     media::FaultPlan m_faults;
     uint64_t m_fault_sectors = 0;  // sectors written since the plan was set
     uint64_t m_not_ready_left = 0;
     uint16_t m_read_speed = 0xFFFF, m_write_speed = 0xFFFF;
-    bool m_tracing;
-    // One traced command, formatted as a JSON line only when read.
-    struct TraceRecord {
-        uint64_t seq = 0, nexus = 0;
-        std::array<uint8_t, 16> cdb{};
-        uint8_t cdb_length = 0;
-        size_t out = 0, in = 0;
-        std::vector<uint8_t> data;  // a parameter list of at most 256 bytes
-        sc::Status status = sc::Status::good;
-        sc::Sense sense;
-        int64_t us = 0;
-    };
-    static std::string trace_line(const TraceRecord& t);
-    std::deque<TraceRecord> m_trace;
-    int m_trace_fd = -1;
+    CommandTrace m_trace;
     uint64_t m_seq = 0;
 };
 

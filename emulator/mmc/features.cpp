@@ -1,6 +1,6 @@
 // GET CONFIGURATION: the profile list and the feature descriptors of each
-// profile (../spec/mmc-drive.md §1 "Features"), current flags following the
-// mounted medium.
+// profile (MMC-6 5.2 and 5.3; docs/drive-model.md "Features"), current flags
+// following the mounted medium.
 #include <algorithm>
 
 #include "emulator/mmc/handlers.h"
@@ -21,7 +21,11 @@ constexpr Profile k_profiles[] = {Profile::bd_re, Profile::bd_r, Profile::bd_rom
 
 bool any_of(Profile p, std::initializer_list<Profile> set) { return std::find(set.begin(), set.end(), p) != set.end(); }
 
-Bytes u32(uint32_t v) { return {uint8_t(v >> 24), uint8_t(v >> 16), uint8_t(v >> 8), uint8_t(v)}; }
+Bytes u32(uint32_t v) {
+    Bytes b(4);
+    store_be32(b.data(), v);
+    return b;
+}
 
 std::vector<sc::Feature> features(Profile p, bool pow, const std::string& serial) {
     using P = Profile;
@@ -30,7 +34,11 @@ std::vector<sc::Feature> features(Profile p, bool pow, const std::string& serial
     std::vector<sc::Feature> f;
     // 0000 profile list
     Bytes list;
-    for (P q : k_profiles) list.insert(list.end(), {uint8_t(uint16_t(q) >> 8), uint8_t(q), uint8_t(q == p ? 1 : 0), 0});
+    for (P q : k_profiles) {
+        uint8_t d[4] = {0, 0, uint8_t(q == p ? 1 : 0), 0};  // profile number, CurrentP
+        store_be16(d, uint16_t(q));
+        list.insert(list.end(), d, d + 4);
+    }
     f.push_back({0x0000, 0, true, true, list});
     f.push_back({0x0001, 2, true, true, {0, 0, 0, 1, 0x01, 0, 0, 0}});      // core: SCSI, DBE
     f.push_back({0x0002, 1, true, true, {0x02, 0, 0, 0}});                  // morphing: OCEvent
@@ -83,8 +91,8 @@ std::vector<sc::Feature> features(Profile p, bool pow, const std::string& serial
 
 CommandReply Handlers::get_configuration(Drive& d, Ctx& c) {
     uint8_t rt = c.cdb[1] & 3;
-    uint16_t start = sc::be16(&c.cdb[2]);
-    uint16_t alloc = sc::be16(&c.cdb[7]);
+    uint16_t start = load_be16(&c.cdb[2]);
+    uint16_t alloc = load_be16(&c.cdb[7]);
     if (rt == 3) return Drive::check(sense::invalid_field_in_cdb);
     Profile p = (d.m_tray_open || !d.m_disc) ? Profile::none : d.profile();
     sc::Configuration cfg;

@@ -23,19 +23,17 @@ CommandReply Handlers::read_capacity(Drive& d, Ctx& c) {
 // READ CAPACITY(16) (SBC; SERVICE ACTION IN 10h): not MMC, but answered the
 // same way so that block-device initiators that start with it find the size.
 CommandReply Handlers::read_capacity16(Drive& d, Ctx& c) {
-    if ((c.cdb[1] & 0x1F) != 0x10) return Drive::check(sense::invalid_field_in_cdb);
     uint32_t blocks = read_capacity_blocks(d.model());
     sc::Bytes data(32, 0);
-    uint64_t last = blocks ? blocks - 1 : 0;
-    for (int i = 0; i < 8; ++i) data[size_t(i)] = uint8_t(last >> (56 - 8 * i));
+    store_be64(&data[0], blocks ? blocks - 1 : 0);
     data[10] = 0x08;  // 2048-byte blocks
-    return Drive::reply(c, data, sc::be32(&c.cdb[10]));
+    return Drive::reply(c, data, load_be32(&c.cdb[10]));
 }
 
 CommandReply Handlers::read(Drive& d, Ctx& c) {
     bool twelve = c.cdb[0] == op::read12;
-    uint32_t lba = sc::be32(&c.cdb[2]);
-    uint32_t n = twelve ? sc::be32(&c.cdb[6]) : sc::be16(&c.cdb[7]);
+    uint32_t lba = load_be32(&c.cdb[2]);
+    uint32_t n = twelve ? load_be32(&c.cdb[6]) : load_be16(&c.cdb[7]);
     if (n == 0) {  // nothing to transfer, but the address must still exist
         if (lba > read_capacity_blocks(d.model())) {
             sc::Sense s = sense::lba_out_of_range;
@@ -82,8 +80,8 @@ CommandReply Handlers::read(Drive& d, Ctx& c) {
 // VERIFY(10): the blocks must be readable; with BYTCHK the data-out is
 // compared with them (MISCOMPARE on the first difference).
 CommandReply Handlers::verify(Drive& d, Ctx& c) {
-    uint32_t lba = sc::be32(&c.cdb[2]);
-    uint16_t n = sc::be16(&c.cdb[7]);
+    uint32_t lba = load_be32(&c.cdb[2]);
+    uint16_t n = load_be16(&c.cdb[7]);
     bool byte_check = c.cdb[1] & 0x02;
     sc::Sense out_of_range = sense::lba_out_of_range;
     out_of_range.information = lba;
@@ -122,7 +120,7 @@ CommandReply Handlers::read_toc(Drive& d, Ctx& c) {
     bool msf = c.cdb[1] & 2;
     uint8_t format = c.cdb[2] & 0x0F;
     if (format == 0 && (c.cdb[9] >> 6)) format = uint8_t(c.cdb[9] >> 6);  // the old SFF-8020 field
-    uint16_t alloc = sc::be16(&c.cdb[7]);
+    uint16_t alloc = load_be16(&c.cdb[7]);
     const auto& m = d.model();
     switch (format) {
     case 0: {
@@ -152,40 +150,22 @@ CommandReply Handlers::read_toc(Drive& d, Ctx& c) {
 
 CommandReply Handlers::read_disc_information(Drive& d, Ctx& c) {
     if ((c.cdb[1] & 7) != 0) return Drive::check(sense::invalid_field_in_cdb);  // only standard disc information
-    return Drive::reply(c, sc::encode_disc_information(disc_information(d.model())), sc::be16(&c.cdb[7]));
+    return Drive::reply(c, sc::encode_disc_information(disc_information(d.model())), load_be16(&c.cdb[7]));
 }
 
 CommandReply Handlers::read_track_information(Drive& d, Ctx& c) {
     uint8_t type = c.cdb[1] & 3;
-    uint32_t number = sc::be32(&c.cdb[2]);
+    uint32_t number = load_be32(&c.cdb[2]);
     if (type == 3) return Drive::check(sense::invalid_field_in_cdb);
-    std::optional<sc::TrackInformation> t;
-    if (d.m_sao_leadout && type == 1 && number == 0xFF) {
-        // Session at once, cue sheet sent: the track being written is the
-        // cue sheet's first, and the next address to write is where the
-        // initiator must go on (from the pre-gap, LBA -150, before any write).
-        t = track_information(d.model(), 1, d.m_sao_first_track);
-        if (t) {
-            t->nwa_valid = true;
-            t->next_writable = uint32_t(int32_t(d.m_sao_next));
-        }
-    } else {
-        t = track_information(d.model(), type, number);
-        // Session at once on CD: the initiator writes the pre-gap too, so the
-        // next writable address of the blank track is where its pre-gap starts
-        // (LBA -150 on a blank disc), as wodim and cdrdao expect.
-        bool sao = d.m_page05.write_type == 2 || d.m_page05.write_type == 3;
-        if (t && t->blank && t->nwa_valid && sao && d.model().is_cd())
-            t->next_writable = uint32_t(int32_t(t->next_writable) - 150);
-    }
+    auto t = d.recording().track_information(d.model(), type, number, d.m_page05);
     if (!t) return Drive::check(sense::invalid_field_in_cdb);
-    return Drive::reply(c, sc::encode_track_information(*t), sc::be16(&c.cdb[7]));
+    return Drive::reply(c, sc::encode_track_information(*t), load_be16(&c.cdb[7]));
 }
 
 CommandReply Handlers::read_format_capacities(Drive& d, Ctx& c) {
     using P = mastering::media::Profile;
     sc::FormatCapacities f;
-    uint16_t alloc = sc::be16(&c.cdb[7]);
+    uint16_t alloc = load_be16(&c.cdb[7]);
     if (d.m_tray_open || !d.m_disc) {
         f.current = {0xFFFFFFFF, 3, 2048};
         return Drive::reply(c, sc::encode_format_capacities(f), alloc);
@@ -222,19 +202,19 @@ CommandReply Handlers::read_buffer_capacity(Drive&, Ctx& c) {
     constexpr uint32_t size = 4u << 20;
     if (c.cdb[1] & 1) {  // block form
         Bytes b(12, 0);
-        sc::put16(&b[0], 10);
+        store_be16(&b[0], 10);
         b[7] = 0;
-        sc::put32(&b[8], size / 2048);
-        return Drive::reply(c, b, sc::be16(&c.cdb[7]));
+        store_be32(&b[8], size / 2048);
+        return Drive::reply(c, b, load_be16(&c.cdb[7]));
     }
-    return Drive::reply(c, sc::encode_buffer_capacity({size, size}), sc::be16(&c.cdb[7]));
+    return Drive::reply(c, sc::encode_buffer_capacity({size, size}), load_be16(&c.cdb[7]));
 }
 
 CommandReply Handlers::read_disc_structure(Drive& d, Ctx& c) {
     using P = mastering::media::Profile;
     const auto& m = d.model();
     uint8_t media_type = c.cdb[1] & 0x0F, format = c.cdb[7];
-    uint16_t alloc = sc::be16(&c.cdb[8]);
+    uint16_t alloc = load_be16(&c.cdb[8]);
     Family fam = mastering::media::profile_info(m.medium).family;
     if (fam == Family::cd) return Drive::check(sense::cannot_read_medium);
     if (format == 0xFF) {  // the list of structures this medium has
@@ -249,12 +229,12 @@ CommandReply Handlers::read_disc_structure(Drive& d, Ctx& c) {
             add(0x00, 4100);
             add(0x0A, 16);
         }
-        sc::put16(&b[0], uint16_t(b.size() - 2));
+        store_be16(&b[0], uint16_t(b.size() - 2));
         return Drive::reply(c, b, alloc);
     }
     if (fam == Family::dvd && media_type == 0 && (format == 0x00 || format == 0x10)) {
         Bytes b(4 + 2048, 0);
-        sc::put16(&b[0], 2050);
+        store_be16(&b[0], 2050);
         uint8_t book = 0;
         switch (m.medium) {
         case P::dvd_ram: book = 1; break;
@@ -271,25 +251,25 @@ CommandReply Handlers::read_disc_structure(Drive& d, Ctx& c) {
         b[5] = 0x0F;  // 120 mm, maximum rate not specified
         b[6] = uint8_t((dl ? 1 : 0) << 5 | (mastering::media::is_writable(m.medium) ? 0x02 : 0x01) |
                        (mastering::media::profile_info(m.medium).erasable ? 0x04 : 0));
-        sc::put32(&b[8], 0x030000);
-        sc::put32(&b[12], 0x030000 + m.capacity - 1);
-        sc::put32(&b[16], dl ? 0x030000 + m.capacity / 2 - 1 : 0);
+        store_be32(&b[8], 0x030000);
+        store_be32(&b[12], 0x030000 + m.capacity - 1);
+        store_be32(&b[16], dl ? 0x030000 + m.capacity / 2 - 1 : 0);
         return Drive::reply(c, b, alloc);
     }
     if (fam == Family::dvd && media_type == 0 && format == 0x01) {  // copyright: none
         Bytes b(8, 0);
-        sc::put16(&b[0], 6);
+        store_be16(&b[0], 6);
         return Drive::reply(c, b, alloc);
     }
     if (fam == Family::dvd && media_type == 0 && format == 0x20 && m.medium == P::dvd_plus_r_dl) {
         Bytes b(12, 0);  // layer boundary
-        sc::put16(&b[0], 10);
-        sc::put32(&b[8], m.capacity / 2);
+        store_be16(&b[0], 10);
+        store_be32(&b[8], m.capacity / 2);
         return Drive::reply(c, b, alloc);
     }
     if (fam == Family::bd && media_type == 1 && format == 0x00) {
         Bytes b(4 + 4096, 0);  // disc information units
-        sc::put16(&b[0], 4098);
+        store_be16(&b[0], 4098);
         b[4] = 'D';
         b[5] = 'I';
         b[6] = 0x01;
@@ -300,7 +280,7 @@ CommandReply Handlers::read_disc_structure(Drive& d, Ctx& c) {
     }
     if (fam == Family::bd && media_type == 1 && format == 0x0A) {  // spare areas: none
         Bytes b(16, 0);
-        sc::put16(&b[0], 14);
+        store_be16(&b[0], 14);
         return Drive::reply(c, b, alloc);
     }
     return Drive::check(sense::invalid_field_in_cdb);
@@ -308,46 +288,46 @@ CommandReply Handlers::read_disc_structure(Drive& d, Ctx& c) {
 
 CommandReply Handlers::get_performance(Drive& d, Ctx& c) {
     uint8_t type = c.cdb[10];
-    uint16_t max = sc::be16(&c.cdb[8]);
+    uint16_t max = load_be16(&c.cdb[8]);
     uint32_t end = d.m_disc ? d.model().capacity : 0;
     Bytes b(8, 0);
     if (type == 0x00) {
         if (max) {
             Bytes e(16, 0);
-            sc::put32(&e[4], 7056);
-            sc::put32(&e[8], end);
-            sc::put32(&e[12], 7056);
+            store_be32(&e[4], 7056);
+            store_be32(&e[8], end);
+            store_be32(&e[12], 7056);
             b.insert(b.end(), e.begin(), e.end());
         }
     } else if (type == 0x03) {
         for (uint32_t kbs : {7056u, 1764u}) {
             if (b.size() >= 8 + size_t(max) * 16) break;
             Bytes e(16, 0);
-            sc::put32(&e[4], end);
-            sc::put32(&e[8], kbs);
-            sc::put32(&e[12], kbs);
+            store_be32(&e[4], end);
+            store_be32(&e[8], kbs);
+            store_be32(&e[12], kbs);
             b.insert(b.end(), e.begin(), e.end());
         }
     } else {
         return Drive::check(sense::invalid_field_in_cdb);
     }
-    sc::put32(&b[0], uint32_t(b.size() - 4));
+    store_be32(&b[0], uint32_t(b.size() - 4));
     return Drive::reply(c, b, 8 + size_t(max) * 16);
 }
 
 CommandReply Handlers::set_speed(Drive& d, Ctx& c) {
     if (c.cdb[0] == op::set_cd_speed) {
-        d.m_read_speed = sc::be16(&c.cdb[2]);
-        d.m_write_speed = sc::be16(&c.cdb[4]);
+        d.m_read_speed = load_be16(&c.cdb[2]);
+        d.m_write_speed = load_be16(&c.cdb[4]);
         return Drive::good();
     }
     // SET STREAMING: type 0 (performance descriptor, 28 bytes); accept and remember.
     if (c.cdb[8] != 0 && c.cdb[8] != 5) return Drive::check(sense::invalid_field_in_cdb);
-    size_t len = sc::be16(&c.cdb[9]);
+    size_t len = load_be16(&c.cdb[9]);
     if (c.out.size() < len) return Drive::check(sense::parameter_list_length_error);
     if (c.cdb[8] == 0 && len >= 28) {
         const auto* p = reinterpret_cast<const uint8_t*>(c.out.data());
-        uint32_t write_size = sc::be32(&p[20]), write_ms = sc::be32(&p[24]);
+        uint32_t write_size = load_be32(&p[20]), write_ms = load_be32(&p[24]);
         if (write_ms) d.m_write_speed = uint16_t(std::min<uint64_t>(0xFFFF, uint64_t(write_size) * 1000 / write_ms));
     }
     return Drive::good();
@@ -357,7 +337,7 @@ CommandReply Handlers::report_key(Drive&, Ctx& c) {
     uint8_t format = c.cdb[10] & 0x3F;
     if (format != 0x08) return Drive::check(sense::invalid_field_in_cdb);
     Bytes b = {0, 6, 0, 0, 0x00, 0xFF, 0x01, 0};  // RPC state: no region set, all regions, RPC phase II
-    return Drive::reply(c, b, sc::be16(&c.cdb[8]));
+    return Drive::reply(c, b, load_be16(&c.cdb[8]));
 }
 
 }  // namespace emulator::mmc

@@ -1,6 +1,6 @@
 // Internal: the medium's answers that several commands share — which blocks
 // can be read, the disc and track information, the table of contents — all
-// derived from the one DiscModel (../spec/mmc-drive.md §2 "One model per disc").
+// derived from the one DiscModel (docs/drive-model.md "One model per disc").
 #pragma once
 
 #include <optional>

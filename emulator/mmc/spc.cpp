@@ -52,7 +52,7 @@ CommandReply Handlers::request_sense(Drive& d, Ctx& c) {
 }
 
 CommandReply Handlers::inquiry(Drive& d, Ctx& c) {
-    uint16_t alloc = sc::be16(&c.cdb[3]);
+    uint16_t alloc = load_be16(&c.cdb[3]);
     bool evpd = c.cdb[1] & 1;
     if (!evpd) {
         if (c.cdb[2] != 0) return Drive::check(sense::invalid_field_in_cdb);
@@ -83,7 +83,7 @@ CommandReply Handlers::inquiry(Drive& d, Ctx& c) {
         naa[0] = 0x60 | uint8_t(h >> 60 & 0x0F);  // NAA 6 (registered extended), locally made up
         for (int i = 1; i < 8; ++i) naa[i] = uint8_t(h >> (8 * (7 - i)));
         b.insert(b.end(), naa, naa + 8);
-        sc::put16(&b[2], uint16_t(b.size() - 4));
+        store_be16(&b[2], uint16_t(b.size() - 4));
         break;
     }
     default:
@@ -105,14 +105,14 @@ Bytes page_2a(const Drive&, bool changeable, bool locked, uint16_t write_kbs) {
     p[4] = 0xF0;                       // BUF, multisession, mode 2 form 2, form 1
     p[5] = 0x01;                       // CD-DA commands supported
     p[6] = uint8_t(0x20 | 0x08 | 0x01 | (locked ? 0x02 : 0));  // tray, eject, lock (+ locked)
-    sc::put16(&p[8], 7056);            // obsolete maximum read speed
-    sc::put16(&p[12], 4096);           // buffer size, KiB
-    sc::put16(&p[18], 7056);           // obsolete maximum write speed
-    sc::put16(&p[20], write_kbs);
-    sc::put16(&p[28], write_kbs);      // current write speed
-    sc::put16(&p[30], 2);              // write speed descriptors
-    sc::put16(&p[34], 7056);           // 40x CD
-    sc::put16(&p[38], 1764);           // 10x CD
+    store_be16(&p[8], 7056);            // obsolete maximum read speed
+    store_be16(&p[12], 4096);           // buffer size, KiB
+    store_be16(&p[18], 7056);           // obsolete maximum write speed
+    store_be16(&p[20], write_kbs);
+    store_be16(&p[28], write_kbs);      // current write speed
+    store_be16(&p[30], 2);              // write speed descriptors
+    store_be16(&p[34], 7056);           // 40x CD
+    store_be16(&p[38], 1764);           // 10x CD
     return p;
 }
 
@@ -149,7 +149,7 @@ Bytes page_05_changeable() {
 CommandReply Handlers::mode_sense(Drive& d, Ctx& c) {
     bool ten = c.cdb[0] == op::mode_sense10;
     uint8_t pc = c.cdb[2] >> 6, page = c.cdb[2] & 0x3F;
-    size_t alloc = ten ? sc::be16(&c.cdb[7]) : c.cdb[4];
+    size_t alloc = ten ? load_be16(&c.cdb[7]) : c.cdb[4];
     if (pc == 3) return Drive::check(sense::saving_parameters_not_supported);
     bool ch = pc == 1;
     sc::WriteParameters defaults;
@@ -181,7 +181,7 @@ CommandReply Handlers::mode_sense(Drive& d, Ctx& c) {
 
 CommandReply Handlers::mode_select(Drive& d, Ctx& c) {
     bool ten = c.cdb[0] == op::mode_select10;
-    size_t len = ten ? sc::be16(&c.cdb[7]) : c.cdb[4];
+    size_t len = ten ? load_be16(&c.cdb[7]) : c.cdb[4];
     if (!(c.cdb[1] & 0x10) && len > 0) return Drive::check(sense::invalid_field_in_cdb);  // PF must be set
     if (c.cdb[1] & 0x01) return Drive::check(sense::saving_parameters_not_supported);
     if (c.out.size() < len) return Drive::check(sense::parameter_list_length_error);
@@ -189,7 +189,7 @@ CommandReply Handlers::mode_select(Drive& d, Ctx& c) {
     if (len == 0) return Drive::good();
     size_t header = ten ? 8 : 4;
     if (len < header) return Drive::check(sense::parameter_list_length_error);
-    size_t bd = ten ? sc::be16(&plist[6]) : plist[3];
+    size_t bd = ten ? load_be16(&plist[6]) : plist[3];
     if (header + bd > len) return Drive::check(sense::parameter_list_length_error);
     auto pages = plist.subspan(header + bd);
     Bytes changeable = page_05_changeable();
@@ -266,7 +266,7 @@ CommandReply Handlers::prevent_allow(Drive& d, Ctx& c) {
 CommandReply Handlers::mechanism_status(Drive& d, Ctx& c) {
     Bytes b(8, 0);
     b[1] = d.m_tray_open ? 0x10 : 0x00;
-    return Drive::reply(c, b, sc::be16(&c.cdb[8]));
+    return Drive::reply(c, b, load_be16(&c.cdb[8]));
 }
 
 CommandReply Handlers::event_status(Drive& d, Ctx& c) {
@@ -298,79 +298,67 @@ CommandReply Handlers::event_status(Drive& d, Ctx& c) {
     } else {
         b[2] = 0x80;  // NEA: no class asked for that we have
     }
-    sc::put16(&b[0], uint16_t(b.size() - 2));
-    return Drive::reply(c, b, sc::be16(&c.cdb[7]));
+    store_be16(&b[0], uint16_t(b.size() - 2));
+    return Drive::reply(c, b, load_be16(&c.cdb[7]));
 }
 
 CommandReply Handlers::report_luns(Drive&, Ctx& c) {
     Bytes b(16, 0);
-    sc::put32(&b[0], 8);  // one LUN: 0
-    return Drive::reply(c, b, sc::be32(&c.cdb[6]));
+    store_be32(&b[0], 8);  // one LUN: 0
+    return Drive::reply(c, b, load_be32(&c.cdb[6]));
 }
 
 namespace {
-// The commands of the table that are one service action of their opcode.
-std::optional<uint16_t> service_action_of(uint8_t opcode) {
-    switch (opcode) {
-    case op::report_supported_opcodes: return 0x0C;
-    case op::service_action_in16: return 0x10;  // READ CAPACITY(16)
-    default: return std::nullopt;
-    }
-}
-
-// Command timeouts descriptor (SPC-4 6.35.4): seconds a command may take.
-Bytes timeouts_descriptor(uint8_t opcode) {
-    uint32_t recommended = 30;
-    if (opcode == op::format_unit || opcode == op::blank) recommended = 7200;
-    else if (opcode == op::close_track_session || opcode == op::synchronize_cache) recommended = 600;
-    else if (opcode == op::write10 || opcode == op::write12) recommended = 120;
+// Command timeouts descriptor (SPC-4 6.35.4): the recommended seconds a
+// command may take; nominal (bytes 4-7) left 0, not specified.
+Bytes timeouts_descriptor(const sc::Command& command) {
     Bytes t(12, 0);
     t[1] = 0x0A;
-    sc::put32(&t[8], recommended);  // nominal (bytes 4-7) left 0: not specified
+    store_be32(&t[8], command.timeout_seconds);
     return t;
 }
 }  // namespace
 
 CommandReply Handlers::report_supported_opcodes(Drive&, Ctx& c) {
-    if ((c.cdb[1] & 0x1F) != 0x0C) return Drive::check(sense::invalid_opcode);  // service action
     uint8_t options = c.cdb[2] & 7;
     bool rctd = c.cdb[2] & 0x80;  // return command timeouts descriptors
-    uint32_t alloc = sc::be32(&c.cdb[6]);
-    const auto& t = Drive::table();
+    uint32_t alloc = load_be32(&c.cdb[6]);
     if (options == 0) {
         Bytes b(4, 0);
-        for (const auto& e : t) {
-            auto sa = service_action_of(e.opcode);
-            uint8_t d[8] = {e.opcode, 0, uint8_t(sa.value_or(0) >> 8), uint8_t(sa.value_or(0)), 0,
-                            uint8_t((sa ? 1 : 0) | (rctd ? 2 : 0)), 0, e.cdb_length};  // SERVACTV, CTDP
+        for (const Binding& binding : bindings()) {
+            const sc::Command& e = *binding.command;
+            auto sa = e.service_action;
+            uint8_t d[8] = {e.opcode, 0, 0, sa.value_or(0), 0, uint8_t((sa ? 1 : 0) | (rctd ? 2 : 0)), 0,
+                            e.cdb_length};  // SERVACTV, CTDP
             b.insert(b.end(), d, d + 8);
             if (rctd) {
-                auto td = timeouts_descriptor(e.opcode);
+                auto td = timeouts_descriptor(e);
                 b.insert(b.end(), td.begin(), td.end());
             }
         }
-        sc::put32(&b[0], uint32_t(b.size() - 4));
+        store_be32(&b[0], uint32_t(b.size() - 4));
         return Drive::reply(c, b, alloc);
     }
     if (options == 1 || options == 2) {
-        auto it = std::find_if(t.begin(), t.end(), [&](const auto& e) { return e.opcode == c.cdb[3]; });
-        auto sa = it == t.end() ? std::nullopt : service_action_of(it->opcode);
+        const Binding* binding = binding_for(c.cdb[3]);
+        const sc::Command* e = binding ? binding->command : nullptr;
+        auto sa = e ? e->service_action : std::nullopt;
         // Options 1 names an opcode without service actions, 2 one with them.
-        if (it != t.end() && (options == 1) == sa.has_value()) return Drive::check(sense::invalid_field_in_cdb);
+        if (e && (options == 1) == sa.has_value()) return Drive::check(sense::invalid_field_in_cdb);
         Bytes b(4, 0);
-        if (it == t.end() || (options == 2 && sc::be16(&c.cdb[4]) != *sa)) {
+        if (!e || (options == 2 && load_be16(&c.cdb[4]) != *sa)) {
             b[1] = 1;  // not supported
             return Drive::reply(c, b, alloc);
         }
         b[1] = 3;  // supported as in the standard
-        sc::put16(&b[2], it->cdb_length);
-        Bytes usage(it->cdb_length, 0xFF);
-        usage[0] = it->opcode;
-        if (sa) usage[1] = uint8_t(*sa);
+        store_be16(&b[2], e->cdb_length);
+        Bytes usage(e->cdb_length, 0xFF);
+        usage[0] = e->opcode;
+        if (sa) usage[1] = *sa;
         b.insert(b.end(), usage.begin(), usage.end());
         if (rctd) {
             b[1] |= 0x80;  // CTDP
-            auto td = timeouts_descriptor(it->opcode);
+            auto td = timeouts_descriptor(*e);
             b.insert(b.end(), td.begin(), td.end());
         }
         return Drive::reply(c, b, alloc);

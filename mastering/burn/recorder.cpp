@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <thread>
 
+#include "mastering/codec/bytes.h"
+
 namespace mastering::burn {
 
 namespace op = scsi::op;
@@ -136,7 +138,7 @@ Result<media::Profile> DiscRecorder::current_profile() {
     std::vector<std::byte> buf(8);
     auto r = DM_TRY(command(scsi::cdb::get_configuration(1, 0, 8), Direction::in, buf));
     if (!r.good() || r.data.size() < 8) return media::Profile::none;
-    return media::Profile(scsi::be16(&r.data[6]));
+    return media::Profile(codec::load_be16(&r.data[6]));
 }
 
 Status DiscRecorder::eject() {

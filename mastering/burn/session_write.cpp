@@ -8,6 +8,7 @@
 
 #include "mastering/burn/drive_blocks.h"
 #include "mastering/burn/format_data.h"
+#include "mastering/codec/bytes.h"
 
 namespace mastering::burn {
 
@@ -62,8 +63,8 @@ Status DiscFormatData::prepare_overwritable(const MediaInfo& m) {
     uint8_t type = m.profile == Profile::dvd_plus_rw ? 0x26 : m.profile == Profile::dvd_rw ? 0x15 : 0x00;
     std::vector<uint8_t> plist(12, 0);
     plist[1] = 0x02;  // Immed: poll until done
-    scsi::put16(&plist[2], 8);
-    scsi::put32(&plist[4], type == 0x15 ? 0 : 0xFFFFFFFF);
+    codec::store_be16(&plist[2], 8);
+    codec::store_be32(&plist[4], type == 0x15 ? 0 : 0xFFFFFFFF);
     plist[8] = uint8_t(type << 2);
     DM_TRY(m_rec.must(scsi::cdb::format_unit(), Direction::out,
                       std::span(reinterpret_cast<std::byte*>(plist.data()), plist.size())));
@@ -92,11 +93,11 @@ void DiscFormatData::set_speed(const MediaInfo& m, uint16_t kbs) {
         return;
     }
     std::vector<uint8_t> d(28, 0);
-    scsi::put32(&d[8], uint32_t(m.capacity ? m.capacity - 1 : 0));
-    scsi::put32(&d[12], 0xFFFFFFFF / 2);
-    scsi::put32(&d[16], 1000);
-    scsi::put32(&d[20], kbs);
-    scsi::put32(&d[24], 1000);
+    codec::store_be32(&d[8], uint32_t(m.capacity ? m.capacity - 1 : 0));
+    codec::store_be32(&d[12], 0xFFFFFFFF / 2);
+    codec::store_be32(&d[16], 1000);
+    codec::store_be32(&d[20], kbs);
+    codec::store_be32(&d[24], 1000);
     (void)m_rec.command(scsi::cdb::set_streaming(28), Direction::out,
                         std::span(reinterpret_cast<std::byte*>(d.data()), d.size()));
 }

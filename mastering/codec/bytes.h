@@ -44,6 +44,19 @@ constexpr void store_be32(std::byte* p, uint32_t v) {
 constexpr void store_le64(std::byte* p, uint64_t v) { store_le32(p, uint32_t(v)); store_le32(p + 4, uint32_t(v >> 32)); }
 constexpr void store_be64(std::byte* p, uint64_t v) { store_be32(p, uint32_t(v >> 32)); store_be32(p + 4, uint32_t(v)); }
 
+// The same for buffers of uint8_t (SCSI CDBs, parameter lists and replies,
+// iSCSI headers): one set of helpers whatever the buffer's element type.
+inline const std::byte* as_byte_ptr(const uint8_t* p) { return reinterpret_cast<const std::byte*>(p); }
+inline std::byte* as_byte_ptr(uint8_t* p) { return reinterpret_cast<std::byte*>(p); }
+inline uint16_t load_be16(const uint8_t* p) { return load_be16(as_byte_ptr(p)); }
+inline uint32_t load_be24(const uint8_t* p) { return load_be24(as_byte_ptr(p)); }
+inline uint32_t load_be32(const uint8_t* p) { return load_be32(as_byte_ptr(p)); }
+inline uint64_t load_be64(const uint8_t* p) { return load_be64(as_byte_ptr(p)); }
+inline void store_be16(uint8_t* p, uint16_t v) { store_be16(as_byte_ptr(p), v); }
+inline void store_be24(uint8_t* p, uint32_t v) { store_be24(as_byte_ptr(p), v); }
+inline void store_be32(uint8_t* p, uint32_t v) { store_be32(as_byte_ptr(p), v); }
+inline void store_be64(uint8_t* p, uint64_t v) { store_be64(as_byte_ptr(p), v); }
+
 // ECMA-119 7.2.3 / 7.3.3: both-endian fields. Writers always fill both halves.
 constexpr void store_both16(std::byte* p, uint16_t v) { store_le16(p, v); store_be16(p + 2, v); }
 constexpr void store_both32(std::byte* p, uint32_t v) { store_le32(p, v); store_be32(p + 4, v); }

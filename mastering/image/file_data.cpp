@@ -73,6 +73,16 @@ Status FileDataPart::read_small_host_file(const Content& c, std::span<std::byte>
     return {};
 }
 
+Status FileDataPart::read_embedded(const Content& c, std::span<std::byte> out) const {
+    if (c.kind == ContentKind::host_file) return read_small_host_file(c, out);
+    for (size_t done = 0; done < out.size();) {
+        size_t n = DM_TRY(c.source->read_at(done, out.subspan(done)));
+        if (n == 0) return make_error(Errc::changed, c.source->describe() + ": the stream ended early");
+        done += n;
+    }
+    return {};
+}
+
 Error FileDataPart::size_changed(const Content& c) {
     return make_error(Errc::changed,
                       c.path + ": the file changed size after it was added (" + std::to_string(c.size) + " bytes then)");

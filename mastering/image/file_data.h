@@ -22,9 +22,10 @@ public:
     // New contents of at most `embed_limit` bytes get no blocks: a UDF-only
     // session embeds them in their file entries (embedded() says which).
     Status prepare(bool dedup, uint64_t embed_limit = 0);
-    bool embedded(const model::Content& c) const {
+    bool embedded(const model::Content& c) const override {
         return c.kind != model::ContentKind::medium && c.size > 0 && c.size <= m_embed_limit;
     }
+    Status read_embedded(const model::Content& c, std::span<std::byte> out) const override;
     // Reserve the blocks of new data.
     void layout(model::Allocator& a);
 

@@ -3,7 +3,6 @@
 namespace mastering::image {
 
 using model::Allocator;
-using model::Content;
 using model::FsType;
 using model::LayoutOptions;
 using model::Tree;
@@ -47,7 +46,6 @@ Result<std::unique_ptr<SessionLayout>> lay_out(std::shared_ptr<Tree> tree, const
         u.partition_start = o.udf_partition_start;
         u.sparable_packet = o.udf_sparable_packet;
         s->udf = std::make_unique<udf::UdfPart>(*tree, *s->data, u);
-        s->udf->set_embedded([d = s->data.get()](const Content& c) { return d->embedded(c); });
     }
     if (iso) {
         iso9660::HierarchyOptions primary{iso9660::HierarchyKind::primary,

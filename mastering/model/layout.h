@@ -86,6 +86,11 @@ public:
     virtual ~FileData() = default;
     // The extents of a node's data in file order (empty for empty files).
     virtual std::vector<Extent> placement(const Node& n) const = 0;
+    // Whether a content lives in its file entry rather than in data blocks
+    // (the small files of a UDF-only session), and its bytes, read whole into
+    // `out` (its size): an error if it no longer has the size it was added with.
+    virtual bool embedded(const Content&) const { return false; }
+    virtual Status read_embedded(const Content& c, std::span<std::byte> out) const = 0;
 };
 
 class Part {

@@ -1,7 +1,8 @@
 // MMC-6 / SPC-4 command descriptor blocks and reply formats as plain values
-// with encode/decode (../spec/mmc-drive.md §1): the burn engine builds CDBs
-// and decodes replies with these; the emulator decodes CDBs and encodes
-// replies with the same code. Multi-byte fields are big-endian.
+// with encode/decode: the burn engine builds CDBs and decodes replies with
+// these; the emulator decodes CDBs and encodes replies with the same code.
+// Multi-byte fields are big-endian (mastering/codec/bytes.h reads and
+// writes them).
 #pragma once
 
 #include <array>
@@ -12,7 +13,8 @@
 #include <vector>
 
 #include "mastering/codec/result.h"
-#include "mastering/scsi/opcodes.h"
+#include "mastering/scsi/commands.h"
+#include "mastering/scsi/sense.h"
 
 namespace mastering::scsi {
 
@@ -64,14 +66,6 @@ Cdb set_streaming(uint16_t param_length = 28);
 Cdb read_cd(uint32_t lba, uint32_t blocks);
 Cdb send_opc();
 }  // namespace cdb
-
-// Field helpers for CDB decoding.
-inline uint16_t be16(const uint8_t* p) { return uint16_t(p[0] << 8 | p[1]); }
-inline uint32_t be24(const uint8_t* p) { return uint32_t(p[0]) << 16 | uint32_t(p[1]) << 8 | p[2]; }
-inline uint32_t be32(const uint8_t* p) { return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3]; }
-inline void put16(uint8_t* p, uint16_t v) { p[0] = uint8_t(v >> 8); p[1] = uint8_t(v); }
-inline void put24(uint8_t* p, uint32_t v) { p[0] = uint8_t(v >> 16); p[1] = uint8_t(v >> 8); p[2] = uint8_t(v); }
-inline void put32(uint8_t* p, uint32_t v) { p[0] = uint8_t(v >> 24); p[1] = uint8_t(v >> 16); p[2] = uint8_t(v >> 8); p[3] = uint8_t(v); }
 
 // LBA <-> MSF (a CD's minute:second:frame with the 150-frame offset).
 struct Msf { uint8_t m = 0, s = 0, f = 0; };

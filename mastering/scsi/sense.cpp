@@ -2,17 +2,21 @@
 
 #include <cstdio>
 
+#include "mastering/codec/bytes.h"
+
 namespace mastering::scsi {
+
+using codec::load_be16;
+using codec::load_be32;
+using codec::store_be16;
+using codec::store_be32;
 
 std::array<uint8_t, fixed_sense_length> encode_fixed_sense(const Sense& s) {
     std::array<uint8_t, fixed_sense_length> b{};
     b[0] = 0x70;
     if (s.information) {
         b[0] |= 0x80;  // VALID: the information field holds something
-        b[3] = uint8_t(*s.information >> 24);
-        b[4] = uint8_t(*s.information >> 16);
-        b[5] = uint8_t(*s.information >> 8);
-        b[6] = uint8_t(*s.information);
+        store_be32(&b[3], *s.information);
     }
     b[2] = uint8_t(s.key) & 0x0F;
     b[7] = fixed_sense_length - 8;  // additional sense length
@@ -20,8 +24,7 @@ std::array<uint8_t, fixed_sense_length> encode_fixed_sense(const Sense& s) {
     b[13] = s.ascq;
     if (s.progress) {
         b[15] = 0x80;  // SKSV
-        b[16] = uint8_t(*s.progress >> 8);
-        b[17] = uint8_t(*s.progress);
+        store_be16(&b[16], *s.progress);
     }
     return b;
 }
@@ -35,8 +38,8 @@ Result<Sense> decode_sense(std::span<const uint8_t> b) {
         s.key = SenseKey(b[2] & 0x0F);
         s.asc = b[12];
         s.ascq = b[13];
-        if (b[0] & 0x80) s.information = uint32_t(b[3]) << 24 | uint32_t(b[4]) << 16 | uint32_t(b[5]) << 8 | b[6];
-        if (b.size() >= 18 && (b[15] & 0x80)) s.progress = uint16_t(b[16] << 8 | b[17]);
+        if (b[0] & 0x80) s.information = load_be32(&b[3]);
+        if (b.size() >= 18 && (b[15] & 0x80)) s.progress = load_be16(&b[16]);
         return s;
     }
     if (code == 0x72 || code == 0x73) {
@@ -49,9 +52,9 @@ Result<Sense> decode_sense(std::span<const uint8_t> b) {
             uint8_t type = b[p], len = b[p + 1];
             if (p + 2 + len > end) break;
             if (type == 0x00 && len >= 10) {  // information descriptor (64-bit; keep the low 32 bits)
-                s.information = uint32_t(b[p + 8]) << 24 | uint32_t(b[p + 9]) << 16 | uint32_t(b[p + 10]) << 8 | b[p + 11];
+                s.information = load_be32(&b[p + 8]);
             } else if (type == 0x02 && len >= 6 && (b[p + 4] & 0x80)) {  // sense-key specific
-                s.progress = uint16_t(b[p + 5] << 8 | b[p + 6]);
+                s.progress = load_be16(&b[p + 5]);
             }
             p += 2 + len;
         }

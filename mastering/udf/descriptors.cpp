@@ -1,5 +1,6 @@
 #include "mastering/udf/descriptors.h"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 
@@ -76,19 +77,22 @@ uint8_t tag_checksum(const std::byte* d) {
 }
 }  // namespace
 
-void finish_tag(std::byte* d, TagId id, uint16_t version, uint32_t location, size_t crc_length, uint16_t serial) {
+// Tag (3/7.2): identifier (0), version (2), checksum (4), reserved (5),
+// serial (6), CRC (8), CRC length (10), location (12).
+void finish_tag(std::byte* d, TagId id, const DescriptorTag& tag, size_t bytes) {
+    size_t crc_length = bytes - tag_bytes;
     store_le16(d, uint16_t(id));
-    store_le16(d + 2, version);
+    store_le16(d + 2, tag.version);
     d[5] = std::byte{0};
-    store_le16(d + 6, serial);
-    store_le16(d + 8, crc_itu(d + 16, crc_length));
+    store_le16(d + 6, tag.serial);
+    store_le16(d + 8, crc_itu(d + tag_bytes, crc_length));
     store_le16(d + 10, uint16_t(crc_length));
-    store_le32(d + 12, location);
+    store_le32(d + 12, tag.location);
     d[4] = std::byte(tag_checksum(d));
 }
 
-Result<Tag> check_tag(std::span<const std::byte> d, std::optional<uint32_t> expected_location, bool id_zero) {
-    if (d.size() < 16) return make_error(Errc::corrupt, "UDF descriptor tag is truncated");
+Result<Tag> check_tag(Bytes d, std::optional<uint32_t> expected_location, bool id_zero) {
+    if (d.size() < tag_bytes) return make_error(Errc::corrupt, "UDF descriptor tag is truncated");
     Tag t;
     t.id = load_le16(d.data());
     t.version = load_le16(d.data() + 2);
@@ -104,53 +108,81 @@ Result<Tag> check_tag(std::span<const std::byte> d, std::optional<uint32_t> expe
         return make_error(Errc::corrupt, "UDF descriptor " + std::to_string(t.id) + " records location " +
                                              std::to_string(t.location) + " but sits at " +
                                              std::to_string(*expected_location));
-    if (size_t(t.crc_length) + 16 <= d.size() && crc_itu(d.data() + 16, t.crc_length) != t.crc)
+    if (size_t(t.crc_length) + tag_bytes <= d.size() && crc_itu(d.data() + tag_bytes, t.crc_length) != t.crc)
         return make_error(Errc::corrupt, "UDF descriptor " + std::to_string(t.id) + " at " +
                                              std::to_string(t.location) + ": CRC mismatch");
     return t;
 }
 
-bool is_anchor(std::span<const std::byte> block, uint32_t location) {
+Result<DescriptorTag> expect_tag(Bytes d, TagId id, std::optional<uint32_t> location, std::string_view what,
+                                 size_t min_bytes) {
+    if (d.size() < min_bytes)
+        return make_error(Errc::corrupt, "UDF " + std::string(what) + " is truncated (" + std::to_string(d.size()) +
+                                             " of " + std::to_string(min_bytes) + " bytes)");
+    auto t = check_tag(d, location, id == TagId(0));
+    if (!t.ok()) return t.error().with_context("UDF " + std::string(what));
+    if (t->id != uint16_t(id))
+        return make_error(Errc::corrupt, "expected a UDF " + std::string(what) + ", found tag " + std::to_string(t->id));
+    return DescriptorTag{t->version, t->serial, t->location};
+}
+
+Error beyond_bytes(std::string_view what, uint64_t need, size_t have) {
+    return make_error(Errc::corrupt, "UDF " + std::string(what) + ": its lengths (" + std::to_string(need) +
+                                         " bytes) reach beyond its " + std::to_string(have) + " bytes");
+}
+
+uint16_t peek_tag_id(Bytes d) { return d.size() < 2 ? 0 : load_le16(d.data()); }
+
+bool is_anchor(Bytes block, uint32_t location) {
     auto t = check_tag(block, location);
     return t.ok() && t->id == uint16_t(TagId::anchor);
-}
-
-void store_regid(std::byte* p, std::string_view ident, std::span<const uint8_t> suffix, uint8_t flags) {
-    std::memset(p, 0, 32);
-    p[0] = std::byte(flags);
-    std::memcpy(p + 1, ident.data(), std::min<size_t>(ident.size(), 23));
-    for (size_t i = 0; i < suffix.size() && i < 8; ++i) p[24 + i] = std::byte(suffix[i]);
-}
-
-std::string load_regid(const std::byte* p) {
-    std::string s(reinterpret_cast<const char*>(p + 1), 23);
-    while (!s.empty() && (s.back() == '\0' || s.back() == ' ')) s.pop_back();
-    return s;
 }
 
 namespace {
 constexpr uint8_t k_os_class_unix = 4, k_os_linux = 5;
 }
 
-void store_udf_regid(std::byte* p, std::string_view ident, uint16_t revision) {
-    const uint8_t suffix[4] = {uint8_t(revision), uint8_t(revision >> 8), k_os_class_unix, k_os_linux};
-    store_regid(p, ident, suffix);
+EntityId EntityId::udf(std::string_view identifier, uint16_t revision) {
+    return EntityId{0, std::string(identifier), {uint8_t(revision), uint8_t(revision >> 8), k_os_class_unix, k_os_linux}};
 }
 
-void store_domain_regid(std::byte* p, uint16_t revision) {
-    const uint8_t suffix[3] = {uint8_t(revision), uint8_t(revision >> 8), 0};
-    store_regid(p, domain_ident, suffix);
+EntityId EntityId::domain(uint16_t revision) {
+    return EntityId{0, std::string(domain_ident), {uint8_t(revision), uint8_t(revision >> 8), 0}};
 }
 
-void store_impl_regid(std::byte* p) {
-    const uint8_t suffix[2] = {k_os_class_unix, k_os_linux};
-    store_regid(p, "*discmaster", suffix);
+EntityId EntityId::implementation() { return EntityId{0, "*discmaster", {k_os_class_unix, k_os_linux}}; }
+
+// regid (1/7.4): flags (0), identifier (1, 23 bytes), suffix (24, 8 bytes).
+void encode(const EntityId& id, std::byte* p) {
+    std::memset(p, 0, regid_bytes);
+    p[0] = std::byte(id.flags);
+    std::memcpy(p + 1, id.identifier.data(), std::min<size_t>(id.identifier.size(), 23));
+    for (size_t i = 0; i < id.suffix.size(); ++i) p[24 + i] = std::byte(id.suffix[i]);
 }
 
-void store_charspec(std::byte* p) {
+EntityId decode_regid(const std::byte* p) {
+    EntityId id;
+    id.flags = u8(p[0]);
+    id.identifier.assign(reinterpret_cast<const char*>(p + 1), 23);
+    while (!id.identifier.empty() && (id.identifier.back() == '\0' || id.identifier.back() == ' '))
+        id.identifier.pop_back();
+    for (size_t i = 0; i < id.suffix.size(); ++i) id.suffix[i] = u8(p[24 + i]);
+    return id;
+}
+
+// charspec (1/7.2.1): type (0), information (1, 63 bytes).
+void encode(const Charspec& c, std::byte* p) {
     std::memset(p, 0, 64);
-    static constexpr std::string_view osta = "OSTA Compressed Unicode";
-    std::memcpy(p + 1, osta.data(), osta.size());
+    p[0] = std::byte(c.type);
+    std::memcpy(p + 1, c.information.data(), std::min<size_t>(c.information.size(), 63));
+}
+
+Charspec decode_charspec(const std::byte* p) {
+    Charspec c;
+    c.type = u8(p[0]);
+    c.information.assign(reinterpret_cast<const char*>(p + 1), 63);
+    while (!c.information.empty() && c.information.back() == '\0') c.information.pop_back();
+    return c;
 }
 
 std::string encode_cs0(std::string_view utf8, size_t max_bytes) {
@@ -209,7 +241,7 @@ std::string decode_cs0(const std::byte* p, size_t n) {
     return codec::u32_to_utf8(cps);
 }
 
-void store_dstring(std::byte* p, size_t width, std::string_view utf8) {
+void encode_dstring(std::byte* p, size_t width, std::string_view utf8) {
     std::memset(p, 0, width);
     if (utf8.empty()) return;
     std::string cs0 = encode_cs0(utf8, width - 1);
@@ -217,14 +249,16 @@ void store_dstring(std::byte* p, size_t width, std::string_view utf8) {
     p[width - 1] = std::byte(cs0.size());
 }
 
-std::string load_dstring(const std::byte* p, size_t width) {
+std::string decode_dstring(const std::byte* p, size_t width) {
     size_t n = u8(p[width - 1]);
     if (n == 0 || n > width - 1) return {};
     return decode_cs0(p, n);
 }
 
-void store_timestamp(std::byte* p, int64_t t, uint32_t nsec) {
-    codec::Civil c = codec::to_civil(t);
+// Timestamp (1/7.3): type and time zone (0), year (2), month, day, hour,
+// minute, second (4..8), centiseconds, hundreds and units of microseconds (9..11).
+void encode_timestamp(std::byte* p, model::Timestamp t) {
+    codec::Civil c = codec::to_civil(t.sec);
     if (c.year < 1 || c.year > 9999) c = {c.year < 1 ? 1 : 9999, 1, 1, 0, 0, 0};
     store_le16(p, uint16_t(0x1000));  // type 1 (local time), offset 0 minutes: UTC
     store_le16(p + 2, uint16_t(c.year));
@@ -233,13 +267,13 @@ void store_timestamp(std::byte* p, int64_t t, uint32_t nsec) {
     p[6] = std::byte(c.hour);
     p[7] = std::byte(c.minute);
     p[8] = std::byte(c.second);
-    uint32_t us = nsec / 1000;
+    uint32_t us = t.nsec / 1000;
     p[9] = std::byte(us / 10000);
     p[10] = std::byte(us / 100 % 100);
     p[11] = std::byte(us % 100);
 }
 
-std::pair<int64_t, uint32_t> load_timestamp(const std::byte* p) {
+model::Timestamp decode_timestamp(const std::byte* p) {
     uint16_t tz = load_le16(p);
     int year = int16_t(load_le16(p + 2));
     unsigned month = u8(p[4]), day = u8(p[5]);
@@ -257,28 +291,122 @@ std::pair<int64_t, uint32_t> load_timestamp(const std::byte* p) {
     return {t, us * 1000};
 }
 
-void store_extent_ad(std::byte* p, uint32_t length, uint32_t location) {
-    store_le32(p, length);
-    store_le32(p + 4, location);
+void encode(const ExtentAd& e, std::byte* p) {
+    store_le32(p, e.length);
+    store_le32(p + 4, e.location);
 }
 
-void store_long_ad(std::byte* p, const LongAd& ad) {
-    std::memset(p, 0, 16);
-    store_le32(p, (ad.length & 0x3FFFFFFFu) | (uint32_t(ad.type) << 30));
+ExtentAd decode_extent_ad(const std::byte* p) { return {load_le32(p), load_le32(p + 4)}; }
+
+namespace {
+uint32_t length_and_type(uint32_t length, uint8_t type) { return (length & 0x3FFFFFFFu) | (uint32_t(type & 3) << 30); }
+}  // namespace
+
+// short_ad (4/14.14.1): length and type (0), position (4).
+void encode(const ShortAd& ad, std::byte* p) {
+    store_le32(p, length_and_type(ad.length, ad.type));
+    store_le32(p + 4, ad.position);
+}
+
+ShortAd decode_short_ad(const std::byte* p) {
+    uint32_t l = load_le32(p);
+    return {l & 0x3FFFFFFFu, uint8_t(l >> 30), load_le32(p + 4)};
+}
+
+// long_ad (4/14.14.2): length and type (0), lb_addr (4: block, 8: partition),
+// implementation use (10: flags, 12: UDF unique id).
+void encode(const LongAd& ad, std::byte* p) {
+    store_le32(p, length_and_type(ad.length, ad.type));
     store_le32(p + 4, ad.block);
     store_le16(p + 8, ad.partition);
+    store_le16(p + 10, ad.flags);
     store_le32(p + 12, ad.unique_id);
 }
 
-LongAd load_long_ad(const std::byte* p) {
+LongAd decode_long_ad(const std::byte* p) {
     LongAd ad;
     uint32_t l = load_le32(p);
     ad.length = l & 0x3FFFFFFFu;
     ad.type = uint8_t(l >> 30);
     ad.block = load_le32(p + 4);
     ad.partition = load_le16(p + 8);
+    ad.flags = load_le16(p + 10);
     ad.unique_id = load_le32(p + 12);
     return ad;
+}
+
+// ext_ad (4/14.14.3): length and type (0), recorded length (4), information
+// length (8), lb_addr (12: block, 16: partition), implementation use (18).
+void encode(const ExtAd& ad, std::byte* p) {
+    store_le32(p, length_and_type(ad.length, ad.type));
+    store_le32(p + 4, ad.recorded_length);
+    store_le32(p + 8, ad.information_length);
+    store_le32(p + 12, ad.block);
+    store_le16(p + 16, ad.partition);
+    store_le16(p + 18, 0);
+}
+
+ExtAd decode_ext_ad(const std::byte* p) {
+    ExtAd ad;
+    uint32_t l = load_le32(p);
+    ad.length = l & 0x3FFFFFFFu;
+    ad.type = uint8_t(l >> 30);
+    ad.recorded_length = load_le32(p + 4);
+    ad.information_length = load_le32(p + 8);
+    ad.block = load_le32(p + 12);
+    ad.partition = load_le16(p + 16);
+    return ad;
+}
+
+Result<std::vector<LongAd>> decode_ads(Bytes area, AdForm form, uint16_t partition) {
+    std::vector<LongAd> out;
+    size_t size = form == AdForm::short_ad ? short_ad_bytes : form == AdForm::long_ad ? long_ad_bytes : ext_ad_bytes;
+    if (form == AdForm::embedded) return out;
+    if (uint8_t(form) > uint8_t(AdForm::embedded))
+        return make_error(Errc::unsupported, "UDF allocation descriptor type " + std::to_string(int(form)));
+    for (size_t off = 0; off + size <= area.size(); off += size) {
+        const std::byte* p = area.data() + off;
+        LongAd ad;
+        if (form == AdForm::short_ad) {
+            ShortAd s = decode_short_ad(p);
+            ad = LongAd{s.length, s.type, s.position, partition};
+        } else if (form == AdForm::long_ad) {
+            ad = decode_long_ad(p);
+        } else {
+            ExtAd e = decode_ext_ad(p);
+            ad = LongAd{e.length, e.type, e.block, e.partition};
+        }
+        if (ad.length == 0) break;
+        out.push_back(ad);
+    }
+    return out;
+}
+
+size_t encode_ads(std::span<const LongAd> ads, AdForm form, std::byte* out) {
+    bool short_form = form == AdForm::short_ad;
+    for (const LongAd& ad : ads) {
+        if (short_form) encode(ShortAd{ad.length, ad.type, ad.block}, out);
+        else encode(ad, out);
+        out += short_form ? short_ad_bytes : long_ad_bytes;
+    }
+    return ads.size() * (short_form ? short_ad_bytes : long_ad_bytes);
+}
+
+std::vector<LongAd> extent_ads(const std::vector<model::Extent>& extents, uint32_t partition_start) {
+    std::vector<LongAd> ads;
+    for (const auto& e : extents) {
+        uint64_t off = 0;
+        while (off < e.length) {
+            uint32_t len = uint32_t(std::min<uint64_t>(e.length - off, max_extent_bytes));
+            LongAd ad;
+            ad.length = len;
+            if (e.sparse) ad.type = extent_type::unallocated;  // not recorded, not allocated
+            else ad.block = uint32_t(e.lba + off / block_size - partition_start);
+            ads.push_back(ad);
+            off += len;
+        }
+    }
+    return ads;
 }
 
 }  // namespace mastering::udf

@@ -1,10 +1,12 @@
 // Issue 3, must-show 1: the command sequences of libburn/xorriso, wodim,
-// growisofs and IMAPI2 (../spec/mmc-drive.md §4) against the drive model, for
-// every recordable profile: identify, burn three sessions, close; after each
-// step the disc and track information and the TOC answer as a real drive does,
-// and READ returns the written data at the right LBAs.
+// growisofs and IMAPI2 (docs/interop.md runs the programs themselves)
+// against the drive model, for every recordable profile: identify, burn
+// three sessions, close; after each step the disc and track information and
+// the TOC answer as a real drive does, and READ returns the written data at
+// the right LBAs.
 #include <gtest/gtest.h>
 
+#include "mastering/codec/bytes.h"
 #include "tests/emulator/mmc_host.h"
 
 using namespace dmtest;
@@ -48,7 +50,7 @@ void identify(Host& h, Client c, Profile p) {
     case Client::libburn:
     case Client::imapi: {
         auto r = h.ok(sc::cdb::mode_sense10(0x2A, 0, 8), {}, 8);
-        uint16_t full = uint16_t(sc::be16(r.data.data()) + 2);
+        uint16_t full = uint16_t(mastering::codec::load_be16(r.data.data()) + 2);
         h.ok(sc::cdb::mode_sense10(0x2A, 0, full), {}, full);
         h.ok(sc::cdb::get_performance(0x03, 4), {}, 8 + 4 * 16);
         h.ok(sc::cdb::mode_sense10(0x01, 0, 64), {}, 64);
@@ -66,7 +68,7 @@ void identify(Host& h, Client c, Profile p) {
     case Client::wodim_tao:
     case Client::wodim_sao: {
         auto r = h.ok(sc::cdb::mode_sense10(0x3F, 0, 8), {}, 8);
-        EXPECT_GE(sc::be16(r.data.data()), 6);
+        EXPECT_GE(mastering::codec::load_be16(r.data.data()), 6);
         h.ok(sc::cdb::mode_sense10(0x2A, 0, 256), {}, 256);
         for (uint8_t pc : {0, 1, 2}) h.ok(sc::cdb::mode_sense10(0x05, pc, 256), {}, 256);
         h.disc_info();
@@ -134,16 +136,12 @@ Session burn(Host& h, Client c, Profile p, const std::vector<Session>& done, uin
             s.start = uint32_t(int32_t(ti.next_writable) + 150);
             EXPECT_EQ(s.start, ti.start);
             // Cue sheet: pre-gap (index 0) 150 blocks before the data, data (index 1), lead-out.
-            auto entry = [](uint8_t tno, uint8_t index, int32_t lba) {
-                sc::Msf m = sc::lba_to_msf(lba);
-                return std::vector<uint8_t>{0x41, tno, index, 0x10, 0, m.m, m.s, m.f};
-            };
             uint8_t tno = uint8_t(ti.track);
-            std::vector<uint8_t> cue = {0x41, 0, 0, 0x14, 0, 0, 0, 0};  // lead-in
-            for (auto e : {entry(tno, 0, int32_t(s.start) - 150), entry(tno, 1, int32_t(s.start)),
-                           entry(0xAA, 1, int32_t(s.start + blocks))})
-                cue.insert(cue.end(), e.begin(), e.end());
-            h.ok(sc::cdb::send_cue_sheet(uint32_t(cue.size())), std::span(reinterpret_cast<const std::byte*>(cue.data()), cue.size()));
+            EXPECT_TRUE(h.send_cue_sheet({Host::cue_entry(0, 0, 0x14, -150),  // lead-in
+                                          Host::cue_entry(tno, 0, 0x10, int32_t(s.start) - 150),
+                                          Host::cue_entry(tno, 1, 0x10, int32_t(s.start)),
+                                          Host::cue_entry(0xAA, 1, 0x10, int32_t(s.start + blocks))})
+                            .good());
             // wodim asks where to write after the cue sheet: from the pre-gap.
             auto after = h.track_info(1, 0xFF);
             EXPECT_TRUE(after.nwa_valid);
@@ -368,15 +366,11 @@ TEST(ClientSequences, cdrdao_xa_mode2_form1_session_at_once) {
     w.multisession = 3;
     w.data_block_type = 10;
     ASSERT_TRUE(h.mode_select_05(w).good());
-    auto entry = [](uint8_t tno, uint8_t index, uint8_t form, int32_t lba) {
-        sc::Msf m = sc::lba_to_msf(lba);
-        return std::vector<uint8_t>{0x41, tno, index, form, 0, m.m, m.s, m.f};
-    };
+    auto entry = Host::cue_entry;
     constexpr uint32_t blocks = 300;
-    std::vector<uint8_t> cue;
-    for (auto e : {entry(0, 0, 0x24, -150), entry(1, 0, 0x20, -150), entry(1, 1, 0x20, 0), entry(0xAA, 1, 0x24, blocks)})
-        cue.insert(cue.end(), e.begin(), e.end());
-    h.ok(sc::cdb::send_cue_sheet(uint32_t(cue.size())), std::span(reinterpret_cast<const std::byte*>(cue.data()), cue.size()));
+    EXPECT_TRUE(h.send_cue_sheet({entry(0, 0, 0x24, -150), entry(1, 0, 0x20, -150), entry(1, 1, 0x20, 0),
+                                  entry(0xAA, 1, 0x24, blocks)})
+                    .good());
     EXPECT_EQ(int32_t(h.track_info(1, 0xFF).next_writable), -150);
     // XA sectors: sub-header (form 1), user data = pattern(), EDC/ECC filler.
     auto xa = [](int64_t lba, uint32_t n) {
@@ -402,8 +396,5 @@ TEST(ClientSequences, cdrdao_xa_mode2_form1_session_at_once) {
     Host audio(Profile::cd_r);
     audio.settle();
     ASSERT_TRUE(audio.mode_select_05(w).good());
-    std::vector<uint8_t> acue;
-    for (auto e : {entry(1, 1, 0x00, 0), entry(0xAA, 1, 0x01, blocks)}) acue.insert(acue.end(), e.begin(), e.end());
-    auto r = audio.cmd(sc::cdb::send_cue_sheet(uint32_t(acue.size())), std::span(reinterpret_cast<const std::byte*>(acue.data()), acue.size()));
-    EXPECT_FALSE(r.good());
+    EXPECT_FALSE(audio.send_cue_sheet({entry(1, 1, 0x00, 0), entry(0xAA, 1, 0x01, blocks)}).good());
 }

@@ -12,6 +12,7 @@
 #include <random>
 
 #include "emulator/media/disc_model.h"
+#include "mastering/codec/bytes.h"
 #include "tests/emulator/mmc_host.h"
 
 using namespace dmtest;
@@ -67,7 +68,7 @@ emulator::CommandReply run(emulator::mmc::Drive& d, const sc::Cdb& c, std::span<
             std::vector<std::byte> in(48);
             auto r = d.execute(1, sc::cdb::read_track_information(1, 0xFF, 48).bytes(), {}, in);
             if (r.status != sc::Status::good) _exit(0);  // full
-            start = sc::be32(reinterpret_cast<const uint8_t*>(&in[12]));
+            start = mastering::codec::load_be32(&in[12]);
         }
         uint32_t lba = start, acked = start;
         int chunks = 4 + int(rng() % 12);

@@ -3,6 +3,8 @@
 #include <cstring>
 #include <thread>
 
+#include "mastering/codec/bytes.h"
+
 namespace dmtest {
 
 std::string Reply::describe() const {
@@ -113,7 +115,7 @@ std::optional<sc::FullToc> Host::toc2() {
 
 sc::Configuration Host::configuration(uint8_t rt, uint16_t start) {
     auto head = ok(sc::cdb::get_configuration(rt, start, 8), {}, 8);
-    uint32_t len = head.data.size() >= 4 ? sc::be32(head.data.data()) + 4 : 8;
+    uint32_t len = head.data.size() >= 4 ? mastering::codec::load_be32(head.data.data()) + 4 : 8;
     auto r = ok(sc::cdb::get_configuration(rt, start, uint16_t(std::min<uint32_t>(len, 65535))), {}, len);
     auto c = sc::decode_configuration(r.data);
     EXPECT_TRUE(c.ok());
@@ -167,11 +169,22 @@ bool Host::read_matches(uint32_t lba, uint32_t blocks, uint8_t salt) {
     return true;
 }
 
+std::vector<uint8_t> Host::cue_entry(uint8_t tno, uint8_t index, uint8_t form, int32_t lba) {
+    sc::Msf m = sc::lba_to_msf(lba);
+    return {0x41, tno, index, form, 0, m.m, m.s, m.f};
+}
+
+Reply Host::send_cue_sheet(const std::vector<std::vector<uint8_t>>& entries) {
+    std::vector<uint8_t> cue;
+    for (const auto& e : entries) cue.insert(cue.end(), e.begin(), e.end());
+    return cmd(sc::cdb::send_cue_sheet(uint32_t(cue.size())), std::span(reinterpret_cast<const std::byte*>(cue.data()), cue.size()));
+}
+
 Reply Host::format(uint8_t type, uint32_t blocks, bool immed, uint8_t subtype) {
     std::vector<uint8_t> p(12, 0);
     p[1] = immed ? 0x02 : 0;
-    sc::put16(&p[2], 8);
-    sc::put32(&p[4], blocks);
+    mastering::codec::store_be16(&p[2], 8);
+    mastering::codec::store_be32(&p[4], blocks);
     p[8] = uint8_t(type << 2 | (subtype & 3));
     return cmd(sc::cdb::format_unit(), std::span(reinterpret_cast<const std::byte*>(p.data()), p.size()));
 }

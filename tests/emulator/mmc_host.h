@@ -54,6 +54,10 @@ public:
     std::optional<sc::FullToc> toc2();
     sc::Configuration configuration(uint8_t rt = 0, uint16_t start = 0);
     Reply mode_select_05(const sc::WriteParameters& w);
+    // A cue sheet entry (ADR 1, data track): track, index, data form and the address as MSF.
+    static std::vector<uint8_t> cue_entry(uint8_t tno, uint8_t index, uint8_t form, int32_t lba);
+    // SEND CUE SHEET of these entries.
+    Reply send_cue_sheet(const std::vector<std::vector<uint8_t>>& entries);
     sc::WriteParameters mode_sense_05();
     Reply write(uint32_t lba, uint32_t blocks, uint8_t salt = 0, uint32_t unit = 16);
     // Read back and compare with pattern(); true if all equal.

@@ -1,4 +1,4 @@
-// Issue 3, must-show 2: each misuse of ../spec/mmc-drive.md §3 gets the right
+// Issue 3, must-show 2: each misuse (docs/drive-model.md "Sense data") gets the right
 // sense key/ASC/ASCQ; a refused write changes nothing.
 #include <gtest/gtest.h>
 

@@ -38,7 +38,7 @@ TEST(UdfDescriptors, crc_itu_t_check_value) {
 TEST(UdfDescriptors, tag_checksum_crc_and_location_are_checked) {
     std::vector<std::byte> d(512);
     d[100] = std::byte{0x5A};
-    finish_tag(d.data(), TagId::anchor, 3, 256, 512 - 16);
+    finish_tag(d.data(), TagId::anchor, DescriptorTag{3, 1, 256}, 512);
     auto t = check_tag(d, 256u);
     ASSERT_TRUE(t.ok()) << t.error().message;
     EXPECT_EQ(t->id, 2);
@@ -60,20 +60,109 @@ TEST(UdfDescriptors, compressed_unicode_round_trips) {
     EXPECT_EQ(encode_cs0("😀", 255).size(), 5u) << "a surrogate pair beyond the BMP";
     EXPECT_EQ(encode_cs0(std::string(300, 'a'), 255).size(), 255u);
     std::byte field[32];
-    store_dstring(field, 32, "VOLUME");
+    encode_dstring(field, 32, "VOLUME");
     EXPECT_EQ(codec::u8(field[31]), 7);
-    EXPECT_EQ(load_dstring(field, 32), "VOLUME");
+    EXPECT_EQ(decode_dstring(field, 32), "VOLUME");
 }
 
 TEST(UdfDescriptors, timestamps_and_revisions) {
     std::byte ts[12];
-    store_timestamp(ts, 1700000000, 123456000);
-    auto [sec, nsec] = load_timestamp(ts);
+    encode_timestamp(ts, {1700000000, 123456000});
+    auto [sec, nsec] = decode_timestamp(ts);
     EXPECT_EQ(sec, 1700000000);
     EXPECT_EQ(nsec, 123456000u);
+    EXPECT_EQ(codec::load_le16(ts), 0x1000) << "type 1, UTC";
+    // A recorded offset (type 1, -300 minutes) is applied; nonsense is the epoch.
+    codec::store_le16(ts, uint16_t(0x1000 | (0x1000 - 300)));
+    EXPECT_EQ(decode_timestamp(ts).sec, 1700000000 + 300 * 60);
+    ts[4] = std::byte{13};
+    EXPECT_EQ(decode_timestamp(ts), (model::Timestamp{0, 0})) << "month 13";
+    encode_timestamp(ts, {-62135596800 - 86400, 0});  // the day before 0001-01-01
+    EXPECT_EQ(codec::load_le16(ts + 2), 1) << "years before 1 are written as 1";
     EXPECT_EQ(revision_from_text("2.50"), 0x0250);
     EXPECT_EQ(revision_text(0x0102), "1.02");
     EXPECT_FALSE(revision_from_text("3.00"));
+}
+
+TEST(UdfDescriptors, a_tag_is_expected_whole_with_its_identifier_and_location) {
+    std::vector<std::byte> d(512);
+    d[300] = std::byte{7};
+    finish_tag(d.data(), TagId::primary_volume, DescriptorTag{2, 9, 40}, 512);
+    auto t = expect_tag(d, TagId::primary_volume, 40u, "primary", 512);
+    ASSERT_TRUE(t.ok()) << t.error().message;
+    EXPECT_EQ(*t, (DescriptorTag{2, 9, 40}));
+    EXPECT_EQ(peek_tag_id(d), 1);
+    EXPECT_FALSE(expect_tag(std::span(d).first(511), TagId::primary_volume, 40u, "primary", 512).ok()) << "short";
+    auto other = expect_tag(d, TagId::partition, 40u, "partition", 512);
+    ASSERT_FALSE(other.ok());
+    EXPECT_NE(other.error().message.find("found tag 1"), std::string::npos) << other.error().message;
+    EXPECT_FALSE(expect_tag(d, TagId::primary_volume, 41u, "primary", 512).ok()) << "location";
+    finish_tag(d.data(), TagId::primary_volume, DescriptorTag{4, 9, 40}, 512);
+    EXPECT_FALSE(expect_tag(d, TagId::primary_volume, 40u, "primary", 512).ok()) << "version 4";
+}
+
+TEST(UdfDescriptors, regid_and_charspec_round_trip) {
+    for (const EntityId& id : {EntityId::udf("*UDF LV Info", rev250), EntityId::domain(rev150), EntityId::implementation(),
+                               EntityId{3, "+NSR03", {}}, EntityId{0, "exactly twenty-three ch", {1, 2, 3, 4, 5, 6, 7, 8}}}) {
+        std::byte b[32];
+        encode(id, b);
+        EXPECT_EQ(decode_regid(b), id) << id.identifier;
+    }
+    EXPECT_EQ(EntityId::udf("*UDF Sparing Table", rev201).revision(), rev201);
+    EXPECT_EQ(EntityId::domain(rev102).identifier, domain_ident);
+    std::byte b[32];
+    encode(EntityId{0, "a-name-longer-than-twenty-three-bytes", {}}, b);
+    EXPECT_EQ(decode_regid(b).identifier, "a-name-longer-than-twen") << "cut to its 23 bytes";
+    std::byte c[64];
+    for (const Charspec& cs : {Charspec{}, Charspec{1, "other"}}) {
+        encode(cs, c);
+        EXPECT_EQ(decode_charspec(c), cs);
+    }
+    encode(Charspec{}, c);
+    EXPECT_EQ(codec::u8(c[0]), 0);
+    EXPECT_EQ(std::string(reinterpret_cast<const char*>(c + 1), 23), "OSTA Compressed Unicode");
+}
+
+TEST(UdfDescriptors, allocation_descriptors_round_trip_in_every_form) {
+    std::byte b[20];
+    ExtentAd e{4096, 77};
+    encode(e, b);
+    EXPECT_EQ(decode_extent_ad(b), e);
+    ShortAd s{max_extent_bytes, extent_type::unallocated, 1234};
+    encode(s, b);
+    EXPECT_EQ(decode_short_ad(b), s);
+    LongAd l{2048, extent_type::next_extent, 99, 1, 0xABCDEF01, 0x0102};
+    encode(l, b);
+    EXPECT_EQ(decode_long_ad(b), l);
+    EXPECT_EQ(codec::load_le32(b), 2048u | 0xC0000000u) << "the type in the two top bits";
+    ExtAd x{5000, extent_type::allocated, 4096, 5000, 42, 2};
+    encode(x, b);
+    EXPECT_EQ(decode_ext_ad(b), x);
+    // An area of each form: read up to the first descriptor of length 0.
+    std::vector<LongAd> ads = {{2048, 0, 10, 0}, {100, 2, 0, 0}, {4096, 0, 20, 0}};
+    for (AdForm form : {AdForm::short_ad, AdForm::long_ad}) {
+        std::vector<std::byte> area(ads.size() * 16 + 16);
+        size_t n = encode_ads(ads, form, area.data());
+        EXPECT_EQ(n, ads.size() * (form == AdForm::short_ad ? 8 : 16));
+        auto back = decode_ads(area, form, 0);
+        ASSERT_TRUE(back.ok());
+        EXPECT_EQ(*back, ads);
+        EXPECT_TRUE(decode_ads(std::span(area).first(n - 1), form, 0)->size() == 2) << "a partial descriptor is not one";
+    }
+    std::vector<std::byte> area(40);
+    encode(ExtAd{300, 0, 300, 300, 8, 1}, area.data());
+    auto back = decode_ads(area, AdForm::ext_ad, 0);
+    ASSERT_TRUE(back.ok());
+    ASSERT_EQ(back->size(), 1u);
+    EXPECT_EQ((*back)[0], (LongAd{300, 0, 8, 1}));
+    EXPECT_EQ(decode_ads(area, AdForm(4), 0).error().code, Errc::unsupported);
+    // Extents split at 1 GiB - 2 KiB; holes stay unrecorded; blocks relative to the partition.
+    auto split = extent_ads({{1000, 3ull << 30, false}, {0, 4096, true}}, 100);
+    ASSERT_EQ(split.size(), 5u);
+    EXPECT_EQ(split[0], (LongAd{max_extent_bytes, 0, 900, 0}));
+    EXPECT_EQ(split[1].block, 900 + max_extent_bytes / block_size);
+    EXPECT_EQ(split[3].length, uint32_t((3ull << 30) - 3ull * max_extent_bytes));
+    EXPECT_EQ(split[4], (LongAd{4096, extent_type::unallocated, 0, 0}));
 }
 
 namespace {

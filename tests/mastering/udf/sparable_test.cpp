@@ -109,7 +109,7 @@ TEST(UdfSparable, the_map_the_sparing_tables_and_the_packets) {
         EXPECT_EQ(load_le32(d.lvd.data() + 268), rev == rev250 ? 2u : 1u);
         ASSERT_EQ(codec::u8(map[0]), 2);
         ASSERT_EQ(codec::u8(map[1]), 64);
-        EXPECT_EQ(load_regid(map + 4), "*UDF Sparable Partition");
+        EXPECT_EQ(decode_regid(map + 4).identifier, "*UDF Sparable Partition");
         EXPECT_EQ(load_le16(map + 4 + 24), rev) << "the UDF revision in the identifier suffix";
         EXPECT_EQ(load_le16(map + 38), 0);
         EXPECT_EQ(load_le16(map + 40), packet);
@@ -125,7 +125,7 @@ TEST(UdfSparable, the_map_the_sparing_tables_and_the_packets) {
             ASSERT_TRUE(tag.ok()) << tag.error().message;
             EXPECT_EQ(tag->id, 0) << "a sparing table's tag identifier";
             EXPECT_EQ(tag->crc_length, 56 + 8 * entries - 16);
-            EXPECT_EQ(load_regid(t->data() + 16), "*UDF Sparing Table");
+            EXPECT_EQ(decode_regid(t->data() + 16).identifier, "*UDF Sparing Table");
             EXPECT_EQ(load_le16(t->data() + 48), entries);
         }
         EXPECT_TRUE(std::equal(a.begin() + 16, a.end(), b.begin() + 16)) << "the copies agree";
@@ -188,7 +188,7 @@ TEST(UdfSparable, a_relocated_packet_is_read_from_the_spare_area) {
         auto b = read_blocks(path, t);
         codec::store_le32(b.data() + 56, packet_lbn);
         codec::store_le32(b.data() + 52, 1);  // sequence number
-        finish_tag(b.data(), TagId(0), 3, t, load_le16(b.data() + 10));
+        finish_tag(b.data(), TagId(0), DescriptorTag{3, 1, t}, load_le16(b.data() + 10) + tag_bytes);
         write_blocks(path, t, b);
     }
     EXPECT_EQ(read_file_via_reader(path, "big.bin"), std::string(200 * 1024, 'b') + "end");
@@ -236,7 +236,7 @@ TEST(UdfMetadataPartition, a_read_only_partition_records_no_bitmap) {
         ASSERT_FALSE(d.lvd.empty());
         EXPECT_EQ(load_le32(d.pd.data() + 184), 1u) << "read-only";
         const std::byte* map = d.lvd.data() + 440 + (packet ? 64 : 6);
-        ASSERT_EQ(load_regid(map + 4), "*UDF Metadata Partition");
+        ASSERT_EQ(decode_regid(map + 4).identifier, "*UDF Metadata Partition");
         EXPECT_EQ(load_le32(map + 48), 0xFFFFFFFFu) << "no metadata bitmap file";
         EXPECT_EQ(load_le16(map + 56), packet ? packet : 1) << "alignment unit: the packet";
         // Duplicate Metadata Flag set: the mirror file then holds the same
