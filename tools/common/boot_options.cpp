@@ -34,7 +34,7 @@ void add_boot_options(CLI::App* app, BootArgs& a) {
         }
         return a.spec.images.back();
     };
-    auto set_image = [&a, current](const std::string& path, Platform p) {
+    auto set_image = [current](const std::string& path, Platform p) {
         BootImageSpec& e = current();
         e.path = path;
         e.platform = p;
