@@ -357,13 +357,8 @@ private:
     std::vector<std::unique_ptr<Initiator>> m_sessions;
 };
 
-}  // namespace
-
-int main(int argc, char** argv) {
-    Options o;
-    const char* usage =
-        "usage: %s [--work DIR] [--mb 700] [--write-mb 256] [--depth 8] [--runs 3] [--sessions 4] "
-        "[--rows read,parallel,write]\n";
+// Parses the command line into `o`; false on a usage error.
+bool parse_options(int argc, char** argv, Options& o) {
     for (int i = 1; i < argc; i += 2) {
         std::string k = argv[i], v = i + 1 < argc ? argv[i + 1] : "";
         if (i + 1 >= argc) k = "";
@@ -374,13 +369,87 @@ int main(int argc, char** argv) {
         else if (k == "--runs") o.runs = std::stoi(v);
         else if (k == "--sessions") o.sessions = std::stoi(v);
         else if (k == "--rows") o.rows = v;
-        else {
-            std::fprintf(stderr, usage, argv[0]);
-            return 2;
-        }
+        else return false;
     }
-    if (o.runs < 1 || o.depth < 1 || o.sessions < 1) {
-        std::fprintf(stderr, usage, argv[0]);
+    return o.runs >= 1 && o.depth >= 1 && o.sessions >= 1;
+}
+
+// One burn row: a fresh blank DVD+R for each run on both sides, and the
+// loopback and storage ceilings measured in the same round.
+Row burn_row(const Options& o, Tgtd& tgt, pid_t tgt_pid, const fs::path& dir, uint32_t chunk) {
+    uint64_t write_bytes = o.write_mb * 1000000 / (1 << 20) * (1 << 20);
+    fs::path tgt_blank = dir / "tgt-blank.img";
+    Row row{"WRITE " + std::to_string(chunk >> 10) + " KiB (burn)", {}, {}, {}, {}};
+    Rates &r_ours = row.ours, &r_tgt = row.tgt;
+    for (int run = 0; run < o.runs; ++run) {
+        fs::path vdisc = dir / ("burn" + std::to_string(chunk) + "-" + std::to_string(run) + ".vdisc");
+        // Each figure starts with nothing dirty on disk: none pays for
+        // the write-back of another (tgtd leaves its burn in the page
+        // cache, its SYNCHRONIZE CACHE returns at once).
+        ::sync();
+        {
+            MasterDrive burner({"burn=dvd+r:" + vdisc.string()});
+            if (!burner.running()) throw std::runtime_error(burner.error());
+            Initiator a(burner.url("burn"));
+            CpuMeter cpu(r_ours, burner.pid(), double(write_bytes));
+            auto t0 = Clock::now();
+            a.run(true, write_bytes, chunk, o.depth);
+            r_ours.v.push_back(double(write_bytes) / 1e6 / seconds_since(t0));
+            r_ours.sync += a.sync_seconds();
+        }
+        fs::remove_all(vdisc);
+        ::sync();
+        write_file(tgt_blank, "");  // an empty backing file: tgtd's blank DVD+R
+        std::string iqn = "iqn.2026-11.org.discmaster.bench:blank" + std::to_string(chunk) + "-" + std::to_string(run);
+        if (!tgt.add_target(iqn, tgt_blank.string(), "cd")) throw std::runtime_error("tgtd: " + tgt.error());
+        Initiator b(tgt.url(iqn));
+        CpuMeter cpu(r_tgt, tgt_pid, double(write_bytes));
+        auto t0 = Clock::now();
+        b.run(true, write_bytes, chunk, o.depth);
+        r_tgt.v.push_back(double(write_bytes) / 1e6 / seconds_since(t0));
+        r_tgt.sync += b.sync_seconds();
+        ::sync();
+        row.loopback.v.push_back(loopback_mbps(loopback_bytes));
+        row.storage.v.push_back(loopback_mbps(write_bytes, dir / "storage-ceiling.bin"));
+    }
+    return row;
+}
+
+void print_rows(const std::vector<Row>& rows, const fs::path& dir) {
+    auto range = [](const Rates& r) {
+        char b[64];
+        std::snprintf(b, sizeof b, "%.0f [%.0f-%.0f]", r.median(), r.min(), r.max());
+        return std::string(b);
+    };
+    std::printf("\n%-24s %22s %22s %22s %9s %12s   %s\n", "MB/s", "master-drive", "tgtd", "loopback", "vs tgtd",
+                "vs loopback", "CPU ms/GB: target (ours, tgtd), initiator (with ours, with tgtd)");
+    for (const auto& r : rows)
+        std::printf("%-24s %22s %22s %22s %8.2fx %11.2fx   %5.0f %5.0f   %5.0f %5.0f\n", r.what.c_str(),
+                    range(r.ours).c_str(), range(r.tgt).c_str(), range(r.loopback).c_str(), r.vs_tgt(),
+                    r.vs_loopback(), r.ours.target_ms_per_gb(), r.tgt.target_ms_per_gb(), r.ours.client_ms_per_gb(),
+                    r.tgt.client_ms_per_gb());
+    std::printf("loopback: one TCP stream over 127.0.0.1 (1 MiB writes, 2 GiB), measured in each round\n");
+    for (const auto& r : rows)
+        if (!r.storage.v.empty())
+            std::printf("%s: loopback into a file + fdatasync (%s) %s MB/s: master-drive %.2fx of it\n",
+                        r.what.c_str(), dir.string().c_str(), range(r.storage).c_str(), r.vs_storage());
+    for (const auto& r : rows)
+        if (r.ours.sync > 0 || r.tgt.sync > 0)
+            std::printf("%s: SYNCHRONIZE CACHE took %.0f ms on average with master-drive, %.0f ms with tgtd\n",
+                        r.what.c_str(), r.ours.sync * 1e3 / double(r.ours.v.size()),
+                        r.tgt.sync * 1e3 / double(r.tgt.v.size()));
+    std::printf("goal: >= 1.50x tgtd and >= 0.70x the loopback ceiling\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Options o;
+    if (!parse_options(argc, argv, o)) {
+        std::fprintf(stderr,
+                     "usage: %s [--work DIR] [--mb 700] [--write-mb 256] [--depth 8] [--runs 3] [--sessions 4] "
+                     "[--rows read,parallel,write]\n",
+                     argv[0]);
         return 2;
     }
     try {
@@ -403,7 +472,6 @@ int main(int argc, char** argv) {
         fs::path dir = fs::path(o.work) / "burns";
         fs::remove_all(dir);
         fs::create_directories(dir);
-        fs::path tgt_blank = dir / "tgt-blank.img";
         MasterDrive ours({"rom=" + image.string()});
         if (!ours.running()) throw std::runtime_error(ours.error());
         std::string url_ours = ours.url("rom"), url_tgt = tgt.url("iqn.2026-11.org.discmaster.bench:rom");
@@ -430,68 +498,9 @@ int main(int argc, char** argv) {
                                        [&] { b.run(image_bytes, chunk, o.depth); }, tgt_pid, image_bytes, o.runs));
             }
         }
-        // Burn: a fresh blank DVD+R for each run on both sides.
-        uint64_t write_bytes = o.write_mb * 1000000 / (1 << 20) * (1 << 20);
-        for (uint32_t chunk : {64u << 10, 1u << 20}) {
-            if (!o.wants("write")) break;
-            Row row{"WRITE " + std::to_string(chunk >> 10) + " KiB (burn)", {}, {}, {}, {}};
-            Rates &r_ours = row.ours, &r_tgt = row.tgt;
-            for (int run = 0; run < o.runs; ++run) {
-                fs::path vdisc = dir / ("burn" + std::to_string(chunk) + "-" + std::to_string(run) + ".vdisc");
-                // Each figure starts with nothing dirty on disk: none pays for
-                // the write-back of another (tgtd leaves its burn in the page
-                // cache, its SYNCHRONIZE CACHE returns at once).
-                ::sync();
-                {
-                    MasterDrive burner({"burn=dvd+r:" + vdisc.string()});
-                    if (!burner.running()) throw std::runtime_error(burner.error());
-                    Initiator a(burner.url("burn"));
-                    CpuMeter cpu(r_ours, burner.pid(), double(write_bytes));
-                    auto t0 = Clock::now();
-                    a.run(true, write_bytes, chunk, o.depth);
-                    r_ours.v.push_back(double(write_bytes) / 1e6 / seconds_since(t0));
-                    r_ours.sync += a.sync_seconds();
-                }
-                fs::remove_all(vdisc);
-                ::sync();
-                write_file(tgt_blank, "");  // an empty backing file: tgtd's blank DVD+R
-                std::string iqn = "iqn.2026-11.org.discmaster.bench:blank" + std::to_string(chunk) + "-" + std::to_string(run);
-                if (!tgt.add_target(iqn, tgt_blank.string(), "cd")) throw std::runtime_error("tgtd: " + tgt.error());
-                Initiator b(tgt.url(iqn));
-                CpuMeter cpu(r_tgt, tgt_pid, double(write_bytes));
-                auto t0 = Clock::now();
-                b.run(true, write_bytes, chunk, o.depth);
-                r_tgt.v.push_back(double(write_bytes) / 1e6 / seconds_since(t0));
-                r_tgt.sync += b.sync_seconds();
-                ::sync();
-                row.loopback.v.push_back(loopback_mbps(loopback_bytes));
-                row.storage.v.push_back(loopback_mbps(write_bytes, dir / "storage-ceiling.bin"));
-            }
-            rows.push_back(row);
-        }
-        auto range = [](const Rates& r) {
-            char b[64];
-            std::snprintf(b, sizeof b, "%.0f [%.0f-%.0f]", r.median(), r.min(), r.max());
-            return std::string(b);
-        };
-        std::printf("\n%-24s %22s %22s %22s %9s %12s   %s\n", "MB/s", "master-drive", "tgtd", "loopback", "vs tgtd",
-                    "vs loopback", "CPU ms/GB: target (ours, tgtd), initiator (with ours, with tgtd)");
-        for (const auto& r : rows)
-            std::printf("%-24s %22s %22s %22s %8.2fx %11.2fx   %5.0f %5.0f   %5.0f %5.0f\n", r.what.c_str(),
-                        range(r.ours).c_str(), range(r.tgt).c_str(), range(r.loopback).c_str(), r.vs_tgt(),
-                        r.vs_loopback(), r.ours.target_ms_per_gb(), r.tgt.target_ms_per_gb(), r.ours.client_ms_per_gb(),
-                        r.tgt.client_ms_per_gb());
-        std::printf("loopback: one TCP stream over 127.0.0.1 (1 MiB writes, 2 GiB), measured in each round\n");
-        for (const auto& r : rows)
-            if (!r.storage.v.empty())
-                std::printf("%s: loopback into a file + fdatasync (%s) %s MB/s: master-drive %.2fx of it\n",
-                            r.what.c_str(), dir.string().c_str(), range(r.storage).c_str(), r.vs_storage());
-        for (const auto& r : rows)
-            if (r.ours.sync > 0 || r.tgt.sync > 0)
-                std::printf("%s: SYNCHRONIZE CACHE took %.0f ms on average with master-drive, %.0f ms with tgtd\n",
-                            r.what.c_str(), r.ours.sync * 1e3 / double(r.ours.v.size()),
-                            r.tgt.sync * 1e3 / double(r.tgt.v.size()));
-        std::printf("goal: >= 1.50x tgtd and >= 0.70x the loopback ceiling\n");
+        if (o.wants("write"))
+            for (uint32_t chunk : {64u << 10, 1u << 20}) rows.push_back(burn_row(o, tgt, tgt_pid, dir, chunk));
+        print_rows(rows, dir);
         fs::remove_all(dir);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "iscsi_bench: %s\n", e.what());

@@ -13,6 +13,8 @@ packages=(
   wodim growisofs dvd+rw-tools cdrdao sg3-utils
   # the interop guest (tests/interop): a Debian kernel under QEMU
   qemu-system-x86 qemu-block-extra linux-image-amd64 busybox-static cpio
+  # its kernel-initiator leg: open-iscsi, udev and lsscsi copied into the guest, socat as the forward
+  open-iscsi udev lsscsi socat
   # bootable discs (docs/boot.md, tests/boot): boot loaders, firmware, FAT and partition tools
   isolinux syslinux-common ovmf grub-efi-amd64-bin grub-common mtools dosfstools fdisk
   # measuring (bench/)

@@ -62,7 +62,8 @@ constexpr void store_both16(std::byte* p, uint16_t v) { store_le16(p, v); store_
 constexpr void store_both32(std::byte* p, uint32_t v) { store_le32(p, v); store_be32(p + 4, v); }
 
 // Readers take the little-endian half as the truth and report whether the
-// big-endian half agrees (a diagnostic, not a failure: STYLE.md §2).
+// big-endian half agrees (a diagnostic, not a failure: the reader goes on with the
+// little-endian value and may say that the halves differ).
 struct BothEndian32 { uint32_t value; bool consistent; };
 struct BothEndian16 { uint16_t value; bool consistent; };
 constexpr BothEndian16 load_both16(const std::byte* p) { return {load_le16(p), load_le16(p) == load_be16(p + 2)}; }

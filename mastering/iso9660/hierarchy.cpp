@@ -28,6 +28,13 @@ uint32_t subdir_count(const Node* n) {
     return k;
 }
 
+// PX with the link count a reader expects: 2 + subdirectories for a
+// directory, the hard link count for a file.
+void rr_px(SuaBuilder& b, const Node* n) {
+    uint32_t links = n->is_dir() ? 2 + subdir_count(n) : (n->content ? std::max<uint32_t>(1, n->content->links) : 1);
+    b.px(n->mode, links, n->uid, n->gid, n->ino);
+}
+
 // Records never cross a block boundary (ECMA-119 6.8.1.1).
 size_t place_record(size_t pos, size_t len) {
     if (pos % block_size + len > block_size) pos = (pos / block_size + 1) * block_size;
@@ -156,69 +163,93 @@ std::vector<HierarchyPart::Entry> HierarchyPart::entries_of(uint32_t d) const {
     return out;
 }
 
-Result<HierarchyPart::Built> HierarchyPart::build_directory(uint32_t d, bool sizing) const {
+// "." and "..": the directory itself and its hierarchy parent; with Rock
+// Ridge, SP and ER in the root's ".", PL in a relocated directory's "..".
+void HierarchyPart::dot_records(uint32_t d, std::vector<Record>& recs) const {
     const Dir& dir = m_dirs[d];
     const bool rr = m_opt.rock_ridge;
-    struct Rec {
-        DirectoryRecord r;
-        std::vector<std::string> sua;
-    };
-    std::vector<Rec> recs;
-    auto rr_px = [&](SuaBuilder& b, const Node* n) {
-        uint32_t links = n->is_dir() ? 2 + subdir_count(n) : (n->content ? std::max<uint32_t>(1, n->content->links) : 1);
-        b.px(n->mode, links, n->uid, n->gid, n->ino);
-    };
-    // "." and ".."
-    {
-        Rec dot;
-        dot.r.identifier = std::string(1, '\0');
-        dot.r.extent = dir.lba;
-        dot.r.data_length = dir.size;
-        dot.r.flags = flag::directory;
-        dot.r.recorded = dir.node->mtime;
-        if (rr) {
-            SuaBuilder b;
-            if (d == 0) b.sp();
-            rr_px(b, dir.node);
-            b.tf(times_of(dir.node));
-            if (d == 0) b.er_rrip();
-            dot.sua = b.entries();
-        }
-        recs.push_back(std::move(dot));
-        const Dir& parent = m_dirs[dir.parent];
-        Rec dotdot;
-        dotdot.r.identifier = std::string(1, '\1');
-        dotdot.r.extent = parent.lba;
-        dotdot.r.data_length = parent.size;
-        dotdot.r.flags = flag::directory;
-        dotdot.r.recorded = parent.node->mtime;
-        if (rr) {
-            SuaBuilder b;
-            const Dir& real = m_dirs[dir.real_parent];
-            rr_px(b, real.node);
-            b.tf(times_of(real.node));
-            if (dir.relocated) b.pl(real.lba);
-            dotdot.sua = b.entries();
-        }
-        recs.push_back(std::move(dotdot));
+    Record dot;
+    dot.r.identifier = std::string(1, '\0');
+    dot.r.extent = dir.lba;
+    dot.r.data_length = dir.size;
+    dot.r.flags = flag::directory;
+    dot.r.recorded = dir.node->mtime;
+    if (rr) {
+        SuaBuilder b;
+        if (d == 0) b.sp();
+        rr_px(b, dir.node);
+        b.tf(times_of(dir.node));
+        if (d == 0) b.er_rrip();
+        dot.sua = b.entries();
     }
+    recs.push_back(std::move(dot));
+    const Dir& parent = m_dirs[dir.parent];
+    Record dotdot;
+    dotdot.r.identifier = std::string(1, '\1');
+    dotdot.r.extent = parent.lba;
+    dotdot.r.data_length = parent.size;
+    dotdot.r.flags = flag::directory;
+    dotdot.r.recorded = parent.node->mtime;
+    if (rr) {
+        SuaBuilder b;
+        const Dir& real = m_dirs[dir.real_parent];
+        rr_px(b, real.node);
+        b.tf(times_of(real.node));
+        if (dir.relocated) b.pl(real.lba);
+        dotdot.sua = b.entries();
+    }
+    recs.push_back(std::move(dotdot));
+}
+
+// A file's records: one per section of at most model::max_iso_section
+// bytes, all but the last flagged multi-extent (ECMA-119 9.1.6, bit 7).
+Status HierarchyPart::file_records(const Record& base, const Node* n, std::vector<Record>& recs) const {
+    std::vector<std::pair<uint32_t, uint32_t>> sections;  // (lba, bytes)
+    for (const auto& x : m_data.placement(*n)) {
+        uint64_t left = x.length, lba = x.lba;
+        while (left > 0) {
+            uint64_t part = std::min<uint64_t>(left, model::max_iso_section);
+            sections.emplace_back(uint32_t(lba), uint32_t(part));
+            lba += part / block_size;
+            left -= part;
+        }
+    }
+    if (sections.size() > 1 && !m_opt.multi_extent)
+        return make_error(Errc::unsupported,
+                          model::Tree::path_of(n) + ": a file over 4 GiB needs ISO 9660 level 3 (multi-extent files)");
+    if (sections.empty()) sections.emplace_back(0u, 0u);
+    for (size_t s = 0; s < sections.size(); ++s) {
+        Record r = base;
+        r.r.extent = sections[s].first;
+        r.r.data_length = sections[s].second;
+        if (s + 1 < sections.size()) r.r.flags |= flag::multi_extent;
+        recs.push_back(std::move(r));
+    }
+    return {};
+}
+
+// The named entries of directory d, in identifier order, each with its
+// Rock Ridge entries.
+Status HierarchyPart::entry_records(uint32_t d, std::vector<Record>& recs) const {
     auto entries = entries_of(d);
     std::vector<model::NameRequest> req;
     req.reserve(entries.size());
     for (const auto& e : entries)
         req.push_back({e.node->name, e.kind == EntryKind::dir || e.kind == EntryKind::relocated_dir});
-    auto ids = m_opt.kind == HierarchyKind::joliet ? joliet::map_identifiers(req) : map_identifiers(req, m_opt.names);
+    const bool joliet = m_opt.kind == HierarchyKind::joliet;
+    auto ids = joliet ? joliet::map_identifiers(req) : map_identifiers(req, m_opt.names);
     std::vector<size_t> order(entries.size());
     for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-    bool joliet = m_opt.kind == HierarchyKind::joliet;
     std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
         return joliet ? joliet::identifier_less(ids[a], ids[b]) : identifier_less(ids[a], ids[b]);
     });
     for (size_t oi : order) {
         const Entry& e = entries[oi];
         const Node* n = e.node;
-        std::vector<std::string> sua;
-        if (rr) {
+        Record rec;
+        rec.r.identifier = ids[oi];
+        rec.r.recorded = n->mtime;
+        if (m_opt.rock_ridge) {
             SuaBuilder b;
             rr_px(b, n);
             b.tf(times_of(n));
@@ -227,57 +258,42 @@ Result<HierarchyPart::Built> HierarchyPart::build_directory(uint32_t d, bool siz
             if (S_ISCHR(n->mode) || S_ISBLK(n->mode)) b.pn(n->rdev());
             if (e.kind == EntryKind::placeholder) b.cl(m_dirs[e.dir].lba);
             if (e.kind == EntryKind::relocated_dir) b.re();
-            sua = b.entries();
+            rec.sua = b.entries();
         }
-        Rec base;
-        base.r.identifier = ids[oi];
-        base.r.recorded = n->mtime;
         switch (e.kind) {
         case EntryKind::dir:
         case EntryKind::relocated_dir:
-            base.r.flags = flag::directory;
-            base.r.extent = m_dirs[e.dir].lba;
-            base.r.data_length = m_dirs[e.dir].size;
+            rec.r.flags = flag::directory;
+            rec.r.extent = m_dirs[e.dir].lba;
+            rec.r.data_length = m_dirs[e.dir].size;
             break;
         case EntryKind::placeholder:
-            base.r.extent = m_dirs[e.dir].lba;
-            base.r.data_length = 0;
+            rec.r.extent = m_dirs[e.dir].lba;
+            rec.r.data_length = 0;
             break;
-        case EntryKind::file: {
-            auto extents = m_data.placement(*n);
-            std::vector<std::pair<uint32_t, uint32_t>> sections;  // (lba, bytes)
-            for (const auto& x : extents) {
-                uint64_t left = x.length, lba = x.lba;
-                while (left > 0) {
-                    uint64_t part = std::min<uint64_t>(left, model::max_iso_section);
-                    sections.emplace_back(uint32_t(lba), uint32_t(part));
-                    lba += part / block_size;
-                    left -= part;
-                }
-            }
-            if (sections.size() > 1 && !m_opt.multi_extent)
-                return make_error(Errc::unsupported,
-                                  model::Tree::path_of(n) + ": a file over 4 GiB needs ISO 9660 level 3 (multi-extent files)");
-            if (sections.empty()) sections.emplace_back(0u, 0u);
-            for (size_t s = 0; s < sections.size(); ++s) {
-                Rec r = base;
-                r.r.extent = sections[s].first;
-                r.r.data_length = sections[s].second;
-                if (s + 1 < sections.size()) r.r.flags |= flag::multi_extent;
-                r.sua = sua;
-                recs.push_back(std::move(r));
-            }
+        case EntryKind::file:
+            DM_TRY(file_records(rec, n, recs));
             continue;
-        }
         case EntryKind::symlink:
         case EntryKind::special:
             break;
         }
-        base.sua = std::move(sua);
-        recs.push_back(std::move(base));
+        recs.push_back(std::move(rec));
     }
+    return {};
+}
 
-    // Place records and continuation areas.
+Result<HierarchyPart::Built> HierarchyPart::build_directory(uint32_t d, bool sizing) const {
+    std::vector<Record> recs;
+    dot_records(d, recs);
+    DM_TRY(entry_records(d, recs));
+    return place_records(m_dirs[d], recs, sizing);
+}
+
+// Places the records in the directory's blocks (none across a block
+// boundary) and the system use entries that do not fit into 255 bytes in
+// the directory's continuation area.
+HierarchyPart::Built HierarchyPart::place_records(const Dir& dir, std::vector<Record>& recs, bool sizing) const {
     Built out;
     size_t pos = 0;
     uint32_t ce_off = 0;

@@ -67,11 +67,19 @@ private:
         std::vector<std::byte> ce_area;     // its continuation areas
         uint32_t ce_bytes = 0;
     };
+    struct Record {  // a directory record and its system use entries before placing
+        DirectoryRecord r;
+        std::vector<std::string> sua;
+    };
 
     bool include(const model::Node* n) const;
     std::vector<Entry> entries_of(uint32_t d) const;
     Status build_structure();
     Result<Built> build_directory(uint32_t d, bool sizing) const;
+    void dot_records(uint32_t d, std::vector<Record>& recs) const;
+    Status entry_records(uint32_t d, std::vector<Record>& recs) const;
+    Status file_records(const Record& base, const model::Node* n, std::vector<Record>& recs) const;
+    Built place_records(const Dir& dir, std::vector<Record>& recs, bool sizing) const;
     std::vector<std::byte> build_path_table(bool big_endian) const;
 
     model::Tree& m_tree;

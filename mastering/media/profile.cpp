@@ -6,7 +6,7 @@ namespace mastering::media {
 
 namespace {
 
-// Capacities in 2048-byte blocks (../spec/mmc-drive.md §2 "Capacities"; CD: an
+// Capacities in 2048-byte blocks (docs/mmc.md, "3. Media models"; CD: an
 // 80-minute disc, 360 000 blocks; BD: single layer).
 constexpr std::array<ProfileInfo, 17> k_profiles{{
     {Profile::none, "none", "no medium", Family::cd, Recording::read_only, 0, false, Profile::none},

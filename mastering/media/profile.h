@@ -1,5 +1,5 @@
 // Media profiles: one vocabulary for images, drives and the emulator.
-// Codes are the MMC profile numbers (MMC-6 §5.3.1, also ../spec/mmc-drive.md),
+// Codes are the MMC profile numbers (MMC-6 §5.3.1, listed in docs/mmc.md §2),
 // names are the ones every tool and file uses (docs/architecture.md).
 #pragma once
 

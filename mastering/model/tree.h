@@ -1,5 +1,5 @@
-// The node tree every file system view is written from (after libisofs
-// node.c): one tree, ISO 9660 / Rock Ridge / Joliet / UDF are views of it.
+// The node tree every file system view is written from: one tree; ISO 9660,
+// Rock Ridge, Joliet and UDF are views of it.
 // Nodes are compact (about 110 bytes; a million empty files must stay under
 // 200 bytes each in total) and live in an arena owned by the Tree. File data
 // are Contents, shared by hard links; identical Contents are stored once by

@@ -226,97 +226,131 @@ SplitSua split_sua(const std::vector<std::string>& entries, size_t inline_room,
     return out;
 }
 
-Result<RockRidge> parse_sua(std::string_view sua, size_t skip, const ReadContinuation& read_ce) {
+namespace {
+
+// What parse_sua gathers across the entries of every area it reads.
+struct SuaState {
     RockRidge rr;
     std::string name, link;
     bool name_seen = false, link_seen = false, link_continues_component = false;
+};
+
+std::optional<uint32_t> both32_at(std::string_view e, size_t off) {
+    if (off + 8 > e.size()) return std::nullopt;
+    return load_le32(at(e, off));
+}
+
+// SL: the components of a symbolic link's target (RRIP 4.1.3).
+void parse_sl(std::string_view e, SuaState& st) {
+    st.link_seen = true;
+    size_t p = 5;
+    while (p + 2 <= e.size()) {
+        uint8_t cf = uint8_t(e[p]);
+        size_t cl = uint8_t(e[p + 1]);
+        if (p + 2 + cl > e.size()) break;
+        std::string_view content = e.substr(p + 2, cl);
+        p += 2 + cl;
+        // A separator goes before every component except the first,
+        // after a root, and after a component that continues.
+        if (!st.link.empty() && st.link.back() != '/' && !st.link_continues_component) st.link += '/';
+        if (cf & 0x08) st.link = "/";
+        else if (cf & 0x02) st.link += ".";
+        else if (cf & 0x04) st.link += "..";
+        else st.link += content;
+        st.link_continues_component = (cf & 0x01) != 0;
+    }
+}
+
+// TF: the time stamps its flags name, 7- or 17-byte dates (RRIP 4.1.6).
+void parse_tf(std::string_view e, RockRidge& rr) {
+    uint8_t flags = uint8_t(e[4]);
+    size_t w = (flags & 0x80) ? 17 : 7;
+    size_t p = 5;
+    std::optional<int64_t>* slots[7] = {&rr.birth, &rr.mtime, &rr.atime, &rr.ctime, nullptr, nullptr, nullptr};
+    for (int bit = 0; bit < 7; ++bit) {
+        if (!(flags & (1u << bit))) continue;
+        if (p + w > e.size()) break;
+        int64_t t = w == 7 ? decode_date7(at(e, p)) : decode_date17(at(e, p));
+        if (slots[bit]) *slots[bit] = t;
+        p += w;
+    }
+}
+
+// One entry (signature, length >= 4, version, data) into `st`; a CE
+// entry sets `next`.
+void parse_entry(std::string_view e, SuaState& st, std::optional<CeLocation>& next) {
+    RockRidge& rr = st.rr;
+    std::string_view sig = e.substr(0, 2);
+    size_t len = e.size();
+    if (sig == "SP" && len >= 7) {
+        rr.has_sp = uint8_t(e[4]) == 0xBE && uint8_t(e[5]) == 0xEF;
+        rr.sp_skip = uint8_t(e[6]);
+    } else if (sig == "CE" && len >= 28) {
+        next = CeLocation{*both32_at(e, 4), *both32_at(e, 12), *both32_at(e, 20)};
+    } else if (sig == "ER" && len >= 8) {
+        size_t id_len = uint8_t(e[4]);
+        if (8 + id_len <= len) rr.extensions.emplace_back(e.substr(8, id_len));
+    } else if (sig == "PX" && len >= 36) {
+        rr.present = true;
+        rr.mode = both32_at(e, 4);
+        rr.links = both32_at(e, 12);
+        rr.uid = both32_at(e, 20);
+        rr.gid = both32_at(e, 28);
+        if (len >= 44) rr.ino = both32_at(e, 36);
+    } else if (sig == "PN" && len >= 20) {
+        rr.present = true;
+        rr.rdev = (uint64_t(*both32_at(e, 4)) << 32) | *both32_at(e, 12);
+    } else if (sig == "NM" && len >= 5) {
+        rr.present = true;
+        uint8_t flags = uint8_t(e[4]);
+        st.name_seen = true;
+        if (flags & 0x02) st.name += ".";
+        else if (flags & 0x04) st.name += "..";
+        else st.name += e.substr(5);
+    } else if (sig == "SL" && len >= 5) {
+        rr.present = true;
+        parse_sl(e, st);
+    } else if (sig == "CL" && len >= 12) {
+        rr.present = true;
+        rr.child_link = both32_at(e, 4);
+    } else if (sig == "PL" && len >= 12) {
+        rr.present = true;
+        rr.parent_link = both32_at(e, 4);
+    } else if (sig == "RE") {
+        rr.present = true;
+        rr.relocated = true;
+    } else if (sig == "TF" && len >= 5) {
+        rr.present = true;
+        parse_tf(e, rr);
+    } else if (sig == "RR") {
+        rr.present = true;  // RRIP 1.09 flags entry
+    }
+}
+
+// The entries of one area, up to ST, padding or a malformed length;
+// returns the continuation area its CE entry names, if any.
+std::optional<CeLocation> parse_area(std::string_view area, SuaState& st) {
+    std::optional<CeLocation> next;
+    size_t pos = 0;
+    while (pos + 4 <= area.size()) {
+        size_t len = uint8_t(area[pos + 2]);
+        if (len < 4 || pos + len > area.size()) break;  // padding or garbage: stop this area
+        std::string_view e = area.substr(pos, len);
+        pos += len;
+        if (e.substr(0, 2) == "ST") break;
+        parse_entry(e, st, next);
+    }
+    return next;
+}
+
+}  // namespace
+
+Result<RockRidge> parse_sua(std::string_view sua, size_t skip, const ReadContinuation& read_ce) {
+    SuaState st;
     std::string owned;  // continuation bytes currently being parsed
     std::string_view area = skip < sua.size() ? sua.substr(skip) : std::string_view{};
-    int hops = 0;
-    for (;;) {
-        std::optional<CeLocation> next;
-        size_t pos = 0;
-        while (pos + 4 <= area.size()) {
-            std::string_view sig = area.substr(pos, 2);
-            size_t len = uint8_t(area[pos + 2]);
-            if (len < 4 || pos + len > area.size()) break;  // padding or garbage: stop this area
-            std::string_view e = area.substr(pos, len);
-            pos += len;
-            auto both32 = [&](size_t off) -> std::optional<uint32_t> {
-                if (off + 8 > e.size()) return std::nullopt;
-                return load_le32(at(e, off));
-            };
-            if (sig == "ST") break;
-            if (sig == "SP" && len >= 7) {
-                rr.has_sp = uint8_t(e[4]) == 0xBE && uint8_t(e[5]) == 0xEF;
-                rr.sp_skip = uint8_t(e[6]);
-            } else if (sig == "CE" && len >= 28) {
-                next = CeLocation{*both32(4), *both32(12), *both32(20)};
-            } else if (sig == "ER" && len >= 8) {
-                size_t id_len = uint8_t(e[4]);
-                if (8 + id_len <= len) rr.extensions.emplace_back(e.substr(8, id_len));
-            } else if (sig == "PX" && len >= 36) {
-                rr.present = true;
-                rr.mode = both32(4);
-                rr.links = both32(12);
-                rr.uid = both32(20);
-                rr.gid = both32(28);
-                if (len >= 44) rr.ino = both32(36);
-            } else if (sig == "PN" && len >= 20) {
-                rr.present = true;
-                rr.rdev = (uint64_t(*both32(4)) << 32) | *both32(12);
-            } else if (sig == "NM" && len >= 5) {
-                rr.present = true;
-                uint8_t flags = uint8_t(e[4]);
-                name_seen = true;
-                if (flags & 0x02) name += ".";
-                else if (flags & 0x04) name += "..";
-                else name += e.substr(5);
-            } else if (sig == "SL" && len >= 5) {
-                rr.present = true;
-                link_seen = true;
-                size_t p = 5;
-                while (p + 2 <= e.size()) {
-                    uint8_t cf = uint8_t(e[p]);
-                    size_t cl = uint8_t(e[p + 1]);
-                    if (p + 2 + cl > e.size()) break;
-                    std::string_view content = e.substr(p + 2, cl);
-                    p += 2 + cl;
-                    // A separator goes before every component except the first,
-                    // after a root, and after a component that continues.
-                    if (!link.empty() && link.back() != '/' && !link_continues_component) link += '/';
-                    if (cf & 0x08) link = "/";
-                    else if (cf & 0x02) link += ".";
-                    else if (cf & 0x04) link += "..";
-                    else link += content;
-                    link_continues_component = (cf & 0x01) != 0;
-                }
-            } else if (sig == "CL" && len >= 12) {
-                rr.present = true;
-                rr.child_link = both32(4);
-            } else if (sig == "PL" && len >= 12) {
-                rr.present = true;
-                rr.parent_link = both32(4);
-            } else if (sig == "RE") {
-                rr.present = true;
-                rr.relocated = true;
-            } else if (sig == "TF" && len >= 5) {
-                rr.present = true;
-                uint8_t flags = uint8_t(e[4]);
-                size_t w = (flags & 0x80) ? 17 : 7;
-                size_t p = 5;
-                std::optional<int64_t>* slots[7] = {&rr.birth, &rr.mtime, &rr.atime, &rr.ctime, nullptr, nullptr, nullptr};
-                for (int bit = 0; bit < 7; ++bit) {
-                    if (!(flags & (1u << bit))) continue;
-                    if (p + w > e.size()) break;
-                    int64_t t = w == 7 ? decode_date7(at(e, p)) : decode_date17(at(e, p));
-                    if (slots[bit]) *slots[bit] = t;
-                    p += w;
-                }
-            } else if (sig == "RR") {
-                rr.present = true;  // RRIP 1.09 flags entry
-            }
-        }
+    for (int hops = 0;; ) {
+        std::optional<CeLocation> next = parse_area(area, st);
         if (!next) break;
         if (++hops > 64) return make_error(Errc::corrupt, "Rock Ridge: more than 64 continuation areas (a CE loop?)");
         if (next->length == 0 || next->offset >= 2048 || next->length > 2048 - next->offset) {
@@ -327,9 +361,9 @@ Result<RockRidge> parse_sua(std::string_view sua, size_t skip, const ReadContinu
         owned = std::move(bytes.value());
         area = owned;
     }
-    if (name_seen) rr.name = name;
-    if (link_seen) rr.symlink = link;
-    return rr;
+    if (st.name_seen) st.rr.name = st.name;
+    if (st.link_seen) st.rr.symlink = st.link;
+    return st.rr;
 }
 
 }  // namespace mastering::rockridge

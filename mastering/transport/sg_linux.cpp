@@ -1,4 +1,4 @@
-// Linux SG_IO backend: /dev/sgN and /dev/srN (after libburn sg-linux.c).
+// Linux SG_IO backend: /dev/sgN and /dev/srN.
 #include <dirent.h>
 #include <fcntl.h>
 #include <scsi/sg.h>

@@ -14,6 +14,7 @@
 # Exit 77 (skipped) with a message when QEMU or the kernel package is missing.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/workers.sh"
 build=$(cd "${1:?usage: run-suite.sh BUILD_DIR [OUT_DIR] [PROGRAM_REGEX]}" && pwd)
 out=${2:-$build/interop}
 filter=${3:-.}
@@ -25,7 +26,7 @@ ls /boot/vmlinuz-* >/dev/null 2>&1 || { echo "interop: skipped: no kernel in /bo
 [ -x "$build/tools/master-drive" ] || { echo "interop: $build/tools/master-drive is not built" >&2; exit 2; }
 
 rm -rf "$out"; mkdir -p "$out/share" "$out/discs"
-"$here/build-guest.sh" "$build/interop-guest" "$build/tools/master-burn" "$build/tools/master-info" || exit 2
+"$here/build-guest.sh" "$build" || exit 2
 
 # The runnable scenarios and their drives.
 drives=() runs=() skipped=()
@@ -55,20 +56,9 @@ for r in "${runs[@]}"; do set -- $r; urls+=("iscsi://$portal/iqn.2026-11.org.dis
 
 cp "$here/scenarios.sh" "$out/share/"
 {
-  # Two workers (the guest has two vCPUs): scenario k goes to worker k mod 2.
   echo ". /scenario/scenarios.sh"
   echo "make_data; mkdir -p /scenario/logs"
-  for w in 0 1; do
-    echo "("
-    k=0
-    for r in "${runs[@]}"; do
-      set -- $r
-      [ $((k % 2)) = $w ] && echo "  scenario $1 $2 $3 $4 >/scenario/logs/$1-$2.log 2>&1"
-      k=$((k + 1))
-    done
-    echo ") &"
-  done
-  echo "wait"
+  print_workers "${runs[@]}"
   echo "exit 0"
 } >"$out/share/run.sh"
 echo "interop: $i scenarios in one guest ($(date +%T)); logs: $out/share/logs/"

@@ -81,8 +81,8 @@ TEST_F(ThirdPartyTgtTransport, inquiry_read_capacity_and_read10_through_libiscsi
 TEST_F(ThirdPartyTgtTransport, check_condition_carries_sense) {
     auto t = open_transport(tgtd->url("iqn.2026-11.test:cd"));
     ASSERT_TRUE(t.ok()) << t.error().message;
-    // RESERVE TRACK: tgt does not implement it (invalid opcode), the bar of
-    // spec/mmc-drive.md; a read beyond the end: LBA out of range.
+    // RESERVE TRACK: tgt does not implement it (invalid opcode); a read
+    // beyond the end: LBA out of range.
     const uint8_t reserve[10] = {0x53, 0, 0, 0, 0, 0, 0, 0, 16, 0};
     Command c(reserve);
     ASSERT_TRUE(execute_past_unit_attention(**t, c).ok());
