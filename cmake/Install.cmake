@@ -18,8 +18,10 @@ set(DM_PUBLIC_HEADERS
   mastering/burn/burn_tree.h mastering/burn/format_data.h mastering/burn/recorder.h
   mastering/image/append.h mastering/image/file_system_image.h mastering/image/image_file.h
   mastering/image/inspect.h mastering/image/result_stream.h mastering/image/session_head.h
+  mastering/boot/boot_info.h mastering/boot/boot_part.h mastering/boot/boot_spec.h mastering/boot/eltorito.h
+  mastering/boot/gpt.h mastering/boot/mbr.h mastering/boot/reader.h mastering/boot/system_area.h
   mastering/transport/transport.h
-  mastering/codec/result.h mastering/os/file.h
+  mastering/codec/bytes.h mastering/codec/result.h mastering/os/file.h
   mastering/media/profile.h mastering/media/sector_source.h mastering/media/toc.h
   mastering/model/data_source.h mastering/model/fs_reader.h mastering/model/layout.h mastering/model/tree.h
   mastering/scsi/commands.h mastering/scsi/mmc.h mastering/scsi/opcodes.h mastering/scsi/sense.h

@@ -21,6 +21,19 @@ if [ -x "$build/tools/master-image" ]; then
   cp "$tmp/m.iso" "$d/master-image-2-sessions.iso"
   "$build/tools/master-image" create "$d/master-image-level1.iso" --from "$tmp/t2" --iso-level 1 --fs iso9660 >/dev/null
 fi
+# Bootable images (docs/boot.md): El Torito catalogs with a BIOS and an EFI
+# entry, a floppy-emulated image, and a hybrid system area (MBR, GPT; as a
+# sparse input, its padding lies beyond the input size limit).
+if [ -x "$build/tools/master-image" ] && [ -f /usr/lib/ISOLINUX/isolinux.bin ]; then
+  mkdir -p "$tmp/boot/isolinux"; cp /usr/lib/ISOLINUX/isolinux.bin "$tmp/boot/isolinux/"
+  head -c 65536 /dev/zero >"$tmp/boot/efi.img"; head -c 1474560 /dev/zero >"$tmp/floppy.img"
+  "$build/tools/master-image" create "$d/master-image-eltorito.iso" --from "$tmp/boot" -b isolinux/isolinux.bin \
+    --no-emul-boot --boot-load-size 4 --boot-info-table --eltorito-alt-boot -e efi.img --no-emul-boot >/dev/null
+  "$build/tools/master-image" create "$tmp/hybrid.iso" --from "$tmp/boot" --isohybrid-mbr /usr/lib/ISOLINUX/isohdpfx.bin \
+    -b isolinux/isolinux.bin --no-emul-boot --boot-info-table --eltorito-alt-boot -e efi.img --no-emul-boot \
+    --isohybrid-gpt-basdat --eltorito-alt-boot -b "$tmp/floppy.img" >/dev/null
+  [ -x "$build/tests/dm-sparse-seed" ] && "$build/tests/dm-sparse-seed" "$tmp/hybrid.iso" "$d/master-image-hybrid.dmsp"
+fi
 
 # udf_reader: mkudffs volumes (plain, VAT, sparable), master-image UDF of
 # every revision, a bridge, and an appended session.

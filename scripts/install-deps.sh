@@ -15,6 +15,8 @@ packages=(
   qemu-system-x86 qemu-block-extra linux-image-amd64 busybox-static cpio
   # its kernel-initiator leg: open-iscsi, udev and lsscsi copied into the guest, socat as the forward
   open-iscsi udev lsscsi socat
+  # bootable discs (docs/boot.md, tests/boot): boot loaders, firmware, FAT and partition tools
+  isolinux syslinux-common ovmf grub-efi-amd64-bin grub-common mtools dosfstools fdisk
   # measuring (bench/)
   time hyperfine
   # packaging (tests/packaging, scripts/package-test.sh)

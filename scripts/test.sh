@@ -25,16 +25,17 @@ scripts/install-deps.sh
 step "release build"
 scripts/build.sh release
 
-# The interop guest mostly waits (burns, tray reloads, TCG): it runs beside the
-# rest of the suite and is collected at the end.
-step "interop suite started in the background (log: build/interop.log)"
+# The interop guests mostly wait (burns, tray reloads, TCG): they run beside the
+# rest of the suite and are collected at the end; the firmware boots
+# (tests/boot, label boot) run in the same queue.
+step "interop suite and firmware boots started in the background (log: build/interop.log)"
 # In its own process group, so that an early exit stops the guest and the drive too.
-setsid ctest --test-dir build --verbose --timeout 1000 -L interop >build/interop.log 2>&1 &
+setsid ctest --test-dir build --verbose --timeout 1000 -L 'interop|boot' >build/interop.log 2>&1 &
 interop=$!
 trap 'kill -- -$interop 2>/dev/null || true' EXIT
 
 step "tests (release)"
-ctest --test-dir build --output-on-failure -j "$(nproc)" --timeout 900 -LE interop
+ctest --test-dir build --output-on-failure -j "$(nproc)" --timeout 900 -LE 'interop|boot'
 
 step "sanitizer + fuzzer build"
 scripts/build.sh asan

@@ -7,6 +7,7 @@
 #include "mastering/burn/burn_tree.h"
 #include "mastering/image/file_system_image.h"
 #include "tools/common/chap_option.h"
+#include "tools/common/boot_options.h"
 #include "tools/common/cli.h"
 #include "tools/common/interrupt.h"
 
@@ -44,6 +45,7 @@ struct Flags {
     std::string drive, from, at = "/", image_file, speed, fs, volume, write_mode = "tao", udf_revision;
     std::vector<std::string> removes;
     bool close = false, verify = false, json = false, include_base = false;
+    tools::BootArgs boot;
 };
 
 void add_flags(CLI::App& app, Flags& f) {
@@ -64,6 +66,7 @@ void add_flags(CLI::App& app, Flags& f) {
     app.add_option("--volume-name", f.volume, "volume name (default: the imported one, or DISCMASTER)");
     app.add_flag("--json", f.json, "progress and result as JSON lines");
     tools::add_chap_secret_file_option(app);
+    tools::add_boot_options(&app, f.boot);
 }
 
 // The session --from and its options ask for.
@@ -77,6 +80,7 @@ Result<burn::BurnRequest> burn_request(const Flags& f, const burn::WriteOptions&
     req.write = o;
     if (!f.fs.empty()) req.file_systems = DM_TRY(model::fs_mask_from_names(f.fs));
     if (!f.udf_revision.empty()) req.udf_revision = DM_TRY(image::parse_udf_revision(f.udf_revision));
+    req.boot = DM_TRY(tools::boot_spec(f.boot));
     return req;
 }
 
@@ -151,6 +155,9 @@ int main(int argc, char** argv) {
         };
         Result<burn::BurnReport> r = make_error(Errc::internal, "nothing done");
         if (!f.image_file.empty()) {
+            if (!f.boot.spec.empty())
+                return fail(make_error(Errc::invalid_argument, "boot options make a bootable session from --from DIR; "
+                                                               "an --image is written as it is"));
             r = burn::burn_image(**rec, f.image_file, o);
         } else {
             auto req = burn_request(f, o);

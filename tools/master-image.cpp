@@ -6,6 +6,7 @@
 #include "mastering/image/file_system_image.h"
 #include "mastering/image/image_target.h"
 #include "mastering/transport/transport.h"
+#include "tools/common/boot_options.h"
 #include "tools/common/cli.h"
 #include "tools/common/interrupt.h"
 #include "tools/common/source.h"
@@ -59,6 +60,7 @@ struct Flags {
     std::vector<std::string> removes;
     int level = 3;
     bool include_base = false, sync = false, no_dedup = false, force = false;
+    tools::BootArgs boot;
 };
 
 CLI::App* add_create(CLI::App& app, Flags& f) {
@@ -79,6 +81,7 @@ CLI::App* add_create(CLI::App& app, Flags& f) {
     create->add_flag("--no-dedup", f.no_dedup, "do not look for identical files (faster; each copy is stored)");
     create->add_flag("--sync", f.sync, "make the image durable (fsync) before it appears; appends always are");
     create->add_flag("--force", f.force, "replace OUT even when it holds an image of several sessions");
+    tools::add_boot_options(create, f.boot);
     return create;
 }
 
@@ -90,6 +93,7 @@ CLI::App* add_append(CLI::App& app, Flags& f) {
     append->add_flag("--include-base", f.include_base, "put the --from directory itself into the image");
     append->add_flag("--no-dedup", f.no_dedup, "do not look for identical files");
     append->add_option("--remove", f.removes, "remove this path (file or directory tree) from the image; repeatable");
+    tools::add_boot_options(append, f.boot);
     return append;
 }
 
@@ -103,6 +107,7 @@ Result<image::SessionRequest> session_request(const Flags& f, bool create) {
     req.dedup = !f.no_dedup;
     req.cancel = &tools::catch_interrupts();
     req.notice = [](const std::string& text) { tools::notice("master-image", text); };
+    req.boot = DM_TRY(tools::boot_spec(f.boot));
     if (create) {
         req.file_systems = DM_TRY(model::fs_mask_from_names(f.fs));
         if (!f.udf_revision.empty()) req.udf_revision = DM_TRY(image::parse_udf_revision(f.udf_revision));

@@ -154,6 +154,7 @@ Result<AppendReport> append_session(SessionTarget& target, const SessionRequest&
     if (!r.from.empty()) DM_TRY(img->add_tree(r.from, r.include_base, r.at));
     DM_TRY(check_outputs(img->tree(), target.outputs()));
     if (auto e = stop()) return *e;
+    img->set_boot(r.boot);
     auto stream = img->create_result_image();
     if (!stream.ok()) {
         if (stream.error().code == Errc::no_space)

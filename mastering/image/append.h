@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "mastering/boot/boot_spec.h"
 #include "mastering/codec/result.h"
 #include "mastering/image/result_stream.h"
 #include "mastering/media/profile.h"
@@ -42,6 +43,8 @@ struct SessionRequest {
     const std::atomic<bool>* cancel = nullptr;
     // Told what the engine decides on its own (a session passed over).
     std::function<void(const std::string&)> notice;
+    // Bootable (docs/boot.md); an imported bootable session stays so.
+    boot::BootSpec boot;
 };
 
 // Where and how large the next session may be.

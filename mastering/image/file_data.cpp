@@ -221,7 +221,7 @@ Status FileDataPart::prepare(bool dedup, uint64_t embed_limit) {
         std::unordered_map<uint64_t, std::vector<size_t>> by_size;
         std::vector<size_t> candidates;
         for (size_t i = 0; i < all.size(); ++i)
-            if (all[i]->kind != ContentKind::medium && all[i]->size > 0 && !embedded(*all[i]))
+            if (all[i]->kind != ContentKind::medium && !all[i]->unique && all[i]->size > 0 && !embedded(*all[i]))
                 by_size[all[i]->size].push_back(i);
         for (auto& [size, idx] : by_size) {
             if (idx.size() < 2) continue;

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <ctime>
+#include <random>
 
 #include "mastering/image/open_file_system.h"
 #include "mastering/image/session_layout.h"
@@ -117,6 +118,15 @@ Result<FsType> FileSystemImage::import_specific_file_system(std::shared_ptr<medi
     auto reader = DM_TRY(open_file_system(*medium, session_start, fs));
     DM_TRY(import_tree(*m_tree, *reader, medium));
     m_imported = reader->type();
+    // A bootable session stays bootable: its catalog and system area are kept.
+    auto kept = boot::read_kept_boot(*medium, session_start);
+    if (!kept.ok()) return kept.error().with_context("the boot information of the session at block " +
+                                                     std::to_string(session_start));
+    m_kept_boot.reset();
+    if (!kept->empty()) {
+        boot::locate_kept_boot(*kept, *m_tree);
+        m_kept_boot = std::move(*kept);
+    }
     // The new session keeps the file systems of the one it continues (IMAPI2
     // refuses to drop them), and its UDF revision.
     if (auto present = image::identify_file_systems(*medium, session_start); present.ok()) {
@@ -236,7 +246,15 @@ Result<std::unique_ptr<ImageStream>> FileSystemImage::create_result_image() {
     LayoutOptions o = m_options;
     o.now = now();
     o.max_blocks = m_free_blocks ? m_options.session_start + m_free_blocks : 0;
-    auto layout = DM_TRY(lay_out(m_tree, o));
+    std::optional<boot::BootSetup> b;
+    if (!m_boot.empty() || m_kept_boot) {
+        // Random disk and partition identifiers, or with SOURCE_DATE_EPOCH
+        // ones that the same inputs repeat.
+        auto epoch = source_date_epoch();
+        uint64_t seed = epoch ? uint64_t(*epoch) : (uint64_t(std::random_device{}()) << 32 | std::random_device{}());
+        b = boot::BootSetup{m_boot, m_kept_boot, o.session_start, seed, o.now};
+    }
+    auto layout = DM_TRY(lay_out(m_tree, o, b));
     return std::make_unique<ImageStream>(std::move(layout));
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "mastering/boot/boot_part.h"
 #include "mastering/image/result_stream.h"
 #include "mastering/media/profile.h"
 #include "mastering/model/data_source.h"
@@ -51,6 +52,15 @@ public:
     // Store identical file contents once (default on; costs reading files that share a size).
     void set_dedup(bool on) { m_options.dedup = on; }
 
+    // ---- Booting (docs/boot.md)
+    // Make the session bootable as `spec` asks: El Torito boot images, the
+    // catalog, a hybrid system area. Checked when the session is laid out.
+    void set_boot(boot::BootSpec spec) { m_boot = std::move(spec); }
+    const boot::BootSpec& boot() const { return m_boot; }
+    // What keeps an imported bootable session bootable (its catalog, the
+    // medium's system area): used where the spec asks for nothing new.
+    const std::optional<boot::KeptBoot>& kept_boot() const { return m_kept_boot; }
+
     // ---- Previous session
     // Which file systems the session at `session_start` holds.
     static Result<model::FsMask> identify_file_systems(media::SectorSource& medium, uint64_t session_start);
@@ -88,6 +98,8 @@ private:
     uint64_t m_free_blocks = 0;
     media::Profile m_profile = media::Profile::none;  // from choose_defaults_for_media
     model::FsType m_imported = model::FsType::none;
+    boot::BootSpec m_boot;
+    std::optional<boot::KeptBoot> m_kept_boot;
 };
 
 // The tools' UDF flags, read through the image so that front ends need not

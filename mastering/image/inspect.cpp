@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "mastering/boot/report.h"
 #include "mastering/image/open_file_system.h"
 #include "mastering/image/session_check.h"
 #include "mastering/media/toc_json.h"
@@ -33,6 +34,10 @@ Result<MediumReport> inspect_medium(media::Medium& medium) {
             if (auto iso = open_file_system(medium, s.start, FsType::iso9660); iso.ok()) sr.volume_id = (*iso)->volume_id();
             if (has(*fs, FsType::joliet))
                 if (auto j = open_file_system(medium, s.start, FsType::joliet); j.ok()) sr.joliet_volume_id = (*j)->volume_id();
+            if (has(*fs, FsType::iso9660)) {
+                if (auto b = boot::read_session_boot(medium, s.start); b.ok()) sr.boot = std::move(*b);
+                else sr.boot_problem = b.error().message;
+            }
             if (has(*fs, FsType::udf)) {
                 if (auto u = udf::read_summary(medium, s.start); u.ok()) {
                     sr.udf_revision = udf::revision_text(u->revision);
@@ -47,6 +52,7 @@ Result<MediumReport> inspect_medium(media::Medium& medium) {
         }
         r.sessions.push_back(std::move(sr));
     }
+    if (auto sa = boot::read_system_area(medium); sa.ok()) r.system_area = std::move(*sa);
     return r;
 }
 
@@ -71,9 +77,13 @@ nlohmann::json to_json(const MediumReport& r) {
         if (!s.problem.empty()) js["problem"] = s.problem;
         js["whole"] = s.incomplete.empty();
         if (!s.incomplete.empty()) js["incomplete"] = s.incomplete;
+        if (s.boot) js["boot"] = boot::to_json(*s.boot);
+        if (!s.boot_problem.empty()) js["boot_problem"] = s.boot_problem;
         sessions.push_back(std::move(js));
     }
-    return {{"source", r.source}, {"media", out["media"]}, {"sessions", sessions}};
+    json j = {{"source", r.source}, {"media", out["media"]}, {"sessions", sessions}};
+    if (r.system_area) j["system_area"] = boot::to_json(*r.system_area);
+    return j;
 }
 
 std::string to_text(const MediumReport& r) {
@@ -106,7 +116,10 @@ std::string to_text(const MediumReport& r) {
         out += "\n";
         if (!s.incomplete.empty())
             out += "    INCOMPLETE (an interrupted burn): " + s.incomplete + "; a new session continues an older one\n";
+        if (s.boot) out += boot::to_text(*s.boot, "    ");
+        if (!s.boot_problem.empty()) out += "    El Torito: " + s.boot_problem + "\n";
     }
+    if (r.system_area) out += "system area:\n" + boot::to_text(*r.system_area, "  ");
     return out;
 }
 

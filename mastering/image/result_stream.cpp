@@ -27,8 +27,17 @@ void ImageStream::set_progress(ProgressFn fn) { m_layout->ctx.progress = std::mo
 void ImageStream::cancel() { m_layout->ctx.cancelled = true; }
 void ImageStream::set_cancel_flag(const std::atomic<bool>* flag) { m_layout->ctx.cancel_flag = flag; }
 
+bool ImageStream::has_system_area() const { return m_layout->boot && !m_layout->boot->system_area().empty(); }
+
 std::vector<std::byte> ImageStream::superblock(uint32_t total_blocks) const {
-    if (m_layout->descriptors) return m_layout->descriptors->superblock(total_blocks);
+    if (m_layout->descriptors) {
+        auto out = m_layout->descriptors->superblock(total_blocks);
+        if (has_system_area()) {
+            const auto& sa = m_layout->boot->system_area();
+            std::memcpy(out.data(), sa.data(), std::min(sa.size(), size_t(16) * block_bytes));
+        }
+        return out;
+    }
     // UDF only: the recognition sequence at 16.
     std::vector<std::byte> out(32 * size_t(block_bytes), std::byte{0});
     for (uint32_t i = 0; i < 3; ++i)

@@ -44,6 +44,9 @@ public:
     // Blocks 0–31 of an image file holding this session as its newest:
     // system area and volume descriptors with the total size patched in.
     std::vector<std::byte> superblock(uint32_t total_blocks) const;
+    // Whether blocks 0–15 of that copy carry a system area (MBR, GPT) of a
+    // bootable session, new or kept from the session it continues.
+    bool has_system_area() const;
     // UDF sessions: the anchor for absolute block 256, where readers of an
     // image file without a TOC look first (empty without UDF).
     std::vector<std::byte> udf_image_anchor() const;

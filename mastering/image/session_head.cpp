@@ -17,8 +17,10 @@ std::span<const std::byte> block_of(const std::vector<std::byte>& v, uint32_t b)
 
 // A first session at block 0 (a disc's data, or genisoimage's first session)
 // has its own path tables and data after its descriptors: keep its blocks and
-// replace its descriptors only, as many as the new session has.
-Status keep_first_session(std::vector<std::byte>& head, media::SectorSource& before) {
+// replace its descriptors only, as many as the new session has, and its
+// system area only with one the new session carries (a bootable session's
+// MBR and GPT, new or kept as they were).
+Status keep_first_session(std::vector<std::byte>& head, media::SectorSource& before, bool system_area) {
     std::vector<std::byte> old(head.size(), std::byte{0});
     uint64_t readable = std::min<uint64_t>(head_blocks, before.block_count());
     DM_TRY(before.read_blocks(0, std::span(old.data(), size_t(readable) * block_bytes)));
@@ -30,7 +32,8 @@ Status keep_first_session(std::vector<std::byte>& head, media::SectorSource& bef
                                                      ": its first session starts at block 0 and has fewer volume "
                                                      "descriptors than the new session needs; appending would "
                                                      "overwrite its data");
-    std::memcpy(old.data() + size_t(16) * block_bytes, head.data() + size_t(16) * block_bytes, size_t(n) * block_bytes);
+    size_t from = system_area ? 0 : 16;
+    std::memcpy(old.data() + from * block_bytes, head.data() + from * block_bytes, (16 - from + n) * block_bytes);
     head = std::move(old);
     return {};
 }
@@ -41,7 +44,7 @@ Result<SessionHead> session_head(const ImageStream& stream, media::SectorSource&
     SessionHead h;
     uint32_t start = stream.start_block();
     h.blocks = stream.superblock(start + stream.block_count());
-    if (!toc.sessions.empty() && toc.sessions.front().start == 0) DM_TRY(keep_first_session(h.blocks, before));
+    if (!toc.sessions.empty() && toc.sessions.front().start == 0) DM_TRY(keep_first_session(h.blocks, before, stream.has_system_area()));
     // Block 256: a UDF anchor there (written by the first session) is pointed
     // at the newest session's UDF, as LBA 0-31 are for ISO 9660, and as IMAPI2
     // does on rewritable discs. A UDF volume from block 0 (mkudffs) then reads

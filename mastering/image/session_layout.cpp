@@ -8,7 +8,8 @@ using model::LayoutOptions;
 using model::Tree;
 using model::has;
 
-Result<std::unique_ptr<SessionLayout>> lay_out(std::shared_ptr<Tree> tree, const LayoutOptions& o) {
+Result<std::unique_ptr<SessionLayout>> lay_out(std::shared_ptr<Tree> tree, const LayoutOptions& o,
+                                               const std::optional<boot::BootSetup>& boot) {
     bool iso = has(o.file_systems, FsType::iso9660), udf = has(o.file_systems, FsType::udf);
     if (!iso && !udf) return make_error(Errc::invalid_argument, "no file system to write (ISO 9660 or UDF)");
     if (!iso && (has(o.file_systems, FsType::rockridge) || has(o.file_systems, FsType::joliet)))
@@ -22,6 +23,13 @@ Result<std::unique_ptr<SessionLayout>> lay_out(std::shared_ptr<Tree> tree, const
     Allocator& a = *s->allocator;
 
     s->data = std::make_unique<FileDataPart>(*tree, s->ctx);
+    // Boot first: it puts the catalog into the tree and patches boot images
+    // before the file data are collected.
+    if (boot && (!boot->spec.empty() || (boot->kept && !boot->kept->empty()))) {
+        if (!iso) return make_error(Errc::invalid_argument, "a bootable session needs ISO 9660 (El Torito is part of it)");
+        s->boot = std::make_unique<boot::BootPart>(*tree, *s->data, *boot);
+        DM_TRY(s->boot->prepare());
+    }
     // UDF alone: files that fit their file entry live in it (no data block).
     DM_TRY(s->data->prepare(o.dedup, udf && !iso ? udf::UdfPart::embed_limit(o.udf_revision) : 0));
 
@@ -60,14 +68,18 @@ Result<std::unique_ptr<SessionLayout>> lay_out(std::shared_ptr<Tree> tree, const
             for (uint32_t i = 0; i < 3; ++i)
                 s->descriptors->append_after_terminator(
                     [i, rev = o.udf_revision](std::byte* b) { udf::UdfPart::vrs_block(i, rev, b); });
+        if (s->boot && s->boot->has_catalog())
+            s->descriptors->set_boot_record([b = s->boot.get()](std::byte* block) { b->boot_record(block); });
         DM_TRY(s->descriptors->layout(a));
     }
     if (s->udf) DM_TRY(s->udf->layout_head(a));
     if (s->primary) DM_TRY(s->primary->layout(a));
     if (s->iso1999) DM_TRY(s->iso1999->layout(a));
     if (s->joliet) DM_TRY(s->joliet->layout(a));
+    if (s->boot) s->boot->layout_catalog(a);
     if (s->udf) DM_TRY(s->udf->layout_entries(a));
     s->data->layout(a);
+    if (s->boot) s->boot->layout_tail(a);
     if (s->udf) DM_TRY(s->udf->layout_tail(a));
     s->end = a.end();
     uint32_t blocks = s->end - s->start;
@@ -76,6 +88,7 @@ Result<std::unique_ptr<SessionLayout>> lay_out(std::shared_ptr<Tree> tree, const
                                               std::to_string(o.max_blocks > s->start ? o.max_blocks - s->start : 0) +
                                               " are free on the medium");
     if (s->descriptors) s->descriptors->set_session_blocks(o.absolute_volume_size ? s->end : blocks);
+    if (s->boot) DM_TRY(s->boot->finish());
     s->ctx.sectors_total = blocks;
     return s;
 }

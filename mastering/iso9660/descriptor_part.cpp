@@ -7,7 +7,7 @@
 namespace mastering::iso9660 {
 
 uint32_t DescriptorPart::descriptor_blocks() const {
-    return 1 + (m_iso1999 ? 1 : 0) + (m_joliet ? 1 : 0) + 1 + uint32_t(m_after.size());
+    return 1 + (m_boot_record ? 1 : 0) + (m_iso1999 ? 1 : 0) + (m_joliet ? 1 : 0) + 1 + uint32_t(m_after.size());
 }
 
 Status DescriptorPart::layout(model::Allocator& a) {
@@ -35,6 +35,10 @@ void DescriptorPart::fill(uint32_t index, std::byte* block, uint32_t space) cons
         vd.application_id = m_info.application_id;
         hier_vd(m_primary, vd);
         encode_volume_descriptor(vd, block);
+        return;
+    }
+    if (m_boot_record && index == i++) {
+        m_boot_record(block);
         return;
     }
     if (m_iso1999 && index == i++) {

@@ -1,9 +1,10 @@
 // The volume descriptor set at session start + 16 (ECMA-119 8): the PVD of the
-// primary hierarchy, the enhanced descriptor of an ISO 9660:1999 tree, the
-// Joliet SVD, the terminator — and blocks other parts append after it (UDF's
-// volume recognition sequence). The volume space size is the session's own
-// size, as libisofs writes it; the copy at LBA 0–31 of an image file carries
-// the total instead (superblock()).
+// primary hierarchy, a boot record if the session is bootable, the enhanced
+// descriptor of an ISO 9660:1999 tree, the Joliet SVD, the terminator — and
+// blocks other parts append after it (UDF's volume recognition sequence).
+// The volume space size is the session's own size, as libisofs writes it;
+// the copy at LBA 0–31 of an image file carries the total instead
+// (superblock()).
 #pragma once
 
 #include <functional>
@@ -30,6 +31,9 @@ public:
         : m_info(std::move(info)), m_primary(primary), m_iso1999(iso1999), m_joliet(joliet) {}
     std::string_view name() const override { return "volume descriptors"; }
 
+    // A boot record (ECMA-119 8.2) right after the primary descriptor, at
+    // block 17 where El Torito firmware reads it; `fill` writes its block.
+    void set_boot_record(std::function<void(std::byte*)> fill) { m_boot_record = std::move(fill); }
     // Extra 2048-byte descriptor blocks after the terminator (e.g. UDF VRS).
     void append_after_terminator(std::function<void(std::byte*)> block) { m_after.push_back(std::move(block)); }
     // Reserves [start + 16, ...). Call first, before the hierarchies lay out.
@@ -49,6 +53,7 @@ private:
     const HierarchyPart* m_primary;
     const HierarchyPart* m_iso1999;
     const HierarchyPart* m_joliet;
+    std::function<void(std::byte*)> m_boot_record;
     std::vector<std::function<void(std::byte*)>> m_after;
     uint32_t m_session_blocks = 0;
 };

@@ -40,6 +40,7 @@ struct Content {
     std::vector<Extent> extents;          // medium: absolute LBAs on the imported medium
     std::optional<uint64_t> file_id;      // medium: the imported inode/unique id
     uint32_t links = 0;                   // names referring to it
+    bool unique = false;                  // never stored as one with equal contents (a patched boot image)
 
     // Set by the layout:
     uint32_t inode = 0;                   // Rock Ridge serial number
