@@ -297,7 +297,7 @@ size_t LogicalVolumeDescriptor::encoded_size() const {
 
 void encode(const LogicalVolumeDescriptor& d, std::byte* out) {
     size_t size = d.encoded_size();
-    std::memset(out, 0, std::max(size, volume_descriptor_bytes));
+    std::memset(out, 0, size);  // encoded_size() bytes, as the header promises
     store_le32(out + 16, d.sequence_number);
     encode(d.charset, out + 20);
     encode_dstring(out + 84, 128, d.logical_volume_id);

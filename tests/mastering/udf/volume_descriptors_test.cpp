@@ -148,6 +148,22 @@ TEST(UdfVolumeDescriptors, logical_volume_descriptor_with_every_map_round_trips)
     check_descriptor(d, [](auto in, auto loc) { return decode_logical_volume(in, loc); }, 440, TagId::logical_volume);
 }
 
+// encode writes encoded_size() bytes and no more, also when the map table
+// makes the descriptor shorter than 512 bytes (fuzz_udf_descriptors found it
+// zeroing 512: a heap overflow past a 446-byte buffer).
+TEST(UdfVolumeDescriptors, logical_volume_descriptor_writes_only_its_own_bytes) {
+    LogicalVolumeDescriptor d = sample_lvd();
+    d.maps.resize(1);  // the physical map: 440 + 6 bytes
+    ASSERT_EQ(d.encoded_size(), 446u);
+    std::vector<std::byte> out(d.encoded_size() + 80, std::byte{0xAA});
+    encode(d, out.data());
+    for (size_t i = d.encoded_size(); i < out.size(); ++i)
+        ASSERT_EQ(out[i], std::byte{0xAA}) << "byte " << i << " past the descriptor was written";
+    auto back = decode_logical_volume(codec::Bytes(out.data(), d.encoded_size()), d.tag.location);
+    ASSERT_TRUE(back.ok()) << back.error().message;
+    EXPECT_EQ(*back, d);
+}
+
 TEST(UdfVolumeDescriptors, damaged_partition_maps_are_errors) {
     LogicalVolumeDescriptor d = sample_lvd();
     std::vector<std::byte> good(block_size);
