@@ -223,7 +223,14 @@ TEST_P(ThirdPartyMasterBurnPairs, ten_staggered_pairs_lose_no_session) {
                 reported.push_back(std::stoull(m[2].str()));
             } else {
                 EXPECT_EQ(*st, 1) << log;
-                EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 1) << "one line:\n" << log;
+                // One line of error; before it only the engine's notes (a burn
+                // that reads the disc while the other writes sees that session
+                // as incomplete and says which one it continues instead).
+                std::istringstream lines(log);
+                std::vector<std::string> errors;
+                for (std::string line; std::getline(lines, line);)
+                    if (line.rfind("master-burn: note: ", 0) != 0) errors.push_back(line);
+                EXPECT_EQ(errors.size(), 1u) << "one line of error:\n" << log;
                 refusals.push_back(log);
             }
         }
